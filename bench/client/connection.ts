@@ -1,0 +1,231 @@
+/**
+ * @module bench/client/connection
+ * One load-generator connection: a `ws` client that sets up an XMPP session over RFC 7395
+ * (<open/>, SCRAM-SHA-1, bind, initial presence) with hand-written framing, or, in relay mode,
+ * just opens the socket. After setup every inbound WebSocket message goes to `onStanza`.
+ */
+import WebSocket from 'ws';
+import { ScramClient } from './scram.js';
+import { NS_FRAMING, attribute, childText, elementName, escapeXml, innerText, localName } from './stanza-text.js';
+
+const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
+
+/** Where and as whom to connect. */
+export interface ConnectionOptions {
+  /** ws:// URL of the XMPP WebSocket endpoint, or of the relay. */
+  readonly url: string;
+  /** 'xmpp': a full XMPP session; 'relay': the raw ws relay (no XMPP). */
+  readonly mode: 'xmpp' | 'relay';
+  /** The XMPP domain (`to` of <open/>). */
+  readonly domain: string;
+  readonly user: string;
+  readonly password: string;
+  readonly resource: string;
+  /** Relay mode: the id of the peer this connection sends to. */
+  readonly peer?: string;
+  /** Source address (several 127.x addresses spread ephemeral ports). */
+  readonly localAddress?: string;
+  /** Give up on setup (or on a graceful close) after this many ms. */
+  readonly timeoutMs: number;
+}
+
+/** How long each part of the setup took, in ms since the connection started. */
+export interface SetupTimes {
+  wsOpen: number;
+  authenticated: number;
+  bound: number;
+  /** The server reflected the initial presence (RFC 6121 §4.2.2): the session is fully up. */
+  available: number;
+}
+
+/** A load-generator connection. */
+export class BenchConnection {
+  readonly options: ConnectionOptions;
+  /** The bound full JID (xmpp mode) once set up. */
+  jid = '';
+  /** Every inbound message after setup. */
+  onStanza: (text: string) => void = () => {};
+  /** Called once if the connection ends while not being closed by us. */
+  onLost: (why: string) => void = () => {};
+  times: SetupTimes | undefined;
+  #ws: WebSocket | undefined;
+  #closing = false;
+  #ready = false;
+  #queue: string[] = [];
+  #waiter: ((text: string | Error) => void) | undefined;
+  #ended: Error | undefined;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+  }
+
+  /** Open the socket and set the session up; rejects with the reason it failed. */
+  async connect(): Promise<SetupTimes> {
+    const o = this.options;
+    const t0 = performance.now();
+    const url = o.mode === 'relay' ? `${o.url}?me=${encodeURIComponent(o.user)}&peer=${encodeURIComponent(o.peer ?? '')}` : o.url;
+    const ws = new WebSocket(url, o.mode === 'xmpp' ? 'xmpp' : undefined, {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      handshakeTimeout: o.timeoutMs,
+      ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+    });
+    this.#ws = ws;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (this.#ready) this.onStanza(text);
+      else this.#push(text);
+    });
+    ws.on('close', (code: number) => this.#end(new Error(`closed ${code}`)));
+    ws.on('error', (err: Error) => this.#end(err));
+    const timer = setTimeout(() => { this.#end(new Error('setup timeout')); ws.terminate(); }, o.timeoutMs);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+        ws.once('close', (code: number) => reject(new Error(`closed ${code} before open`)));
+      });
+      const wsOpen = performance.now() - t0;
+      if (o.mode === 'relay') {
+        this.times = { wsOpen, authenticated: wsOpen, bound: wsOpen, available: wsOpen };
+      } else {
+        await this.#authenticate();
+        const authenticated = performance.now() - t0;
+        await this.#bind();
+        const bound = performance.now() - t0;
+        await this.#presence();
+        this.times = { wsOpen, authenticated, bound, available: performance.now() - t0 };
+      }
+      this.#ready = true;
+      for (const text of this.#queue.splice(0)) this.onStanza(text);
+      return this.times;
+    } catch (err) {
+      this.terminate();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Send one complete element (one WebSocket message, RFC 7395 §3.3.3). */
+  send(text: string): void {
+    this.#ws!.send(text);
+  }
+
+  /** Bytes queued in the socket but not yet written. */
+  get buffered(): number {
+    return this.#ws?.bufferedAmount ?? 0;
+  }
+
+  /** True while the socket is open and not being closed. */
+  get open(): boolean {
+    return this.#ws?.readyState === WebSocket.OPEN && !this.#closing;
+  }
+
+  /** Close gracefully: <close/> (RFC 7395 §3.6), then wait for the server to end the socket. */
+  async close(): Promise<void> {
+    const ws = this.#ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    this.#closing = true;
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    if (ws.readyState === WebSocket.OPEN) {
+      if (this.options.mode === 'xmpp') ws.send(`<close xmlns="${NS_FRAMING}"/>`);
+      else ws.close(1000);
+    }
+    const timer = setTimeout(() => ws.terminate(), this.options.timeoutMs);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  /** Drop the socket at once. */
+  terminate(): void {
+    this.#closing = true;
+    this.#ws?.terminate();
+  }
+
+  #push(text: string): void {
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      waiter(text);
+    } else {
+      this.#queue.push(text);
+    }
+  }
+
+  #end(err: Error): void {
+    if (this.#ended) return;
+    this.#ended = err;
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.(err);
+    if (this.#ready && !this.#closing) this.onLost(err.message);
+  }
+
+  /** The next inbound message during setup; a stream error or close is a failure. */
+  async #next(): Promise<string> {
+    const queued = this.#queue.shift();
+    let text: string | Error;
+    if (queued !== undefined) text = queued;
+    else if (this.#ended) text = this.#ended;
+    else text = await new Promise<string | Error>((resolve) => { this.#waiter = resolve; });
+    if (text instanceof Error) throw text;
+    const name = localName(elementName(text));
+    if (name === 'error' && elementName(text).startsWith('stream')) throw new Error(`stream error: ${text.slice(0, 300)}`);
+    if (name === 'close') throw new Error('server closed the stream during setup');
+    return text;
+  }
+
+  async #expect(name: string): Promise<string> {
+    const text = await this.#next();
+    if (localName(elementName(text)) !== name) throw new Error(`expected <${name}>, got: ${text.slice(0, 200)}`);
+    return text;
+  }
+
+  /** <open/> and stream features (RFC 7395 §3.4); returns the features element. */
+  async #openStream(): Promise<string> {
+    this.send(`<open xmlns="${NS_FRAMING}" to="${escapeXml(this.options.domain)}" version="1.0"/>`);
+    await this.#expect('open');
+    return this.#expect('features');
+  }
+
+  /** SCRAM-SHA-1 (RFC 5802, RFC 6120 §6). */
+  async #authenticate(): Promise<void> {
+    const features = await this.#openStream();
+    if (!features.includes('>SCRAM-SHA-1<')) throw new Error(`SCRAM-SHA-1 not offered: ${features.slice(0, 300)}`);
+    const scram = new ScramClient(this.options.user, this.options.password);
+    this.send(`<auth xmlns="${NS_SASL}" mechanism="SCRAM-SHA-1">${Buffer.from(scram.first()).toString('base64')}</auth>`);
+    const challenge = await this.#next();
+    if (localName(elementName(challenge)) !== 'challenge') throw new Error(`SASL: ${challenge.slice(0, 200)}`);
+    const final = await scram.final(Buffer.from(innerText(challenge), 'base64').toString());
+    this.send(`<response xmlns="${NS_SASL}">${Buffer.from(final).toString('base64')}</response>`);
+    const success = await this.#next();
+    if (localName(elementName(success)) !== 'success') throw new Error(`SASL: ${success.slice(0, 200)}`);
+    if (!scram.verify(Buffer.from(innerText(success), 'base64').toString())) throw new Error('SASL: bad server signature');
+  }
+
+  /** Restart the stream and bind the resource (RFC 6120 §7). */
+  async #bind(): Promise<void> {
+    const features = await this.#openStream();
+    if (!features.includes(NS_BIND)) throw new Error('bind not offered');
+    this.send(`<iq xmlns="jabber:client" type="set" id="bind1"><bind xmlns="${NS_BIND}"><resource>${escapeXml(this.options.resource)}</resource></bind></iq>`);
+    while (true) {
+      const text = await this.#next();
+      if (localName(elementName(text)) !== 'iq' || attribute(text, 'id') !== 'bind1') continue;
+      if (attribute(text, 'type') !== 'result') throw new Error(`bind failed: ${text.slice(0, 200)}`);
+      this.jid = childText(text, 'jid') ?? '';
+      if (!this.jid) throw new Error('bind result without a JID');
+      return;
+    }
+  }
+
+  /** Initial presence; done when the server reflects it to us (RFC 6121 §4.2.2). */
+  async #presence(): Promise<void> {
+    this.send('<presence xmlns="jabber:client"/>');
+    while (true) {
+      const text = await this.#next();
+      if (localName(elementName(text)) === 'presence' && attribute(text, 'from') === this.jid && attribute(text, 'type') === undefined) return;
+    }
+  }
+}

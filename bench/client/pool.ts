@@ -1,0 +1,68 @@
+/**
+ * @module bench/client/pool
+ * Open many load-generator connections with a bounded number of setups in flight, and close
+ * them all again; shared by the scenarios.
+ */
+import { BenchConnection, type SetupTimes } from './connection.js';
+import type { CommonParams } from '../protocol.js';
+
+/** The connection options for account `index` (1-based) of the scenario. */
+export function connectionFor(p: CommonParams, index: number, peer?: number): BenchConnection {
+  return new BenchConnection({
+    url: p.target.url,
+    mode: p.target.mode,
+    domain: p.target.domain,
+    user: `${p.userPrefix}${index}`,
+    password: p.password,
+    resource: 'bench',
+    ...(peer === undefined ? {} : { peer: `${p.userPrefix}${peer}` }),
+    localAddress: p.sourceAddresses.length ? p.sourceAddresses[index % p.sourceAddresses.length] : undefined,
+    timeoutMs: p.timeoutMs,
+  });
+}
+
+/** What opening a batch of connections gave. */
+export interface OpenOutcome {
+  /** Set-up connections, by position in the batch (undefined where setup failed). */
+  readonly connections: (BenchConnection | undefined)[];
+  readonly times: SetupTimes[];
+  readonly errors: string[];
+  readonly failed: number;
+  /** Wall time of the whole batch, ms. */
+  readonly elapsedMs: number;
+}
+
+/** Set up `count` connections made by `make(i)` (i from 0), `concurrency` at a time. */
+export async function openMany(count: number, concurrency: number, make: (i: number) => BenchConnection): Promise<OpenOutcome> {
+  const connections: (BenchConnection | undefined)[] = new Array<BenchConnection | undefined>(count);
+  const times: SetupTimes[] = [];
+  const errors: string[] = [];
+  let failed = 0;
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const c = make(i);
+      try {
+        times.push(await c.connect());
+        connections[i] = c;
+      } catch (err) {
+        failed++;
+        if (errors.length < 10) errors.push(`setup ${c.options.user}: ${(err as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  return { connections, times, errors, failed, elapsedMs: performance.now() - t0 };
+}
+
+/** Close every connection gracefully, `concurrency` at a time. */
+export async function closeAll(connections: readonly (BenchConnection | undefined)[], concurrency: number): Promise<void> {
+  const list = connections.filter((c): c is BenchConnection => c !== undefined);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < list.length) await list[next++]!.close();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, worker));
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * @module cli
+ * The `xmpp-server` command: start, register, passwd, deluser, check (DESIGN.md contract).
+ * Exit codes: 0 success, 1 a problem found or an operation failed, 2 usage error.
+ */
+import { parseArgs } from 'node:util';
+import { createServer } from './index.js';
+import { Config, loadConfigFile } from './core/config.js';
+import { isServerError } from './core/errors.js';
+import { runCheck } from './check.js';
+import { announce } from './announce.js';
+import { defaultConfig } from './default-config.js';
+
+const USAGE = `Usage:
+  xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
+  xmpp-server register USER HOST PASSWORD [--config FILE]
+  xmpp-server passwd   USER HOST PASSWORD [--config FILE]
+  xmpp-server deluser  USER HOST [--config FILE]
+  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems`;
+
+const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...args] = parsed.positionals;
+  if (parsed.values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || parsed.values.help ? 0 : 2;
+  }
+  if (!(command in ARITY) || args.length !== ARITY[command]) {
+    process.stderr.write(`${command in ARITY ? `'${command}' takes ${ARITY[command]} argument(s)` : `unknown command '${command}'`}\n${USAGE}\n`);
+    return 2;
+  }
+  const configFile = parsed.values.config;
+  if (command === 'check') return runCheck(configFile, process.stdout);
+  // No --config: the built-in default (VirtualHost localhost, the chat page at /): lib/default-config.ts.
+  const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
+  if (command === 'start') return start(config);
+  return accountCommand(command, args, config);
+}
+
+async function start(config: Config): Promise<number> {
+  const server = createServer(config);
+  await server.start();
+  announce(server, process.stdout);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      server.log.info({ signal }, 'signal received');
+      server.stop('shutdown').then(resolve, (err: unknown) => { server.log.error({ err }, 'stop failed'); resolve(); });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}
+
+function accountCommand(command: string, args: string[], config: Config): number {
+  const [user, host, password] = args as [string, string, string | undefined];
+  const server = createServer(config);
+  try {
+    if (!server.isLocalHost(host)) {
+      process.stderr.write(`Host '${host}' is not a VirtualHost in the config (hosts: ${server.hostNames.join(', ')})\n`);
+      return 1;
+    }
+    if (command === 'register') server.accounts.create(host, user, password!);
+    else if (command === 'passwd') server.accounts.setPassword(host, user, password!);
+    else server.accounts.delete(host, user);
+    const done = { register: 'created', passwd: 'password changed for', deluser: 'deleted' }[command];
+    process.stdout.write(`Account ${done} ${user.toLowerCase()}@${host}\n`);
+    return 0;
+  } finally {
+    server.storage.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`${isServerError(err) ? err.message : (err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,145 @@
+/**
+ * @module config
+ * Load and validate the config (JSON file or JS module), and look options up per host:
+ * the host's VirtualHost section first, then the global section (Prosody's order).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve, extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ServerError, describeValue } from './errors.js';
+import { INVALID, option, type OptionSpec, type OptionSpecs, type OptionValues } from './options.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+
+/** A config object as written by the operator. */
+export interface RawConfig {
+  [option: string]: unknown;
+  VirtualHost?: Record<string, Record<string, unknown>>;
+}
+
+/** The modules a config without modules_enabled gets (DESIGN.md). */
+export const DEFAULT_MODULES = Object.freeze(['roster', 'saslauth', 'disco', 'ping', 'websocket']);
+
+/** Options the core itself reads (module options are declared by their modules). */
+export const CORE_OPTIONS = {
+  data_path: option.string({ default: './data', scope: 'global', doc: 'Folder for the SQLite file and other data.' }),
+  storage: option.oneOf(['sqlite', 'memory'], { default: 'sqlite', scope: 'global', doc: 'Storage driver; memory loses everything at stop.' }),
+  log_level: option.oneOf(LOG_LEVELS as readonly LogLevel[], { default: 'info' as LogLevel, scope: 'global', doc: 'Least severe level logged.' }),
+  plugin_paths: option.array(option.string({ default: '' }), { default: [], scope: 'global', doc: 'Folders searched for third-party modules.' }),
+  modules_enabled: option.array(option.string({ default: '' }), { default: DEFAULT_MODULES, doc: 'Modules to load (global list plus the host\'s own).' }),
+  modules_disabled: option.array(option.string({ default: '' }), { default: [], doc: 'Modules not to load, even if autoloaded or enabled globally.' }),
+  certificate: option.string<string | undefined>({ default: undefined, doc: 'PEM certificate file for the host (STARTTLS, direct TLS, HTTPS by SNI).' }),
+  key: option.string<string | undefined>({ default: undefined, doc: 'PEM private key file for the host\'s certificate.' }),
+  scram_iterations: option.integer({ default: 10000, min: 4096, max: 10_000_000, scope: 'global', doc: 'PBKDF2 iteration count for new SCRAM credentials.' }),
+} satisfies OptionSpecs;
+
+export type CoreOptions = OptionValues<typeof CORE_OPTIONS>;
+
+const HOST_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]+(?:\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/;
+
+/** A validated config: the global section and each VirtualHost's section. */
+export class Config {
+  readonly file: string | undefined;
+  readonly global: Readonly<Record<string, unknown>>;
+  readonly hosts: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+
+  constructor(raw: RawConfig, file?: string) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: '(root)', expected: 'an object', got: describeValue(raw) });
+    }
+    this.file = file;
+    const { VirtualHost: vhosts, ...global } = raw;
+    this.global = Object.freeze(global);
+    const vh = vhosts ?? { localhost: {} };
+    if (typeof vh !== 'object' || vh === null || Array.isArray(vh)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: 'VirtualHost', expected: 'an object mapping host names to option objects', got: describeValue(vh) });
+    }
+    const hosts = new Map<string, Readonly<Record<string, unknown>>>();
+    for (const [name, section] of Object.entries(vh)) {
+      if (!HOST_NAME.test(name)) {
+        throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `VirtualHost`, expected: 'lower-case domain names as keys', got: JSON.stringify(name) });
+      }
+      const s = section ?? {};
+      if (typeof s !== 'object' || Array.isArray(s)) {
+        throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `VirtualHost.${name}`, expected: 'an object of options', got: describeValue(section) });
+      }
+      if ('VirtualHost' in s) {
+        throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `VirtualHost.${name}.VirtualHost`, expected: 'absent (VirtualHost sections do not nest)', got: 'a nested section' });
+      }
+      hosts.set(name, Object.freeze({ ...s }));
+    }
+    if (hosts.size === 0) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: 'VirtualHost', expected: 'at least one host', got: '{}' });
+    }
+    this.hosts = hosts;
+  }
+
+  /** Host names, in config order. */
+  hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** The raw value of `name` for `host` ('*' = global): host section, then global section. */
+  raw(host: string, name: string): unknown {
+    if (host !== '*') {
+      const section = this.hosts.get(host);
+      if (section && Object.hasOwn(section, name)) return section[name];
+    }
+    return Object.hasOwn(this.global, name) ? this.global[name] : undefined;
+  }
+
+  /** Where `name` is set for `host`: 'host', 'global' or undefined (default). */
+  source(host: string, name: string): 'host' | 'global' | undefined {
+    if (host !== '*' && this.hosts.get(host) && Object.hasOwn(this.hosts.get(host)!, name)) return 'host';
+    return Object.hasOwn(this.global, name) ? 'global' : undefined;
+  }
+
+  /**
+   * Resolve and validate one option for a host. Global-scope options read only the global section.
+   * @throws XS_ERR_OPTION_INVALID naming the option, module, host, expected and actual value.
+   */
+  option<T>(host: string, name: string, spec: OptionSpec<T>, module: string): T {
+    const raw = spec.scope === 'global' ? this.raw('*', name) : this.raw(host, name);
+    if (raw === undefined) return spec.default;
+    const value = spec.parse(raw);
+    if (value === INVALID) {
+      throw new ServerError('XS_ERR_OPTION_INVALID', { option: name, module, host, expected: spec.describe, got: describeValue(raw) });
+    }
+    return value;
+  }
+
+  /** Resolve every spec of a table for a host (see option()). */
+  options<S extends OptionSpecs>(host: string, specs: S, module: string): OptionValues<S> {
+    const out: Record<string, unknown> = {};
+    for (const [name, spec] of Object.entries(specs)) out[name] = this.option(host, name, spec, module);
+    return Object.freeze(out) as OptionValues<S>;
+  }
+
+  /** Every option key set anywhere in the config, with where it was set. */
+  keys(): { key: string; where: string }[] {
+    const out = Object.keys(this.global).map((key) => ({ key, where: 'global' }));
+    for (const [host, section] of this.hosts) for (const key of Object.keys(section)) out.push({ key, where: `VirtualHost ${host}` });
+    return out;
+  }
+}
+
+/**
+ * Read a config file: `.json`, or a JS module (`.js`/`.mjs`) whose default export is the object.
+ * @throws XS_ERR_CONFIG_LOAD when the file cannot be read or parsed.
+ */
+export async function loadConfigFile(file: string): Promise<Config> {
+  const path = resolve(file);
+  let raw: unknown;
+  try {
+    if (extname(path) === '.json') {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } else if (['.js', '.mjs', '.cjs'].includes(extname(path))) {
+      const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      raw = mod.default;
+    } else {
+      throw new Error('the file name must end in .json, .js or .mjs');
+    }
+  } catch (err) {
+    throw new ServerError('XS_ERR_CONFIG_LOAD', { file: path, reason: (err as Error).message }, { cause: err });
+  }
+  return new Config(raw as RawConfig, path);
+}

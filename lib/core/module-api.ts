@@ -1,0 +1,237 @@
+/**
+ * @module module-api
+ * What a module is (`defineModule`) and the object it receives (`ModuleApi`): hooks, events,
+ * items, shared state, timers, storage and a child logger, all bound to one (host, module)
+ * pair. Everything registered through it is recorded and removed when the module unloads.
+ */
+import type { EventBus, Handler, PayloadOf } from './events.js';
+import type { ItemOf, ItemRecord, ItemRegistry } from './items.js';
+import type { Logger } from './log.js';
+import type { OptionSpecs, OptionValues } from './options.js';
+import type { ServerApi } from './server-api.js';
+
+/** A module: its name is the string operators put in modules_enabled. */
+export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs> {
+  readonly name: string;
+  /** One instance for the whole server; `addHost` then runs for every host that enables it. */
+  readonly global?: boolean;
+  /** Modules loaded first on the same host (a disabled or cyclic dependency refuses the start). */
+  readonly depends?: readonly string[];
+  /** Typed option specs; values are validated before load and exposed as `module.options`. */
+  readonly options?: S;
+  readonly description?: string;
+  /** Runs once per host, or once with host '*' for a global module. */
+  load?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
+  /** Global modules: runs for each host that enables the module. */
+  addHost?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
+  /** Runs before the module's registrations are removed. */
+  unload?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
+}
+
+/**
+ * Declare a module. Returns its argument unchanged; it exists so TypeScript infers the
+ * type of `module.options` from the option specs.
+ * @example
+ * export default defineModule({
+ *   name: 'hello',
+ *   options: { hello_text: option.string({ default: 'hi' }) },
+ *   load(module) { module.hook('resource-bind', () => module.log.info(module.options.hello_text)); },
+ * });
+ */
+export function defineModule<S extends OptionSpecs = Record<never, never>>(definition: ModuleDefinition<S>): ModuleDefinition<S> {
+  return definition;
+}
+
+/** A timer a module started; cancelled automatically on unload. */
+export interface Timer {
+  cancel(): void;
+}
+
+/** A key-value store bound to the module's host: one JSON value per user. */
+export interface KeyValueStore<T = unknown> {
+  get(user: string): T | undefined;
+  set(user: string, value: T | undefined): void;
+  users(): string[];
+}
+
+/** A list store bound to the module's host: items appended per user. */
+export interface ListStore<T = unknown> {
+  append(user: string, value: T): number;
+  items(user: string, limit?: number): { id: number; value: T; when: number }[];
+  remove(user: string, ids?: readonly number[]): number;
+}
+
+/** Everything the manager hands an API object (internal wiring). */
+export interface ModuleContext {
+  readonly name: string;
+  readonly host: string;
+  readonly options: unknown;
+  readonly log: Logger;
+  readonly server: ServerApi;
+  readonly events: EventBus;
+  readonly globalEvents: EventBus;
+  readonly items: ItemRegistry;
+  readonly shared: Map<string, unknown>;
+}
+
+/** The object a module receives in load/addHost/unload. */
+export class ModuleApi<O = Record<string, unknown>> {
+  readonly name: string;
+  /** The VirtualHost, or '*' for a global module's own instance. */
+  readonly host: string;
+  readonly options: Readonly<O>;
+  readonly log: Logger;
+  readonly server: ServerApi;
+  readonly #ctx: ModuleContext;
+  #hooks: { bus: EventBus; event: string; handler: Handler }[] = [];
+  #items: { registry: ItemRegistry; record: ItemRecord }[] = [];
+  #timers = new Set<NodeJS.Timeout>();
+  #cleanups: (() => void | Promise<void>)[] = [];
+  #disposed = false;
+
+  constructor(ctx: ModuleContext) {
+    this.#ctx = ctx;
+    this.name = ctx.name;
+    this.host = ctx.host;
+    this.options = ctx.options as Readonly<O>;
+    this.log = ctx.log;
+    this.server = ctx.server;
+  }
+
+  /** Whether this is a global module's own instance (host '*'). */
+  get isGlobal(): boolean {
+    return this.host === '*';
+  }
+
+  /** Hook an event on this module's host (the global bus for host '*'). */
+  hook<E extends string>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
+    this.#hookOn(this.#ctx.events, event, handler as Handler, priority);
+  }
+
+  /** Hook an event on the server-wide bus. */
+  hookGlobal<E extends string>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
+    this.#hookOn(this.#ctx.globalEvents, event, handler as Handler, priority);
+  }
+
+  /** Remove a handler this module hooked. */
+  unhook<E extends string>(event: E, handler: Handler<PayloadOf<E>>): void {
+    for (const h of this.#hooks.filter((x) => x.event === event && x.handler === handler)) h.bus.off(event, handler);
+    this.#hooks = this.#hooks.filter((x) => !(x.event === event && x.handler === handler));
+  }
+
+  /** Fire an event on this module's host; returns the first non-undefined handler result. */
+  fire<E extends string>(event: E, payload: PayloadOf<E>): unknown {
+    return this.#ctx.events.fire(event, payload);
+  }
+
+  /** Fire an event on the server-wide bus. */
+  fireGlobal<E extends string>(event: E, payload: PayloadOf<E>): unknown {
+    return this.#ctx.globalEvents.fire(event, payload);
+  }
+
+  /** Provide a typed item on this module's host (e.g. an http app). Removed on unload. */
+  provides<K extends string>(kind: K, item: ItemOf<K>): ItemRecord<ItemOf<K>> {
+    const record = this.#ctx.items.add(kind, item, this.name);
+    this.#items.push({ registry: this.#ctx.items, record });
+    return record as ItemRecord<ItemOf<K>>;
+  }
+
+  /** Withdraw an item this module provided. */
+  unprovide(record: ItemRecord): void {
+    this.#ctx.items.remove(record);
+    this.#items = this.#items.filter((i) => i.record !== record);
+  }
+
+  /**
+   * Consume items of a kind on this module's host: `added` runs for items already present and
+   * for each new one; `removed` when one goes away.
+   */
+  handleItems<K extends string>(kind: K, added: (record: ItemRecord<ItemOf<K>>) => void, removed?: (record: ItemRecord<ItemOf<K>>) => void): void {
+    this.hook(`item-added/${kind}`, (e) => { added(e.record as ItemRecord<ItemOf<K>>); });
+    if (removed) this.hook(`item-removed/${kind}`, (e) => { removed(e.record as ItemRecord<ItemOf<K>>); });
+    for (const record of this.#ctx.items.get(kind)) added(record as ItemRecord<ItemOf<K>>);
+  }
+
+  /** Items of a kind currently provided on this module's host. */
+  items<K extends string>(kind: K): readonly ItemRecord<ItemOf<K>>[] {
+    return this.#ctx.items.get(kind) as readonly ItemRecord<ItemOf<K>>[];
+  }
+
+  /**
+   * State shared by key across every instance of every module on this server. A key without
+   * '/' is this module's own (`<name>/<key>`); 'c2s/sessions' names another module's.
+   */
+  shared<T>(key: string, init: () => T): T {
+    const path = key.includes('/') ? key : `${this.name}/${key}`;
+    if (!this.#ctx.shared.has(path)) this.#ctx.shared.set(path, init());
+    return this.#ctx.shared.get(path) as T;
+  }
+
+  /** Run `fn` once after `ms`; cancelled on unload. Timers never keep the process alive. */
+  setTimer(ms: number, fn: () => void): Timer {
+    const t = setTimeout(() => { this.#timers.delete(t); fn(); }, ms);
+    t.unref();
+    this.#timers.add(t);
+    return { cancel: () => { clearTimeout(t); this.#timers.delete(t); } };
+  }
+
+  /** Run `fn` every `ms`; cancelled on unload. */
+  setInterval(ms: number, fn: () => void): Timer {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.#timers.add(t);
+    return { cancel: () => { clearInterval(t); this.#timers.delete(t); } };
+  }
+
+  /** Run `fn` when the module unloads (close a listener, say), after its own `unload`. */
+  onUnload(fn: () => void | Promise<void>): void {
+    this.#cleanups.push(fn);
+  }
+
+  /** A key-value store on this module's host. */
+  openStore<T = unknown>(store: string): KeyValueStore<T> {
+    const driver = this.server.storage;
+    const host = this.host;
+    return {
+      get: (user) => driver.get(host, store, user) as T | undefined,
+      set: (user, value) => driver.set(host, store, user, value),
+      users: () => driver.users(host, store),
+    };
+  }
+
+  /** A list store on this module's host. */
+  openList<T = unknown>(store: string): ListStore<T> {
+    const driver = this.server.storage;
+    const host = this.host;
+    return {
+      append: (user, value) => driver.append(host, store, user, value),
+      items: (user, limit) => driver.items(host, store, user, limit) as { id: number; value: T; when: number }[],
+      remove: (user, ids) => driver.remove(host, store, user, ids),
+    };
+  }
+
+  /** Counts of what this instance has registered (for tests and introspection). */
+  get registrations(): { hooks: number; items: number; timers: number } {
+    return { hooks: this.#hooks.length, items: this.#items.length, timers: this.#timers.size };
+  }
+
+  #hookOn(bus: EventBus, event: string, handler: Handler, priority: number): void {
+    if (this.#disposed) throw new Error(`module '${this.name}' on '${this.host}' is unloaded; it cannot hook '${event}'`);
+    bus.on(event, handler, priority);
+    if (!this.#hooks.some((h) => h.bus === bus && h.event === event && h.handler === handler)) this.#hooks.push({ bus, event, handler });
+  }
+
+  /** Remove every hook, item and timer this instance registered, then run onUnload callbacks. @internal */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const t of this.#timers) { clearTimeout(t); clearInterval(t); }
+    this.#timers.clear();
+    for (const { registry, record } of this.#items.reverse()) registry.remove(record);
+    this.#items = [];
+    for (const { bus, event, handler } of this.#hooks) bus.off(event, handler);
+    this.#hooks = [];
+    for (const fn of this.#cleanups.reverse()) await fn();
+    this.#cleanups = [];
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * @module router
+ * Stanza routing between local sessions and hosts, with Prosody's event grammar:
+ * `pre-<name>/<kind>` on the origin's host, then `iq-<type>/<kind>/<ns>:<child>` and
+ * `<name>/<kind>` on the destination's host, then the default (deliver to a full JID, or
+ * bounce). Behind the Router interface so a cluster can replace it.
+ */
+import { parseJid } from './jid.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './log.js';
+import { xml, NS_STANZAS, type Element } from './xml.js';
+import type { Session } from './session.js';
+
+/** Where a stanza is addressed: a domain, a bare JID, a full JID, or the sender's own account. */
+export type RouteKind = 'host' | 'bare' | 'full' | 'self';
+
+/** Routes a stanza; `origin` is the local session that sent it (none for server-generated ones). */
+export interface Router {
+  route(stanza: Element, origin?: Session): void;
+}
+
+/** What the local router needs from the server. */
+export interface RouterContext {
+  readonly log: Logger;
+  isLocalHost(name: string): boolean;
+  hostEvents(host: string): EventBus | undefined;
+  /** The bound session with this (normalised) full JID. */
+  session(fullJid: string): Session | undefined;
+}
+
+/** Stanza error types (RFC 6120 §8.3.2). */
+export type StanzaErrorType = 'auth' | 'cancel' | 'continue' | 'modify' | 'wait';
+
+/**
+ * An error reply to `stanza` (RFC 6120 §8.3): same name and id, `to`/`from` swapped,
+ * `type='error'`, one defined condition and an optional text. Never reply to an error (§8.3.1).
+ */
+export function errorReply(stanza: Element, type: StanzaErrorType, condition: string, text?: string): Element {
+  const attrs = stanza.attrs as Record<string, string | undefined>;
+  const error = xml('error', { type }, xml(condition, { xmlns: NS_STANZAS }));
+  if (text !== undefined) error.append(xml('text', { xmlns: NS_STANZAS, 'xml:lang': 'en' }, text));
+  return xml(stanza.name, { type: 'error', id: attrs.id, to: attrs.from, from: attrs.to }, error);
+}
+
+// Precomputed event names: no string building on the hot path for the common ones.
+const NAMES = ['message', 'presence', 'iq'] as const;
+const KINDS: readonly RouteKind[] = ['host', 'bare', 'full', 'self'];
+const EVENT: Record<string, Record<string, string>> = {};
+const PRE: Record<string, Record<string, string>> = {};
+for (const name of NAMES) {
+  EVENT[name] = {};
+  PRE[name] = {};
+  for (const kind of KINDS) {
+    EVENT[name][kind] = `${name}/${kind}`;
+    PRE[name][kind] = `pre-${name}/${kind}`;
+  }
+}
+
+/** The router for one process: local hosts and local sessions; no s2s. */
+export class LocalRouter implements Router {
+  readonly #ctx: RouterContext;
+
+  constructor(ctx: RouterContext) {
+    this.#ctx = ctx;
+  }
+
+  route(stanza: Element, origin?: Session): void {
+    const name = stanza.name;
+    const attrs = stanza.attrs as Record<string, string | undefined>;
+    const to = attrs.to;
+    let kind: RouteKind;
+    let domain: string;
+    let full: string | undefined;
+    if (to === undefined || to === '') {
+      // No 'to': the sender's own account (RFC 6120 §10.3).
+      if (origin === undefined || origin.host === undefined || origin.bareJid === undefined) {
+        this.#ctx.log.debug({ name }, 'dropping a server stanza without a to address');
+        return;
+      }
+      kind = name === 'message' ? 'bare' : 'self';
+      domain = origin.host;
+    } else {
+      const jid = parseJid(to);
+      if (jid === undefined) {
+        this.#bounce(stanza, 'modify', 'jid-malformed');
+        return;
+      }
+      domain = jid.domain;
+      if (jid.local === undefined) kind = 'host';
+      else if (jid.resource !== undefined) { kind = 'full'; full = jid.full; }
+      else kind = name !== 'message' && origin !== undefined && jid.bare === origin.bareJid ? 'self' : 'bare';
+    }
+    const payload = { origin, stanza };
+    const pre = PRE[name];
+    if (origin !== undefined && origin.host !== undefined && pre !== undefined) {
+      const bus = this.#ctx.hostEvents(origin.host);
+      if (bus !== undefined && bus.fire(pre[kind]!, payload) !== undefined) return;
+    }
+    const bus = this.#ctx.isLocalHost(domain) ? this.#ctx.hostEvents(domain) : undefined;
+    if (bus === undefined) {
+      // No server-to-server here (RFC 6120 §8.3.3.16).
+      this.#bounce(stanza, 'cancel', 'remote-server-not-found');
+      return;
+    }
+    const type = attrs.type;
+    if (name === 'iq' && (type === 'get' || type === 'set')) {
+      const child = onlyChild(stanza);
+      if (child !== undefined && bus.fire(`iq-${type}/${kind}/${child.attrs.xmlns as string | undefined ?? ''}:${child.name}`, payload) !== undefined) return;
+    }
+    const events = EVENT[name];
+    const event = events !== undefined ? events[kind]! : `${name}/${kind}`;
+    if (bus.fire(event, payload) !== undefined) return;
+    this.#deliver(stanza, name, type, full);
+  }
+
+  /** Nobody handled it: a full JID gets it if that session exists; otherwise bounce or drop. */
+  #deliver(stanza: Element, name: string, type: string | undefined, full: string | undefined): void {
+    if (full !== undefined) {
+      const session = this.#ctx.session(full);
+      if (session !== undefined) {
+        session.send(stanza);
+        return;
+      }
+    }
+    if (name === 'iq') {
+      // RFC 6120 §8.4: an unhandled request gets service-unavailable; results and errors are dropped.
+      if (type === 'get' || type === 'set') this.#bounce(stanza, 'cancel', 'service-unavailable');
+      return;
+    }
+    // RFC 6121 §8.5.2: presence may be silently dropped; headline messages too.
+    if (name === 'message' && type !== 'error' && type !== 'headline') this.#bounce(stanza, 'cancel', 'service-unavailable');
+  }
+
+  /** Answer with an error, unless the stanza is itself an error or has nobody to answer to. */
+  #bounce(stanza: Element, type: 'cancel' | 'modify', condition: string): void {
+    const attrs = stanza.attrs as Record<string, string | undefined>;
+    if (attrs.type === 'error' || !attrs.from) return; // RFC 6120 §8.3.1
+    if (stanza.name === 'iq' && attrs.type === 'result') return;
+    this.route(errorReply(stanza, type, condition));
+  }
+}
+
+/** The single element child of an iq request, or undefined when it has none or several. */
+function onlyChild(stanza: Element): Element | undefined {
+  let found: Element | undefined;
+  const children = stanza.children;
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
+    if (typeof c === 'string') continue;
+    if (found !== undefined) return undefined;
+    found = c as Element;
+  }
+  return found;
+}

@@ -1,0 +1,52 @@
+/**
+ * @module server-api
+ * What a module sees of the server (`module.server`): hosts, buses, storage, accounts and the
+ * server's lifecycle. Later issues grow it (sessions, routing); modules never see Server itself.
+ */
+import type { EventBus } from './events.js';
+import type { Logger } from './log.js';
+import type { StorageDriver } from './storage/store.js';
+import type { Accounts } from './storage/accounts.js';
+import type { Config } from './config.js';
+import type { Element } from './xml.js';
+import type { Session } from './session.js';
+import type { SessionRegistry } from './sessions.js';
+
+export interface ServerApi {
+  /** VirtualHost names, in config order. */
+  readonly hostNames: readonly string[];
+  isLocalHost(name: string): boolean;
+  /** The server-wide event bus. */
+  readonly events: EventBus;
+  /** A host's event bus (undefined for a name that is not a VirtualHost). */
+  hostEvents(host: string): EventBus | undefined;
+  readonly log: Logger;
+  readonly storage: StorageDriver;
+  readonly accounts: Accounts;
+  readonly config: Config;
+  /** True from the start of stop() on. */
+  readonly stopping: boolean;
+  /** Client sessions (issue 3). */
+  readonly sessions: SessionRegistry;
+  /**
+   * Route a stanza (RFC 6120 §8): `origin` is the local session that sent it; omit it for
+   * stanzas the server generates. Fires pre-<name>/<kind>, iq-<type>/<kind>/<ns>:<child>,
+   * <name>/<kind>, then delivers to a full JID or bounces.
+   */
+  route(stanza: Element, origin?: Session): void;
+}
+
+/** A socket a module listens on; modules append theirs to the global `listeners` event's list. */
+export interface ListenerInfo {
+  /** The service: 'c2s', 'c2s_direct_tls', 'http', 'https', ... */
+  readonly service: string;
+  readonly address: string;
+  readonly port: number;
+}
+
+declare module './events.js' {
+  interface Events {
+    /** Global: every listening module pushes its sockets onto `list` (and returns nothing). */
+    listeners: { list: ListenerInfo[] };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * @module server
+ * The Server: owns the config, hosts, module manager, storage and the lifecycle
+ * (start, graceful stop). No global state: many servers can run in one process.
+ */
+import { resolve } from 'node:path';
+import { Config, CORE_OPTIONS, type CoreOptions, type RawConfig } from './config.js';
+import { ServerError } from './errors.js';
+import { EventBus } from './events.js';
+import { Host } from './host.js';
+import type { ItemRecord } from './items.js';
+import { createLogger, type Logger } from './log.js';
+import type { ModuleDefinition } from './module-api.js';
+import { ModuleManager } from './module-manager.js';
+import type { ServerApi } from './server-api.js';
+import { LocalRouter, type Router } from './router.js';
+import type { Session } from './session.js';
+import { LocalSessionRegistry } from './sessions.js';
+import type { Element } from './xml.js';
+import { Accounts } from './storage/accounts.js';
+import { openStorage } from './storage/index.js';
+import type { StorageDriver } from './storage/store.js';
+
+export interface ServerOptions {
+  /** Module definitions available by name (the built-ins, plus any the caller adds). */
+  readonly modules?: readonly ModuleDefinition[];
+  /** A logger to use instead of one built from log_level. */
+  readonly logger?: Logger;
+  /** A storage driver to use instead of the configured one (tests). */
+  readonly storage?: StorageDriver;
+}
+
+export type ServerState = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+export class Server implements ServerApi {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly events: EventBus;
+  readonly modules: ModuleManager;
+  readonly core: CoreOptions;
+  /** Client sessions (issue 3). */
+  readonly sessions: LocalSessionRegistry;
+  /** The stanza router (replaceable for a cluster). */
+  readonly router: Router;
+  readonly #global: Host;
+  readonly #hosts = new Map<string, Host>();
+  #storage: StorageDriver | undefined;
+  #accounts: Accounts | undefined;
+  #state: ServerState = 'new';
+  #warned = new Set<string>();
+
+  /** @throws XS_ERR_CONFIG_INVALID, XS_ERR_OPTION_INVALID for the core's own options */
+  constructor(config: Config | RawConfig, options: ServerOptions = {}) {
+    this.config = config instanceof Config ? config : new Config(config);
+    this.core = this.config.options('*', CORE_OPTIONS, 'core');
+    this.log = options.logger ?? createLogger({ level: this.core.log_level });
+    this.#storage = options.storage;
+    this.#global = new Host('*');
+    this.events = this.#global.events;
+    for (const name of this.config.hostNames()) this.#hosts.set(name, new Host(name));
+    this.sessions = new LocalSessionRegistry(this);
+    this.router = new LocalRouter({
+      log: this.log,
+      isLocalHost: (name) => this.#hosts.has(name),
+      hostEvents: (name) => this.#hosts.get(name)?.events,
+      session: (full) => this.sessions.get(full),
+    });
+    this.modules = new ModuleManager({
+      config: this.config,
+      log: this.log,
+      server: this,
+      global: this.#global,
+      host: (name) => this.host(name),
+    });
+    for (const def of options.modules ?? []) this.modules.register(def);
+  }
+
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  get stopping(): boolean {
+    return this.#state === 'stopping' || this.#state === 'stopped';
+  }
+
+  get hostNames(): readonly string[] {
+    return this.config.hostNames();
+  }
+
+  isLocalHost(name: string): boolean {
+    return this.#hosts.has(name);
+  }
+
+  /** @throws XS_ERR_HOST_UNKNOWN */
+  host(name: string): Host {
+    const host = this.#hosts.get(name);
+    if (!host) throw new ServerError('XS_ERR_HOST_UNKNOWN', { host: name });
+    return host;
+  }
+
+  /** Items of a kind provided on the global pseudo-host '*'. */
+  globalItems(kind: string): readonly ItemRecord[] {
+    return this.#global.items.get(kind);
+  }
+
+  hostEvents(name: string): EventBus | undefined {
+    return this.#hosts.get(name)?.events;
+  }
+
+  /** The storage driver, opened on first use (sqlite under data_path by default). */
+  get storage(): StorageDriver {
+    this.#storage ??= openStorage(this.core.storage, { dataPath: this.dataPath });
+    return this.#storage;
+  }
+
+  /** Route a stanza (see ServerApi.route). */
+  route(stanza: Element, origin?: Session): void {
+    this.router.route(stanza, origin);
+  }
+
+  get accounts(): Accounts {
+    this.#accounts ??= new Accounts(this.storage, { iterations: this.core.scram_iterations });
+    return this.#accounts;
+  }
+
+  /** data_path, resolved against the config file's folder (or the working directory). */
+  get dataPath(): string {
+    const base = this.config.file ? resolve(this.config.file, '..') : process.cwd();
+    return resolve(base, this.core.data_path);
+  }
+
+  /** Add a module definition before start (third-party modules built in code). */
+  registerModule(def: ModuleDefinition): void {
+    if (this.#state !== 'new') throw new ServerError('XS_ERR_ALREADY_STARTED', { action: 'register a module' });
+    this.modules.register(def);
+  }
+
+  /**
+   * Resolve modules, validate every option, load every module on every host, fire server-started.
+   * On failure everything loaded is unloaded again and the error is rethrown.
+   */
+  async start(): Promise<void> {
+    if (this.#state !== 'new') throw new ServerError('XS_ERR_ALREADY_STARTED', { action: 'start the server' });
+    this.#state = 'starting';
+    try {
+      const pluginBase = this.config.file ? resolve(this.config.file, '..') : process.cwd();
+      await this.modules.resolveThirdParty(this.core.plugin_paths.map((p) => resolve(pluginBase, p)));
+      for (const host of this.hostNames) this.modules.plan(host);
+      this.#warnUnknownKeys();
+      await this.modules.loadAll();
+      this.#state = 'started';
+      this.events.fire('server-started', { server: this });
+      this.log.info({ hosts: this.hostNames }, 'server started');
+    } catch (err) {
+      this.#state = 'stopping';
+      await this.modules.unloadAll();
+      this.#closeStorage();
+      this.#state = 'stopped';
+      throw err;
+    }
+  }
+
+  /** Fire server-stopping, unload every module (they close their sessions), close storage. */
+  async stop(reason = 'shutdown'): Promise<void> {
+    if (this.#state === 'stopping' || this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    this.log.info({ reason }, 'server stopping');
+    this.events.fire('server-stopping', { server: this, reason });
+    await this.modules.unloadAll();
+    this.events.fire('server-stopped', { server: this, reason });
+    this.#closeStorage();
+    this.#state = 'stopped';
+    this.log.info('server stopped');
+  }
+
+  #closeStorage(): void {
+    this.#storage?.close();
+  }
+
+  /** Config keys that neither the core nor any registered module declares. */
+  unknownKeys(): { key: string; where: string }[] {
+    const known = new Set<string>(Object.keys(CORE_OPTIONS));
+    for (const def of this.modules.definitions()) for (const key of Object.keys(def.options ?? {})) known.add(key);
+    return this.config.keys().filter(({ key }) => !known.has(key));
+  }
+
+  /** Warn once about each unknown config key (a typo, or a module that is not installed). */
+  #warnUnknownKeys(): void {
+    for (const { key, where } of this.unknownKeys()) {
+      if (this.#warned.has(key)) continue;
+      this.#warned.add(key);
+      this.log.warn({ option: key, where }, 'unknown config option (misspelt, or its module is not installed)');
+    }
+  }
+}

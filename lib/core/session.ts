@@ -1,0 +1,441 @@
+/**
+ * @module session
+ * Session: one client's XMPP stream (RFC 6120), whatever carries it. It owns the stream
+ * state machine, stream features, the pre-auth/pre-bind gates, stanza dispatch (stamp `from`,
+ * route) and the one close path. Transports feed it and carry its output; it never knows which.
+ *
+ *                 streamOpened                 resetStream()  (SASL success, STARTTLS)
+ *   connected ─────────────────▶ open ─────────────────────────────▶ restarting
+ *       │                         │ ◀────────── streamOpened ───────────┘ │
+ *       │ close(reason)           │ close(reason) · streamClosed ·        │ close(reason)
+ *       │                         │ transportError · readTimeout→false    │
+ *       ▼                         ▼                                       ▼
+ *    closing: pre-session-close, [header], [<stream:error/>], sendClose, then wait
+ *       │     c2s_close_timeout for the peer's close (only if its stream is open)
+ *       ▼
+ *    closed: transport.end(code), unbind (pre-resource-unbind, resource-unbind), c2s-closed
+ *
+ *   disconnected() (the peer vanished) goes straight to closed from any state.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from './log.js';
+import { parseJid, type Jid } from './jid.js';
+import type { EventBus } from './events.js';
+import type { ServerApi } from './server-api.js';
+import type { Transport, StreamAttrs } from './transport.js';
+import { xml, NS_CLIENT, NS_STREAMS, NS_XMPP_STREAMS, NS_BIND, type Element } from './xml.js';
+import { closeCodeFor, defaultTextFor, isStreamErrorCondition } from './stream-errors.js';
+import type { SessionSettings } from './session-options.js';
+import type { CloseReason } from './session-events.js';
+import { errorReply } from './router.js';
+
+/** Where a session is in its life (see the diagram in this file's header). */
+export type SessionState = 'connected' | 'open' | 'restarting' | 'closing' | 'closed';
+
+/** What a session needs from its registry (internal wiring; modules use SessionRegistry). */
+export interface SessionContext {
+  readonly server: ServerApi;
+  /** The session options of a host ('*': the global section). */
+  settings(host: string): SessionSettings;
+  /** The bound session with this full JID. */
+  get(fullJid: string): Session | undefined;
+  bound(session: Session): void;
+  unbound(session: Session): void;
+  removed(session: Session): void;
+}
+
+/** Text sent when encryption is required but the transport cannot provide it. */
+export const DEFAULT_INSECURE_HINT = 'Encryption is required (c2s_require_encryption) but this connection is not secure; '
+  + 'use TLS, or set consider_websocket_secure / trusted_proxies with X-Forwarded-Proto when behind a TLS-terminating proxy';
+
+const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
+const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
+
+/** The `<stream:error/>` element for `condition` (RFC 6120 §4.9.2). */
+export function streamErrorElement(condition: string, text?: string, lang?: string): Element {
+  const known = isStreamErrorCondition(condition) ? condition : 'undefined-condition';
+  const el = xml('stream:error', { 'xmlns:stream': NS_STREAMS }, xml(known, { xmlns: NS_XMPP_STREAMS }));
+  el.append(xml('text', { xmlns: NS_XMPP_STREAMS, 'xml:lang': lang ?? 'en' }, text ?? defaultTextFor(known)));
+  return el;
+}
+
+export class Session {
+  /** Random, unique per connection (logs, metrics). */
+  readonly id: string = randomBytes(9).toString('base64url');
+  readonly transport: Transport;
+  /** Child logger carrying { session: id }. */
+  readonly log: Logger;
+  /** Module annotations (the websocket module puts `request` here). */
+  readonly data: Record<string, unknown> = {};
+  /** 'c2s_unauthed' until SASL success, then 'c2s'. */
+  type: 'c2s_unauthed' | 'c2s' = 'c2s_unauthed';
+  /** The VirtualHost from the stream header's `to`; undefined before the stream opens. */
+  host: string | undefined;
+  username: string | undefined;
+  resource: string | undefined;
+  /** The full JID once a resource is bound. */
+  jid: Jid | undefined;
+  /** The current stream's id (RFC 6120 §4.7.3); new on every restart. */
+  streamId: string | undefined;
+  /** The stream's language (RFC 6120 §4.7.4). */
+  lang = 'en';
+  /** Presence priority (written by the presence module). */
+  priority = 0;
+  /** The last available presence (written by the presence module). */
+  presence: Element | undefined;
+  /** The client requested the roster (written by the roster module). */
+  interested = false;
+  /** When the transport connected (ms since the epoch). */
+  readonly connectedAt = Date.now();
+  /** The session options of its host (global ones until the stream opens). */
+  settings: SessionSettings;
+
+  readonly #ctx: SessionContext;
+  readonly #server: ServerApi;
+  #state: SessionState = 'connected';
+  #bound = false;
+  #sentOpen = false;
+  /** The peer opened a stream at least once and its input is still alive. */
+  #peerOpen = false;
+  #transportAlive = true;
+  #closeReason: CloseReason | undefined;
+  #authTimer: NodeJS.Timeout | undefined;
+  #closeTimer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: SessionContext, transport: Transport) {
+    this.#ctx = ctx;
+    this.#server = ctx.server;
+    this.transport = transport;
+    this.log = ctx.server.log.child({ session: this.id });
+    this.settings = ctx.settings('*');
+    const timeout = this.settings.c2s_timeout;
+    if (timeout > 0) {
+      this.#authTimer = setTimeout(() => {
+        if (!this.authenticated) this.close({ condition: 'connection-timeout', text: 'Not authenticated in time (c2s_timeout)' });
+      }, timeout * 1000);
+      this.#authTimer.unref();
+    }
+  }
+
+  get state(): SessionState { return this.#state; }
+  get authenticated(): boolean { return this.type === 'c2s'; }
+  /** True once close() started (or the peer vanished): output is discarded from then on. */
+  get closed(): boolean { return this.#state === 'closing' || this.#state === 'closed'; }
+  get secure(): boolean { return this.transport.secure; }
+  get encrypted(): boolean { return this.transport.encrypted; }
+  get ip(): string { return this.transport.ip; }
+  get bareJid(): string | undefined {
+    return this.jid?.bare ?? (this.username !== undefined && this.host !== undefined ? `${this.username}@${this.host}` : undefined);
+  }
+  get fullJid(): string | undefined { return this.jid?.full; }
+  /** Whether the session holds its resource in the registry. */
+  get bound(): boolean { return this.#bound; }
+
+  /** Send one element to the peer (discarded once the stream is closing). */
+  send(el: Element): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.transport.send(el);
+  }
+
+  // ---- transport-facing inputs -------------------------------------------------------------
+
+  /** The peer's stream header arrived (RFC 6120 §4.7); answers with ours and the features. */
+  streamOpened(attrs: StreamAttrs): void {
+    const state = this.#state;
+    if (state === 'closing' || state === 'closed') return;
+    if (state === 'open') {
+      this.close({ condition: 'bad-format', text: 'Unexpected stream header: a stream restart is only allowed after STARTTLS or SASL success (RFC 6120 §4.3.3)' });
+      return;
+    }
+    this.#peerOpen = true;
+    this.streamId = randomBytes(12).toString('base64url');
+    const lang = attrs['xml:lang'];
+    if (lang !== undefined && LANG.test(lang)) this.lang = lang;
+    const to = parseJid(attrs.to);
+    const domain = to && to.local === undefined && to.resource === undefined ? to.domain : undefined;
+    if (domain === undefined || !this.#server.isLocalHost(domain)) {
+      this.close({ condition: 'host-unknown', text: attrs.to ? `This server does not serve ${attrs.to}` : "The stream header has no 'to' attribute (RFC 6120 §4.7.2)" });
+      return;
+    }
+    if (this.host !== undefined && domain !== this.host) {
+      this.close({ condition: 'not-authorized', text: "The 'to' of a restarted stream must not change" });
+      return;
+    }
+    const first = this.host === undefined;
+    this.host = domain;
+    const from = attrs.from !== undefined ? parseJid(attrs.from)?.bare : undefined;
+    this.#sendHeader(domain, from);
+    // RFC 6120 §4.7.5: version 1.0 is required for SASL; missing means 0.9.
+    const version = /^(\d+)\.\d+$/.exec(attrs.version ?? '');
+    if (!version || Number(version[1]) < 1) {
+      this.close('unsupported-version');
+      return;
+    }
+    this.#state = 'open';
+    if (first) {
+      this.settings = this.#ctx.settings(domain);
+      this.transport.setMaxStanzaSize(this.settings.c2s_unauthed_stanza_size_limit);
+    }
+    this.#sendFeatures();
+  }
+
+  /** One top-level element from the peer (stanza or nonza). */
+  received(el: Element): void {
+    try {
+      if (this.#state === 'open') this.#dispatch(el);
+      else this.#receivedOutsideOpen(el);
+    } catch (err) {
+      this.log.error({ err }, 'error while processing an element');
+      this.close('internal-server-error');
+    }
+  }
+
+  /** The peer closed its stream (`</stream:stream>`, `<close/>`). */
+  streamClosed(): void {
+    this.#peerOpen = false;
+    if (this.#state === 'closing') this.#destroy();
+    else this.close();
+  }
+
+  /** The transport found the input unusable (XML error, size limit, ...): close with `condition`. */
+  transportError(condition: string, text?: string, code?: number): void {
+    this.#peerOpen = false;
+    if (this.#state === 'closing') this.#destroy();
+    else this.close({ condition, text, code });
+  }
+
+  /** The connection is gone: destroy now, without waiting for anything. */
+  disconnected(err?: Error): void {
+    this.#transportAlive = false;
+    this.#peerOpen = false;
+    if (this.#state === 'closed') return;
+    this.#closeReason ??= { text: err?.message ?? 'connection lost' };
+    this.#destroy();
+  }
+
+  /**
+   * The transport saw no input for network_settings.read_timeout: run the `c2s-read-timeout`
+   * chain (keepalives). `false` from a handler, or no handler at all, closes the session.
+   */
+  readTimeout(): void {
+    if (this.closed) return;
+    const result = this.#safeFire('c2s-read-timeout', { session: this });
+    if (result === false || result === undefined) this.close({ condition: 'connection-timeout', text: 'No data from the client (read timeout)' });
+  }
+
+  // ---- module-facing actions ---------------------------------------------------------------
+
+  /**
+   * The one close path: pre-session-close, our header if none was sent yet (RFC 6120 §4.9.1.2),
+   * the stream error if `reason` has a condition, our stream close, then c2s_close_timeout for
+   * the peer's close before the transport ends. A string is a condition. Idempotent.
+   */
+  close(reason?: CloseReason | string): void {
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    const r: CloseReason | undefined = typeof reason === 'string' ? { condition: reason } : reason;
+    this.#closeReason = r;
+    this.#state = 'closing';
+    this.#safeFire('pre-session-close', { session: this, reason: r });
+    const condition = r?.condition;
+    if (this.#transportAlive) {
+      try {
+        if (!this.#sentOpen && condition !== undefined) this.#sendHeader(this.host ?? this.#server.hostNames[0] ?? 'localhost');
+        if (this.#sentOpen) {
+          if (condition !== undefined) this.transport.send(streamErrorElement(condition, r?.text, this.lang));
+          this.transport.sendClose();
+        }
+      } catch (err) {
+        this.log.debug({ err }, 'could not send the stream close');
+      }
+    }
+    if (condition !== undefined) this.log.info({ condition, text: r?.text }, 'closing session with a stream error');
+    else this.log.debug({ text: r?.text }, 'closing session');
+    // RFC 6120 §4.4: wait for the peer's close, but not forever.
+    const wait = this.settings.c2s_close_timeout;
+    if (this.#peerOpen && this.#transportAlive && wait > 0) {
+      this.#closeTimer = setTimeout(() => {
+        this.log.debug('no stream close from the peer in time; dropping the connection');
+        this.#destroy();
+      }, wait * 1000);
+      this.#closeTimer.unref();
+    } else {
+      this.#destroy();
+    }
+  }
+
+  /** Expect a new stream header (after STARTTLS <proceed/> or SASL <success/>, RFC 6120 §4.3.3). */
+  resetStream(): void {
+    if (this.closed) return;
+    this.#state = 'restarting';
+    this.#sentOpen = false;
+    this.transport.restartStream();
+  }
+
+  /**
+   * SASL succeeded for `username` (normalised): the session becomes 'c2s', gets the
+   * authenticated stanza size limit, and expects a stream restart (RFC 6120 §6.4.6).
+   */
+  setAuthenticated(username: string): void {
+    if (this.authenticated) throw new Error('session is already authenticated');
+    if (this.host === undefined || !parseJid(`${username}@${this.host}`)) throw new Error(`cannot authenticate '${username}' on this session`);
+    this.username = username;
+    this.type = 'c2s';
+    clearTimeout(this.#authTimer);
+    this.transport.setMaxStanzaSize(this.settings.c2s_stanza_size_limit);
+    this.resetStream();
+  }
+
+  /**
+   * Bind a resource (RFC 6120 §7); a server-generated one when `resource` is empty. Conflict
+   * policy: the new session wins; the old one is unbound now and closed with `conflict`.
+   * The caller (bind module) validates the resource first; an invalid one throws.
+   */
+  bindResource(resource?: string): string {
+    if (!this.authenticated || this.username === undefined || this.host === undefined) throw new Error('bindResource before authentication');
+    if (this.#bound || this.closed) throw new Error('the session is already bound or closing');
+    const res = resource ? resource.normalize('NFC') : randomBytes(9).toString('base64url');
+    const jid = parseJid(`${this.username}@${this.host}/${res}`);
+    if (!jid || jid.resource === undefined) throw new Error('invalid resource');
+    const old = this.#ctx.get(jid.full);
+    if (old && old !== this) {
+      old.close({ condition: 'conflict', text: 'Replaced by a new connection for the same resource' });
+      old.#unbind();
+    }
+    this.jid = jid;
+    this.resource = jid.resource;
+    this.#bound = true;
+    this.#ctx.bound(this);
+    this.#safeFire('resource-bind', { session: this });
+    return jid.resource;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  #bus(): EventBus {
+    return (this.host !== undefined ? this.#server.hostEvents(this.host) : undefined) ?? this.#server.events;
+  }
+
+  #safeFire(event: string, payload: Record<string, unknown>): unknown {
+    try {
+      return this.#bus().fire(event, payload);
+    } catch (err) {
+      this.log.error({ err, event }, 'event handler failed');
+      return undefined;
+    }
+  }
+
+  #sendHeader(host: string, to?: string): void {
+    this.streamId ??= randomBytes(12).toString('base64url');
+    this.transport.sendOpen({ from: host, id: this.streamId, version: '1.0', 'xml:lang': this.lang, ...(to ? { to } : {}) });
+    this.#sentOpen = true;
+  }
+
+  #sendFeatures(): void {
+    const features = xml('stream:features', { 'xmlns:stream': NS_STREAMS });
+    this.#safeFire('stream-features', { session: this, features });
+    if (this.closed) return;
+    if (features.children.length === 0 && !this.#bound) {
+      if (!this.authenticated && !this.secure && this.settings.c2s_require_encryption) {
+        this.log.warn({ ip: this.ip, kind: this.transport.kind }, 'no stream features to offer on an insecure connection; check the encryption settings');
+        this.close({ condition: 'policy-violation', text: this.transport.insecureHint ?? DEFAULT_INSECURE_HINT });
+      } else {
+        const missing = this.authenticated ? 'resource binding (enable the bind module)' : 'authentication (enable the saslauth module)';
+        this.close({ condition: 'undefined-condition', text: `No stream features to proceed with: nothing offers ${missing}` });
+      }
+      return;
+    }
+    this.transport.send(features);
+  }
+
+  #dispatch(el: Element): void {
+    const name = el.name;
+    const ns = el.attrs.xmlns as string | undefined;
+    if ((ns === undefined || ns === NS_CLIENT) && (name === 'message' || name === 'presence' || name === 'iq')) {
+      if (this.#bound) {
+        // RFC 6120 §8.1.2.1: the server stamps the full JID.
+        el.attrs.from = this.jid!.full;
+        this.#server.route(el, this);
+      } else {
+        this.#unboundStanza(el);
+      }
+      return;
+    }
+    this.#nonza(el, name, ns);
+  }
+
+  #receivedOutsideOpen(el: Element): void {
+    const state = this.#state;
+    if (state === 'closing') {
+      // RFC 6120 §4.4: keep processing what arrives while we wait for the peer's close.
+      if (this.#bound) this.#dispatch(el);
+      return;
+    }
+    if (state === 'connected') this.close({ condition: 'not-authorized', text: 'Open a stream first' });
+    else if (state === 'restarting') this.close({ condition: 'bad-format', text: 'Expected a new stream header (RFC 6120 §4.3.3)' });
+  }
+
+  #unboundStanza(el: Element): void {
+    if (!this.authenticated) {
+      this.close({ condition: 'not-authorized', text: 'Stanzas are not allowed before authentication (RFC 6120 §4.3.5)' });
+      return;
+    }
+    // Authenticated but not bound: resource binding only (RFC 6120 §7.1).
+    const type = el.attrs.type as string | undefined;
+    if (el.name === 'iq' && type === 'set' && el.getChild('bind', NS_BIND)) {
+      if (this.#bus().fire(BIND_EVENT, { origin: this, stanza: el }) === undefined) this.send(errorReply(el, 'cancel', 'service-unavailable'));
+      return;
+    }
+    if (type !== 'error' && type !== 'result') this.send(errorReply(el, 'auth', 'not-authorized', 'Bind a resource first (RFC 6120 §7)'));
+  }
+
+  #nonza(el: Element, name: string, ns: string | undefined): void {
+    // A prefixed element's namespace comes from its prefix (parsers copy the declaration onto it).
+    const colon = name.indexOf(':');
+    const local = colon === -1 ? name : name.slice(colon + 1);
+    const prefix = colon === -1 ? undefined : name.slice(0, colon);
+    const space = prefix === undefined ? ns : (el.attrs[`xmlns:${prefix}`] as string | undefined) ?? (prefix === 'stream' ? NS_STREAMS : undefined);
+    if (space === NS_STREAMS && local === 'error') {
+      const condition = el.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS_XMPP_STREAMS && c.name !== 'text')?.name;
+      this.log.info({ condition }, 'the peer sent a stream error');
+      this.close({ text: `peer stream error: ${condition ?? 'unknown'}` });
+      return;
+    }
+    if (local === 'message' || local === 'presence' || local === 'iq') {
+      this.close({ condition: 'invalid-namespace', text: `Stanzas must be in the ${NS_CLIENT} namespace (RFC 6120 §4.8.3)` });
+      return;
+    }
+    if (space === undefined || space === NS_CLIENT) {
+      this.close({ condition: 'unsupported-stanza-type', text: `<${name}/> is not a stanza` });
+      return;
+    }
+    if (this.#bus().fire(`stanza/${space}:${local}`, { session: this, stanza: el }) === undefined) {
+      this.close({ condition: 'unsupported-stanza-type', text: `<${local} xmlns='${space}'/> is not supported here` });
+    }
+  }
+
+  #unbind(): void {
+    if (!this.#bound) return;
+    this.#safeFire('pre-resource-unbind', { session: this });
+    this.#bound = false;
+    this.#ctx.unbound(this);
+    this.#safeFire('resource-unbind', { session: this });
+  }
+
+  #destroy(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#authTimer);
+    clearTimeout(this.#closeTimer);
+    const r = this.#closeReason;
+    try {
+      this.transport.end(r?.code ?? closeCodeFor(r?.condition), r?.text);
+    } catch (err) {
+      this.log.debug({ err }, 'transport end failed');
+    }
+    this.#transportAlive = false;
+    this.#unbind();
+    this.#ctx.removed(this);
+    this.#safeFire('c2s-closed', { session: this, reason: r });
+    this.log.debug({ jid: this.jid?.full, condition: r?.condition }, 'session closed');
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * @module sessions
+ * The session registry (`server.sessions`): creates sessions for transports, indexes bound
+ * ones by full JID and by account, and resolves each host's session options. Behind the
+ * SessionRegistry interface so a cluster can replace it.
+ */
+import type { Config } from './config.js';
+import type { ServerApi } from './server-api.js';
+import { Session, type SessionContext } from './session.js';
+import { SESSION_OPTIONS, type SessionSettings } from './session-options.js';
+import type { Transport } from './transport.js';
+
+/** What modules see of the registry. */
+export interface SessionRegistry {
+  /** A new session for a transport that just connected (the transport then feeds it). */
+  create(transport: Transport): Session;
+  /** The bound session with this normalised full JID (`Jid.full`). */
+  get(fullJid: string): Session | undefined;
+  /** The bound sessions of an account (username normalised), in bind order. */
+  ofUser(host: string, username: string): Session[];
+  /** Every live session, authenticated or not. */
+  all(): Iterable<Session>;
+  /** How many live sessions there are. */
+  readonly count: number;
+  /** The live sessions whose stream is to `host`. */
+  hostSessions(host: string): Session[];
+  /** The session options of a host ('*' for the global section). */
+  settings(host: string): SessionSettings;
+}
+
+/** The registry for one process. */
+export class LocalSessionRegistry implements SessionRegistry, SessionContext {
+  readonly server: ServerApi;
+  readonly #config: Config;
+  readonly #all = new Set<Session>();
+  readonly #byFull = new Map<string, Session>();
+  readonly #byBare = new Map<string, Map<string, Session>>();
+  readonly #settings = new Map<string, SessionSettings>();
+
+  constructor(server: ServerApi) {
+    this.server = server;
+    this.#config = server.config;
+  }
+
+  create(transport: Transport): Session {
+    const session = new Session(this, transport);
+    this.#all.add(session);
+    return session;
+  }
+
+  get(fullJid: string): Session | undefined {
+    return this.#byFull.get(fullJid);
+  }
+
+  ofUser(host: string, username: string): Session[] {
+    const map = this.#byBare.get(`${username}@${host}`);
+    return map ? [...map.values()] : [];
+  }
+
+  all(): Iterable<Session> {
+    return this.#all.values();
+  }
+
+  get count(): number {
+    return this.#all.size;
+  }
+
+  hostSessions(host: string): Session[] {
+    const out: Session[] = [];
+    for (const s of this.#all) if (s.host === host) out.push(s);
+    return out;
+  }
+
+  /** @throws XS_ERR_OPTION_INVALID when a session option is invalid for the host */
+  settings(host: string): SessionSettings {
+    let s = this.#settings.get(host);
+    if (s === undefined) {
+      s = this.#config.options(host, SESSION_OPTIONS, 'c2s');
+      this.#settings.set(host, s);
+    }
+    return s;
+  }
+
+  /** @internal (SessionContext) a session bound its resource; it replaces any holder of the JID. */
+  bound(session: Session): void {
+    const jid = session.jid!;
+    this.#byFull.set(jid.full, session);
+    let map = this.#byBare.get(jid.bare);
+    if (map === undefined) this.#byBare.set(jid.bare, (map = new Map()));
+    map.delete(jid.resource!); // re-insert: bind order
+    map.set(jid.resource!, session);
+  }
+
+  /** @internal (SessionContext) a session released its resource. */
+  unbound(session: Session): void {
+    const jid = session.jid!;
+    if (this.#byFull.get(jid.full) === session) this.#byFull.delete(jid.full);
+    const map = this.#byBare.get(jid.bare);
+    if (map !== undefined && map.get(jid.resource!) === session) {
+      map.delete(jid.resource!);
+      if (map.size === 0) this.#byBare.delete(jid.bare);
+    }
+  }
+
+  /** @internal (SessionContext) a session is gone. */
+  removed(session: Session): void {
+    this.#all.delete(session);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * @module storage/sqlite
+ * The SQLite storage driver (better-sqlite3, synchronous): a key-value table and a list table,
+ * WAL journal, statements prepared once. Values are stored as JSON text.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { ServerError } from '../errors.js';
+import type { ListItem, StorageDriver } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS keyval (
+  host  TEXT NOT NULL,
+  store TEXT NOT NULL,
+  user  TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (host, store, user)
+);
+CREATE TABLE IF NOT EXISTS list (
+  id      INTEGER PRIMARY KEY AUTOINCREMENT,
+  host    TEXT NOT NULL,
+  store   TEXT NOT NULL,
+  user    TEXT NOT NULL,
+  value   TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS list_owner ON list (host, store, user, id);
+`;
+
+interface ItemRow { id: number; value: string; created: number }
+
+/** Serialise a value for storage; undefined (or a bare function / symbol) is not storable. */
+function toJson(value: unknown, driver: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (err) {
+    throw new ServerError('XS_ERR_STORAGE', { driver, reason: `value is not JSON-serialisable: ${(err as Error).message}` }, { cause: err });
+  }
+  if (text === undefined) throw new ServerError('XS_ERR_STORAGE', { driver, reason: 'value is not JSON-serialisable (undefined)' });
+  return text;
+}
+
+/** The `LIMIT` for `items`: -1 (no limit) when absent, else a non-negative integer. */
+function sqlLimit(limit: number | undefined): number {
+  if (limit === undefined || limit === Infinity) return -1;
+  return Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+}
+
+/**
+ * A StorageDriver on one SQLite file. Survives restarts; safe to open from one process.
+ * @example const driver = new SqliteDriver('/var/lib/xmpp/xmpp-server.sqlite');
+ */
+export class SqliteDriver implements StorageDriver {
+  readonly kind = 'sqlite';
+  /** The database file this driver opened. */
+  readonly file: string;
+  readonly #db: Db;
+  readonly #stmt: {
+    get: Statement<[string, string, string], { value: string }>;
+    set: Statement<[string, string, string, string]>;
+    del: Statement<[string, string, string]>;
+    users: Statement<[string, string], { user: string }>;
+    append: Statement<[string, string, string, string, number]>;
+    items: Statement<[string, string, string, number], ItemRow>;
+    removeAll: Statement<[string, string, string]>;
+    removeIds: Statement<[string, string, string, string]>;
+    purgeKeyval: Statement<[string, string]>;
+    purgeList: Statement<[string, string]>;
+  };
+  readonly #purge: (host: string, user: string) => void;
+
+  /**
+   * Open (creating when absent) the database file and its parent directory.
+   * @throws ServerError XS_ERR_STORAGE naming the file when it cannot be opened or initialised.
+   */
+  constructor(file: string) {
+    this.file = file;
+    let db: Db | undefined;
+    try {
+      if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(file), { recursive: true });
+      db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+      this.#stmt = {
+        get: db.prepare('SELECT value FROM keyval WHERE host = ? AND store = ? AND user = ?'),
+        set: db.prepare(
+          'INSERT INTO keyval (host, store, user, value) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (host, store, user) DO UPDATE SET value = excluded.value',
+        ),
+        del: db.prepare('DELETE FROM keyval WHERE host = ? AND store = ? AND user = ?'),
+        users: db.prepare('SELECT user FROM keyval WHERE host = ? AND store = ? ORDER BY user'),
+        append: db.prepare('INSERT INTO list (host, store, user, value, created) VALUES (?, ?, ?, ?, ?)'),
+        items: db.prepare(
+          'SELECT id, value, created FROM list WHERE host = ? AND store = ? AND user = ? ORDER BY id LIMIT ?',
+        ),
+        removeAll: db.prepare('DELETE FROM list WHERE host = ? AND store = ? AND user = ?'),
+        removeIds: db.prepare(
+          'DELETE FROM list WHERE host = ? AND store = ? AND user = ? AND id IN (SELECT value FROM json_each(?))',
+        ),
+        purgeKeyval: db.prepare('DELETE FROM keyval WHERE host = ? AND user = ?'),
+        purgeList: db.prepare('DELETE FROM list WHERE host = ? AND user = ?'),
+      };
+    } catch (err) {
+      if (db?.open) db.close();
+      throw new ServerError(
+        'XS_ERR_STORAGE',
+        { driver: 'sqlite', reason: `cannot open database file '${file}': ${(err as Error).message}` },
+        { cause: err },
+      );
+    }
+    this.#db = db;
+    this.#purge = db.transaction((host: string, user: string) => {
+      this.#stmt.purgeKeyval.run(host, user);
+      this.#stmt.purgeList.run(host, user);
+    });
+  }
+
+  get(host: string, store: string, user: string): unknown {
+    let row: { value: string } | undefined;
+    try {
+      row = this.#stmt.get.get(host, store, user);
+    } catch (err) {
+      throw this.#fail('get', err);
+    }
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  set(host: string, store: string, user: string, value: unknown): void {
+    const text = value === undefined ? undefined : toJson(value, this.kind);
+    try {
+      if (text === undefined) this.#stmt.del.run(host, store, user);
+      else this.#stmt.set.run(host, store, user, text);
+    } catch (err) {
+      throw this.#fail('set', err);
+    }
+  }
+
+  users(host: string, store: string): string[] {
+    try {
+      return this.#stmt.users.all(host, store).map((r) => r.user);
+    } catch (err) {
+      throw this.#fail('users', err);
+    }
+  }
+
+  append(host: string, store: string, user: string, value: unknown): number {
+    const text = toJson(value, this.kind);
+    try {
+      return Number(this.#stmt.append.run(host, store, user, text, Date.now()).lastInsertRowid);
+    } catch (err) {
+      throw this.#fail('append', err);
+    }
+  }
+
+  items(host: string, store: string, user: string, limit?: number): ListItem[] {
+    let rows: ItemRow[];
+    try {
+      rows = this.#stmt.items.all(host, store, user, sqlLimit(limit));
+    } catch (err) {
+      throw this.#fail('items', err);
+    }
+    return rows.map((r) => ({ id: r.id, value: JSON.parse(r.value) as unknown, when: r.created }));
+  }
+
+  remove(host: string, store: string, user: string, ids?: readonly number[]): number {
+    if (ids !== undefined && ids.length === 0) return 0;
+    try {
+      if (ids === undefined) return this.#stmt.removeAll.run(host, store, user).changes;
+      const list = JSON.stringify(ids.filter((id) => Number.isSafeInteger(id)));
+      return this.#stmt.removeIds.run(host, store, user, list).changes;
+    } catch (err) {
+      throw this.#fail('remove', err);
+    }
+  }
+
+  purgeUser(host: string, user: string): void {
+    try {
+      this.#purge(host, user);
+    } catch (err) {
+      throw this.#fail('purgeUser', err);
+    }
+  }
+
+  /** Close the database (checkpointing the WAL). Calling it again does nothing. */
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** True until `close()`. */
+  get open(): boolean {
+    return this.#db.open;
+  }
+
+  /** An SQLite failure (or use after close) as XS_ERR_STORAGE naming the operation and file. */
+  #fail(op: string, err: unknown): ServerError<'XS_ERR_STORAGE'> {
+    const reason = this.#db.open ? (err as Error).message : 'the database is closed';
+    return new ServerError('XS_ERR_STORAGE', { driver: this.kind, reason: `${op} on '${this.file}': ${reason}` }, { cause: err });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * @module transport
+ * The seam between a Session (the XMPP stream, RFC 6120) and the bytes that carry it.
+ * TCP (c2s) and WebSocket (RFC 7395) implement Transport; nothing above it branches on kind.
+ */
+import type { Element } from './xml.js';
+
+/** Stream header attributes (RFC 6120 §4.7). */
+export interface StreamAttrs {
+  readonly to?: string;
+  readonly from?: string;
+  readonly id?: string;
+  readonly version?: string;
+  readonly 'xml:lang'?: string;
+}
+
+/** Channel-binding types (RFC 5929, RFC 9266). */
+export type ChannelBindingType = 'tls-exporter' | 'tls-unique' | 'tls-server-end-point';
+
+export interface Transport {
+  /** 'tcp', 'websocket', ... for logs and metrics only. */
+  readonly kind: string;
+  /** The peer's address, after trusted-proxy resolution. */
+  readonly ip: string;
+  /** Confidential as far as the server can tell (TLS here, or a trusted proxy says so). */
+  readonly secure: boolean;
+  /** TLS is terminated by this process (so channel binding is possible). */
+  readonly encrypted: boolean;
+  /** STARTTLS can be offered (never over WebSocket). */
+  readonly canStartTls: boolean;
+  /**
+   * What the operator should do when this connection is not secure but encryption is required
+   * (sent as the stream error's text). Optional; a generic hint is used without it.
+   */
+  readonly insecureHint?: string;
+  /** Channel-binding data for SCRAM-*-PLUS, when encrypted. */
+  channelBinding?(type: ChannelBindingType): Buffer | undefined;
+  /** Upgrade to TLS after <proceed/> (RFC 6120 §5.4.3.3); calls `done` once TLS is up. */
+  startTls?(host: string | undefined, done: (err?: Error) => void): void;
+  /** Open (or re-open after a restart) our side of the stream. */
+  sendOpen(attrs: StreamAttrs): void;
+  /** Send exactly one top-level element. */
+  send(element: Element): void;
+  /** Close our side of the stream (TCP: </stream:stream>; WebSocket: <close/>). */
+  sendClose(): void;
+  /** Finish the connection; `code` is a WebSocket close code where it applies. */
+  end(code?: number, reason?: string): void;
+  /** The inbound size limit for one stanza, in bytes (raised after authentication). */
+  setMaxStanzaSize(bytes: number): void;
+  /** Expect a new stream header (after SASL success): TCP resets its parser. */
+  restartStream(): void;
+  /**
+   * Send this transport's own keepalive after read-timeout silence (WebSocket: a ping; TCP:
+   * whitespace, RFC 6120 §4.6.1). Returns true when one was sent (or a liveness check is
+   * already pending), false when the connection is known to be dead. The `c2s-read-timeout`
+   * chain calls it, so nothing above the transport branches on its kind. Optional.
+   */
+  keepalive?(): boolean;
+}

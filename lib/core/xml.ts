@@ -1,0 +1,193 @@
+// XML element model for the whole server: the only module that imports
+// `@xmpp/xml` (ltx). Re-exports the Element class and builder, defines the XMPP
+// namespace constants, a fast escaping serializer and `withNamespace`.
+import ltxXml, { Element, escapeXML, escapeXMLText } from '@xmpp/xml';
+
+export { Element, escapeXML, escapeXMLText };
+
+/** A child of an {@link Element}: a nested element or a text node. */
+export type XmlNode = Element | string;
+
+/**
+ * Build an element: `xml('message', { to, type: 'chat' }, xml('body', {}, 'hi'))`.
+ * Attributes whose value is null/undefined are dropped; other values are stringified.
+ */
+export function xml(
+  name: string,
+  attrs?: Record<string, unknown> | string | null,
+  ...children: Array<XmlNode | null | undefined | false | XmlNode[]>
+): Element {
+  return (ltxXml as (...args: unknown[]) => Element)(name, attrs ?? undefined, ...children);
+}
+
+// RFC 6120 §4.8.2 content namespace / §4.8.1 stream namespace.
+export const NS_CLIENT = 'jabber:client';
+export const NS_STREAMS = 'http://etherx.jabber.org/streams';
+// RFC 7395 §3.3.1
+export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+// RFC 6120 §4.9.3 / §8.3.3
+export const NS_XMPP_STREAMS = 'urn:ietf:params:xml:ns:xmpp-streams';
+export const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+// RFC 6120 §6 / §5 / §7
+export const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
+export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+export const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
+// RFC 3921 §3 (kept for legacy clients)
+export const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
+// RFC 6121 §2
+export const NS_ROSTER = 'jabber:iq:roster';
+// XEP-0030
+export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
+export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
+// XEP-0199
+export const NS_PING = 'urn:xmpp:ping';
+// XEP-0077
+export const NS_REGISTER = 'jabber:iq:register';
+// XEP-0156 host-meta
+export const NS_XRD = 'http://docs.oasis-open.org/ns/xri/xrd-1.0';
+// XEP-0203
+export const NS_DELAY = 'urn:xmpp:delay';
+/** The namespace bound to the reserved `xml` prefix (Namespaces in XML §3). */
+export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
+
+/**
+ * Escape a string for use inside a double-quoted attribute value.
+ * Besides the five markup characters, TAB/LF/CR become character references so
+ * that attribute-value normalisation (XML 1.0 §3.3.3) does not turn them into
+ * spaces on the receiving side. Characters that XML 1.0 cannot carry at all
+ * (C0 controls) are replaced by U+FFFD so the output is always well-formed.
+ */
+export function escapeAttr(s: string): string {
+  let out = '';
+  let last = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // Fast reject: every special char is <= 0x3e ('>').
+    if (c > 0x3e) continue;
+    let rep: string;
+    switch (c) {
+      case 0x26: rep = '&amp;'; break;
+      case 0x3c: rep = '&lt;'; break;
+      case 0x3e: rep = '&gt;'; break;
+      case 0x22: rep = '&quot;'; break;
+      case 0x27: rep = '&apos;'; break;
+      case 0x09: rep = '&#9;'; break;
+      case 0x0a: rep = '&#10;'; break;
+      case 0x0d: rep = '&#13;'; break;
+      default:
+        if (c >= 0x20) continue;
+        rep = '\uFFFD';
+    }
+    out += s.slice(last, i) + rep;
+    last = i + 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+/**
+ * Escape character data (element text). `>` is escaped too (so `]]>` can never
+ * appear) and CR becomes `&#13;` so end-of-line normalisation (XML 1.0 §2.11)
+ * preserves it; C0 controls that XML 1.0 forbids become U+FFFD.
+ */
+export function escapeText(s: string): string {
+  let out = '';
+  let last = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x3e) continue;
+    let rep: string;
+    switch (c) {
+      case 0x26: rep = '&amp;'; break;
+      case 0x3c: rep = '&lt;'; break;
+      case 0x3e: rep = '&gt;'; break;
+      case 0x0d: rep = '&#13;'; break;
+      case 0x09:
+      case 0x0a:
+        continue;
+      default:
+        if (c >= 0x20) continue;
+        rep = '\uFFFD';
+    }
+    out += s.slice(last, i) + rep;
+    last = i + 1;
+  }
+  return last === 0 ? s : out + s.slice(last);
+}
+
+function isElementLike(child: unknown): child is Element {
+  // An element from a foreign copy of ltx has the same shape but another class.
+  return child instanceof Element ||
+    (typeof child === 'object' && child !== null && typeof (child as Element).name === 'string' &&
+      Array.isArray((child as Element).children) && typeof (child as Element).attrs === 'object');
+}
+
+function startTag(el: Element): string {
+  let out = '<' + el.name;
+  const attrs = el.attrs as Record<string, unknown>;
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v === undefined || v === null) continue;
+    out += ' ' + k + '="' + escapeAttr(typeof v === 'string' ? v : String(v)) + '"';
+  }
+  return out;
+}
+
+/**
+ * Serialize an element (and its subtree) to an XML string. Attribute values and
+ * text are escaped (see {@link escapeAttr}, {@link escapeText}); attributes with
+ * null/undefined values are omitted; an element without children is written
+ * self-closed. Element and attribute names are written as-is.
+ */
+export function serialize(el: Element): string {
+  // Iterative (explicit stack) so that application-built deep trees cannot overflow the call stack.
+  if (el.children.length === 0) return startTag(el) + '/>';
+  let out = startTag(el) + '>';
+  const els: Element[] = [el];
+  const next: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const cur = els[top]!;
+    const children = cur.children as unknown[];
+    const i = next[top]!;
+    if (i >= children.length) {
+      out += '</' + cur.name + '>';
+      top--;
+      continue;
+    }
+    next[top] = i + 1;
+    const child = children[i];
+    if (typeof child === 'string') {
+      out += escapeText(child);
+    } else if (isElementLike(child)) {
+      if (child.children.length === 0) {
+        out += startTag(child) + '/>';
+      } else {
+        out += startTag(child) + '>';
+        top++;
+        els[top] = child;
+        next[top] = 0;
+      }
+    } else if (child !== null && child !== undefined) {
+      out += escapeText(String(child));
+    }
+  }
+  return out;
+}
+
+/**
+ * Return `el` if it already carries an `xmlns` attribute; otherwise a shallow
+ * copy whose attrs object is new (with `xmlns` = `ns`) and whose children array
+ * is a new array holding the same child nodes. The original is never mutated
+ * (stanzas are shared between recipients). Note: the shared children still
+ * point at the original as their `parent`.
+ */
+export function withNamespace(el: Element, ns: string): Element {
+  const attrs = el.attrs as Record<string, unknown>;
+  if (attrs.xmlns !== undefined && attrs.xmlns !== null) return el;
+  const copy = new Element(el.name);
+  copy.attrs = { ...attrs, xmlns: ns };
+  copy.children = el.children.slice();
+  return copy;
+}

@@ -1,0 +1,74 @@
+/**
+ * @module http/response
+ * The HttpResponse handlers get: a thin wrapper over Node's ServerResponse that sets
+ * Content-Type and Content-Length, renders pages, and ignores writes after the end.
+ */
+import type { ServerResponse } from 'node:http';
+import { DEFAULT_MESSAGES, type PageContent } from './pages.js';
+import type { HttpResponse } from './types.js';
+
+/** Renders a page (the `http-message` event, so other modules may restyle pages). */
+export type PageRenderer = (content: PageContent) => string;
+
+const HTML = 'text/html; charset=utf-8';
+
+/** Whether a status never carries a body (RFC 9110 §6.4.1). */
+export function isBodiless(status: number): boolean {
+  return status < 200 || status === 204 || status === 304;
+}
+
+export class ResponseWriter implements HttpResponse {
+  readonly raw: ServerResponse;
+  readonly #render: PageRenderer;
+
+  constructor(raw: ServerResponse, render: PageRenderer) {
+    this.raw = raw;
+    this.#render = render;
+  }
+
+  get sent(): boolean {
+    return this.raw.headersSent || this.raw.writableEnded;
+  }
+
+  status(code: number): this {
+    if (!this.raw.headersSent) this.raw.statusCode = code;
+    return this;
+  }
+
+  header(name: string, value: string | number | readonly string[]): this {
+    if (!this.raw.headersSent) this.raw.setHeader(name, value as string | number | string[]);
+    return this;
+  }
+
+  send(body?: string | Buffer, type?: string): void {
+    if (this.sent) return;
+    if (body === undefined || isBodiless(this.raw.statusCode)) {
+      this.raw.end();
+      return;
+    }
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (type !== undefined) this.raw.setHeader('content-type', type);
+    else if (!this.raw.hasHeader('content-type')) this.raw.setHeader('content-type', typeof body === 'string' ? HTML : 'application/octet-stream');
+    this.raw.setHeader('content-length', bytes.length);
+    this.raw.end(bytes);
+  }
+
+  json(value: unknown): void {
+    this.send(JSON.stringify(value), 'application/json; charset=utf-8');
+  }
+
+  page(code: number, message?: string): void {
+    if (this.sent) return;
+    this.status(code);
+    if (isBodiless(code)) {
+      this.raw.end();
+      return;
+    }
+    this.raw.setHeader('x-content-type-options', 'nosniff');
+    this.send(this.#render({ status: code, message: message ?? DEFAULT_MESSAGES[code] }), HTML);
+  }
+
+  end(): void {
+    if (!this.raw.writableEnded) this.raw.end();
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * @module http/types
+ * The public contract of the `http` module: the app a module provides with
+ * `module.provides('http', app)`, the request and response its handlers receive, and the
+ * events the module answers. Re-exported by core/api.ts so third-party modules can use them.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What a handler returns: a number = status with a default page, a string = an HTML body, nothing = it answered itself. */
+export type HttpResult = void | undefined | number | string;
+
+/**
+ * A route handler. Returning `undefined` means the handler has answered through `res` (or will,
+ * e.g. while streaming); a number answers with that status and a small page; a string is sent
+ * as `text/html`. A thrown error or rejected promise becomes a 500 page.
+ */
+export type HttpHandler = (req: HttpRequest, res: HttpResponse) => HttpResult | Promise<HttpResult>;
+
+/**
+ * Answers an upgrade request with an HTTP error instead (a small page from `http-message`,
+ * plus `headers`) and closes the socket.
+ */
+export type HttpUpgradeRefusal = (status: number, message?: string, headers?: Readonly<Record<string, string>>) => void;
+
+/**
+ * Takes over a request carrying `Upgrade:` that was routed to the app (the websocket module
+ * passes these to ws's `handleUpgrade`). The socket and head bytes now belong to the handler;
+ * `refuse` answers with an HTTP error instead (e.g. 501 without the `xmpp` subprotocol).
+ */
+export type HttpUpgradeHandler = (req: HttpRequest, socket: Duplex, head: Buffer, refuse: HttpUpgradeRefusal) => void;
+
+/** Per-app CORS settings (the app's `cors`, or `http_cors_override[name]` in the config). */
+export interface CorsOverride {
+  /** false: no CORS headers for this app. Default true when the object is given. */
+  readonly enabled?: boolean;
+  /** Send `Access-Control-Allow-Credentials: true` (the origin is then always reflected). */
+  readonly credentials?: boolean;
+  /** Allowed origins (`https://example.org`), or '*' for any. Default: access_control_allow_origins. */
+  readonly origins?: readonly string[] | '*';
+  /** Extra methods for `Access-Control-Allow-Methods`. */
+  readonly methods?: readonly string[];
+  /** Extra request headers for `Access-Control-Allow-Headers`. */
+  readonly headers?: readonly string[];
+  /** Seconds a preflight answer may be cached. */
+  readonly max_age?: number;
+}
+
+/**
+ * An HTTP app, provided per host (`module.provides('http', app)` in addHost or load) or
+ * host-agnostic from a global module's own instance.
+ * @example
+ * module.provides('http', { name: 'status', route: { 'GET': () => '<p>ok</p>' } });
+ */
+export interface HttpApp {
+  /** The app's name: the key of `http_paths` and `http_cors_override`. */
+  readonly name: string;
+  /** Path used when `http_paths` has no entry for the app; default `/<name>`. `$host` is substituted. */
+  readonly default_path?: string;
+  /**
+   * Routes relative to the app's base path, Prosody-style: `'GET'` (the base path),
+   * `'GET /'`, `'POST /upload'`, `'GET /*'` (any tail). The base path and base + '/' are the same route.
+   */
+  readonly route: Readonly<Record<string, HttpHandler>>;
+  readonly cors?: CorsOverride;
+  /** Handles `Upgrade:` requests for the app's paths (WebSocket). Without it they get 404/400. */
+  readonly upgrade?: HttpUpgradeHandler;
+}
+
+/** One request, after VirtualHost routing and trusted-proxy resolution. */
+export interface HttpRequest {
+  readonly method: string;
+  /** The request URL (scheme from `secure`, authority from `Host`). */
+  readonly url: URL;
+  /** Decoded path (`/files/a b.txt`). */
+  readonly path: string;
+  /** Path as sent, percent-encoded and dot-segment-normalised, without the query. */
+  readonly rawPath: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The client's IP: the socket peer, or what trusted proxies say (X-Forwarded-For / Forwarded). */
+  readonly ip: string;
+  /** The client's leg is confidential: TLS here, or `https` asserted by a trusted proxy. */
+  readonly secure: boolean;
+  /** TLS terminated by this process (channel binding is only possible then). */
+  readonly encrypted: boolean;
+  /** The VirtualHost the request was routed to, or '*' for a host-agnostic app. */
+  readonly host: string;
+  /** The socket peer's address and port (the proxy, when there is one). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The app that serves the request, and its base path ('' for the root). */
+  readonly app: string;
+  readonly basePath: string;
+  /** For a `/*` route: the matched tail without its leading '/' ('' for the base path itself). */
+  readonly wildcard: string | undefined;
+  readonly raw: IncomingMessage;
+  /** The request body, read up to http_max_content_size (absent for requests without one). */
+  body?: Buffer;
+}
+
+/** A small wrapper over Node's ServerResponse; every method but status/header ends the response. */
+export interface HttpResponse {
+  readonly raw: ServerResponse;
+  /** Whether the response has ended (or its headers were sent, e.g. while streaming). */
+  readonly sent: boolean;
+  status(code: number): this;
+  header(name: string, value: string | number | readonly string[]): this;
+  /** Send a body (default type: `text/html; charset=utf-8` for strings, `application/octet-stream` for buffers). */
+  send(body?: string | Buffer, type?: string): void;
+  json(value: unknown): void;
+  /** Answer with a small HTML page for `code` (the module's error/info page). */
+  page(code: number, message?: string): void;
+  end(): void;
+}
+
+/** A socket the http module listens on (reported through the core's `listeners` event as service 'http' / 'https'). */
+export interface HttpListenerInfo {
+  readonly kind: 'http' | 'https';
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Payload of the global `http-url` event: the public URL of an app on a host. */
+export interface HttpUrlQuery {
+  /** The VirtualHost, or '*' for a host-agnostic app. */
+  readonly host: string;
+  readonly name: string;
+  readonly defaultPath?: string;
+  /** false: prefer the plain http listener. Default: https when listening, else http. */
+  readonly secure?: boolean;
+}
+
+/** Payload of the global `http-message` event: render a small page (returns the HTML). */
+export interface HttpMessageQuery {
+  readonly status?: number;
+  readonly title?: string;
+  readonly message?: string;
+}
+
+// Declaration merging on the declaring core files, not through api.js: an augmentation of a
+// re-exported interface is merged or silently dropped depending on file order once the
+// interface is also augmented directly (seen with TypeScript 6 and Events), so it is not relied on.
+declare module '../../core/items.js' {
+  interface Items {
+    http: HttpApp;
+  }
+}
+
+declare module '../../core/events.js' {
+  interface Events {
+    'http-url': HttpUrlQuery;
+    'http-message': HttpMessageQuery;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * @module modules
+ * The built-in modules, by name. A misspelt dependency is a start error, and the
+ * README's option reference is checked against the option specs declared here.
+ */
+import type { ModuleDefinition } from '../core/api.js';
+import c2s from './c2s/index.js';
+import saslauth from './saslauth/index.js';
+import bind from './bind/index.js';
+import http from './http/index.js';
+import http_files from './http_files/index.js';
+import presence from './presence/index.js';
+import message from './message/index.js';
+import iq from './iq/index.js';
+import offline from './offline/index.js';
+import roster from './roster/index.js';
+import disco from './disco/index.js';
+import ping from './ping/index.js';
+import register from './register/index.js';
+import websocket from './websocket/index.js';
+
+export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
+  c2s,
+  saslauth,
+  bind,
+  http,
+  http_files,
+  presence,
+  message,
+  iq,
+  offline,
+  roster,
+  disco,
+  ping,
+  register,
+  websocket,
+];

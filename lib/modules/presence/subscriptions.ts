@@ -1,0 +1,101 @@
+/**
+ * @module presence/subscriptions
+ * The subscription handshake (RFC 6121 §3): outbound requests and answers processed on the
+ * user's host, inbound ones on the contact's host, with roster pushes on every state change.
+ */
+import { xml, type Element } from '../../core/api.js';
+import { answerProbe, deliverToAvailable, deliverToInterested, sendPresenceOfAvailable, type PresenceContext } from './broadcast.js';
+import { withAttrs } from './stanza.js';
+
+/**
+ * Outbound subscribe/subscribed/unsubscribe/unsubscribed from `user` (RFC 6121 §3.1.2, §3.1.5,
+ * §3.2.2, §3.3.2, Appendix A.3). The stanza is stamped with the user's bare JID and routed.
+ */
+export function outboundSubscription(ctx: PresenceContext, user: string, userBare: string, contact: string, stanza: Element): void {
+  const { module, roster } = ctx;
+  if (contact === userBare) return; // no subscriptions to oneself
+  // RFC 6121 §3.1.2: the user's server stamps the bare JID of the user, to the contact's bare JID
+  const out = withAttrs(stanza, { from: userBare, to: contact });
+  switch (stanza.attrs.type) {
+    case 'subscribe':
+      if (roster.outSubscribe(user, contact).changed) roster.push(user, contact);
+      module.server.route(out);
+      break;
+    case 'unsubscribe':
+      if (roster.outUnsubscribe(user, contact).changed) roster.push(user, contact);
+      module.server.route(out);
+      break;
+    case 'subscribed':
+      // RFC 6121 §3.1.5; without a pending request (and no pre-approval support) nothing happens (A.3.3)
+      if (!roster.outSubscribed(user, contact).changed) return;
+      roster.push(user, contact);
+      module.server.route(out);
+      sendPresenceOfAvailable(ctx, user, contact);
+      break;
+    case 'unsubscribed': {
+      const r = roster.outUnsubscribed(user, contact);
+      if (!r.wasPending && !r.wasSubscribed) return;
+      if (r.changed) roster.push(user, contact);
+      module.server.route(out);
+      // RFC 6121 §3.2.2: the contact stops seeing the user: unavailable from every resource
+      if (r.wasSubscribed) sendPresenceOfAvailable(ctx, user, contact, xml('presence', { type: 'unavailable' }));
+      break;
+    }
+  }
+}
+
+/**
+ * Inbound subscription stanzas and probes for `user` on this host (RFC 6121 §3.1.3, §3.1.6,
+ * §3.2.3, §3.3.3, §4.3.2, Appendix A.2). `from` is the sender as given, `fromBare` its bare JID.
+ */
+export function inboundSubscription(ctx: PresenceContext, user: string, stanza: Element, from: string, fromBare: string): void {
+  const { module, roster } = ctx;
+  const userBare = `${user}@${module.host}`;
+  const type = stanza.attrs.type as string;
+  if (!module.server.accounts.exists(module.host, user)) {
+    // RFC 6121 §8.5.1: subscribe or probe to no such user may be answered with 'unsubscribed'
+    if (type === 'subscribe' || type === 'probe') module.server.route(xml('presence', { type: 'unsubscribed', from: userBare, to: fromBare }));
+    return;
+  }
+  if (fromBare === userBare && type !== 'probe') return;
+  // RFC 6121 §3.1.3: delivered with the bare JIDs of both parties
+  const inbound = withAttrs(stanza, { from: fromBare, to: userBare });
+  switch (type) {
+    case 'probe':
+      answerProbe(ctx, user, userBare, from, fromBare);
+      break;
+    case 'subscribe': {
+      const status = stanza.getChildText('status') ?? undefined;
+      const r = roster.inSubscribe(user, fromBare, status);
+      if (r === 'subscribed') {
+        // RFC 6121 §3.1.3: already subscribed: answer on the contact's behalf
+        module.server.route(xml('presence', { type: 'subscribed', from: userBare, to: fromBare }));
+        sendPresenceOfAvailable(ctx, user, fromBare);
+      } else if (r === 'new') {
+        deliverToAvailable(ctx, user, inbound);
+      }
+      break;
+    }
+    case 'unsubscribe': {
+      const r = roster.inUnsubscribe(user, fromBare);
+      if (!r.changed) return;
+      deliverToInterested(ctx, user, inbound);
+      if (r.itemChanged) {
+        roster.push(user, fromBare);
+        // RFC 6121 §3.3.3: the former subscriber gets unavailable presence from each resource
+        sendPresenceOfAvailable(ctx, user, fromBare, xml('presence', { type: 'unavailable' }));
+      }
+      break;
+    }
+    case 'subscribed':
+      if (!roster.inSubscribed(user, fromBare).changed) return;
+      deliverToInterested(ctx, user, inbound);
+      roster.push(user, fromBare);
+      break;
+    case 'unsubscribed':
+      if (!roster.inUnsubscribed(user, fromBare).changed) return;
+      deliverToInterested(ctx, user, inbound);
+      roster.push(user, fromBare);
+      break;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * @module websocket
+ * XMPP over WebSocket (RFC 7395): `ws://host:5280/xmpp-websocket` and `wss://host:5281/...`
+ * on top of the http module, with the core's sessions, SASL and routing unchanged. Global
+ * module: one endpoint per server; each VirtualHost that enables it gets its own route and
+ * settings, and enabling it globally also answers for any Host header (as Prosody does).
+ */
+import { defineModule, httpUrl, DEFAULT_MODULES, type ModuleApi, type ServerApi, type SessionEvent } from '../../core/api.js';
+import { DEFAULT_PATH, hostMetaApp } from './discovery.js';
+import { Endpoint } from './endpoint.js';
+import { WEBSOCKET_OPTIONS, type WebSocketOptions } from './options.js';
+
+export type { WebSocketSessionEvent, WebSocketSessionVerdict } from './types.js';
+
+const endpoints = new WeakMap<ServerApi, Endpoint>();
+
+/**
+ * The keepalive step of the `c2s-read-timeout` chain: the transport's own keepalive (a
+ * WebSocket ping here), below stream management's `<r/>` and above c2s's whitespace.
+ */
+function keepaliveOnReadTimeout({ session }: SessionEvent): boolean | undefined {
+  return session.transport.keepalive?.();
+}
+
+/** Whether the global modules_enabled (or its default) enables the module (Prosody's rule for a host-agnostic route). */
+function enabledGlobally(module: ModuleApi<WebSocketOptions>): boolean {
+  const { config } = module.server;
+  const enabled = config.raw('*', 'modules_enabled');
+  const disabled = config.raw('*', 'modules_disabled');
+  const list = Array.isArray(enabled) ? enabled : DEFAULT_MODULES;
+  return list.includes(module.name) && !(Array.isArray(disabled) && disabled.includes(module.name));
+}
+
+/**
+ * Announce the endpoint's URLs (what `xmpp-server start` prints): wss:// when https listens,
+ * ws:// when http does, with a warning when plain ws:// sessions cannot log in as configured.
+ */
+function announceEndpoints(module: ModuleApi<WebSocketOptions>): void {
+  const secureUrl = httpUrl(module, 'websocket', DEFAULT_PATH, true);
+  const plainUrl = httpUrl(module, 'websocket', DEFAULT_PATH, false);
+  const settings = module.server.sessions.settings(module.host);
+  if (secureUrl?.startsWith('https://')) module.provides('endpoint', { label: 'WebSocket', url: `wss://${secureUrl.slice(8)}` });
+  if (plainUrl?.startsWith('http://') && !plainUrl.startsWith('http://disabled.invalid')) {
+    const insecure = !module.options.consider_websocket_secure && settings.c2s_require_encryption && !secureUrl?.startsWith('https://');
+    module.provides('endpoint', {
+      label: 'WebSocket',
+      url: `ws://${plainUrl.slice(7)}`,
+      warning: insecure
+        ? 'plain ws:// sessions can log in only through a TLS proxy listed in trusted_proxies that sends X-Forwarded-Proto: https, or with consider_websocket_secure'
+        : undefined,
+    });
+  }
+}
+
+export default defineModule({
+  name: 'websocket',
+  global: true,
+  depends: ['c2s', 'http'],
+  description: 'XMPP over WebSocket (RFC 7395) with XEP-0156 discovery.',
+  options: WEBSOCKET_OPTIONS,
+
+  load(module) {
+    const endpoint = new Endpoint(module);
+    endpoints.set(module.server, endpoint);
+    // Sessions fire on the global bus until their stream names a host.
+    module.hook('c2s-read-timeout', keepaliveOnReadTimeout, -900);
+    // Close sessions while every module is still loaded (presence can still say goodbye).
+    module.hook('server-stopping', () => { endpoint.shutdown(); });
+    if (enabledGlobally(module)) {
+      module.provides('http', endpoint.app('*'));
+      announceEndpoints(module);
+    }
+    module.onUnload(async () => {
+      if (endpoints.get(module.server) === endpoint) endpoints.delete(module.server);
+      await endpoint.close();
+    });
+  },
+
+  addHost(module) {
+    const endpoint = endpoints.get(module.server);
+    if (endpoint === undefined) throw new Error("the websocket module's global instance is not running");
+    const host = module.host;
+    endpoint.addHost(host, module.options);
+    module.provides('http', endpoint.app(host));
+    if (!enabledGlobally(module)) announceEndpoints(module);
+    if (module.options.websocket_host_meta) module.provides('http', hostMetaApp(module));
+    module.hook('c2s-read-timeout', keepaliveOnReadTimeout, -900);
+    module.onUnload(async () => {
+      endpoint.removeHost(host);
+      // On server stop, let this host's sessions finish their close handshakes first.
+      if (module.server.stopping) await endpoint.drain((t) => t.session.host === host);
+    });
+  },
+});

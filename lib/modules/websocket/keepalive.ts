@@ -1,0 +1,62 @@
+/**
+ * @module websocket/keepalive
+ * One shared sweep for every WebSocket connection of a server: a coarse clock, WebSocket
+ * pings every websocket_ping_interval, pong deadlines (websocket_pong_timeout) and the
+ * read-timeout keepalive chain. No timer per connection.
+ */
+
+/** A coarse clock the sweep advances; connections read it instead of calling Date.now(). */
+export interface Clock {
+  now: number;
+}
+
+/** Something the sweep visits: a connection with its own deadlines. */
+export interface Sweepable {
+  tick(now: number): void;
+}
+
+/** Shortest and longest sweep period (ms). */
+const MIN_TICK = 50;
+const MAX_TICK = 1000;
+
+/** The sweep period for the shortest interval in use: a quarter of it, within bounds. */
+export function tickFor(shortestMs: number): number {
+  if (!(shortestMs > 0)) return MAX_TICK;
+  return Math.min(MAX_TICK, Math.max(MIN_TICK, Math.floor(shortestMs / 4)));
+}
+
+export class KeepaliveSweep {
+  readonly clock: Clock = { now: Date.now() };
+  readonly #items: ReadonlySet<Sweepable>;
+  #timer: NodeJS.Timeout | undefined;
+  #tick = 0;
+  readonly #run = (): void => {
+    const now = Date.now();
+    this.clock.now = now;
+    for (const item of this.#items) item.tick(now);
+  };
+
+  constructor(items: ReadonlySet<Sweepable>) {
+    this.#items = items;
+  }
+
+  /** The current sweep period in ms (0 when stopped). */
+  get period(): number {
+    return this.#timer === undefined ? 0 : this.#tick;
+  }
+
+  /** Run (or re-run) the sweep, fine enough for `shortestMs`, the shortest interval in use. */
+  schedule(shortestMs: number): void {
+    const tick = tickFor(shortestMs);
+    if (this.#timer !== undefined && tick === this.#tick) return;
+    clearInterval(this.#timer);
+    this.#tick = tick;
+    this.#timer = setInterval(this.#run, tick);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

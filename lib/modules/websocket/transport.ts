@@ -1,0 +1,363 @@
+/**
+ * @module websocket/transport
+ * The WebSocket Transport (RFC 7395) under a core Session: decodes each text message into a
+ * stream open, close or element, frames our output one element per message, enforces the
+ * per-state size limit and the send buffer, and answers keepalive sweeps. ws listeners are
+ * module-level functions that find their transport through a symbol (no closures per socket).
+ */
+import type { TLSSocket } from 'node:tls';
+import { WebSocket, type RawData } from 'ws';
+import {
+  parseJid, serialize, streamErrorElement, readTimeoutMs,
+  type ChannelBindingType, type Element, type HttpRequest, type Logger, type ServerApi, type Session,
+  type StreamAttrs, type Transport,
+} from '../../core/api.js';
+import { closeMessage, decodeMessage, frameElement, openMessage, type Inbound } from './framing.js';
+import { originAllowed } from './handshake.js';
+import type { Clock, Sweepable } from './keepalive.js';
+import type { WebSocketOptions } from './options.js';
+
+/** The resolved settings of one host (or '*') the endpoint serves. */
+export interface HostConfig {
+  /** A VirtualHost, or '*' for the global section. */
+  readonly host: string;
+  readonly options: WebSocketOptions;
+  readonly pingMs: number;
+  readonly pongMs: number;
+}
+
+/** What a transport needs from its endpoint. */
+export interface TransportContext {
+  readonly server: ServerApi;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** The config of a VirtualHost where the module is enabled. */
+  hostConfig(host: string): HostConfig | undefined;
+  /** The connection is gone: forget the transport. */
+  released(transport: WebSocketTransport): void;
+}
+
+const kTransport = Symbol('xmpp-websocket-transport');
+type TaggedSocket = WebSocket & { [kTransport]?: WebSocketTransport };
+
+/** RFC 6455 §5.5: a close reason fits a control frame (123 bytes after the code). */
+function closeReason(text: string | undefined): string {
+  if (text === undefined) return '';
+  let out = text.length > 123 ? text.slice(0, 123) : text;
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+const LEGACY_REFUSED = 'RFC 7395 §3.3.3: <stream:stream> is not used over WebSocket; open with <open xmlns="urn:ietf:params:xml:ns:xmpp-framing"/>';
+
+/** ws error codes (RFC 6455 failures detected by ws) -> our stream error and close code. */
+function wsFailure(code: string | undefined): { condition: string; close: number } {
+  switch (code) {
+    case 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH':
+    case 'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH':
+      return { condition: 'policy-violation', close: 1009 };
+    case 'WS_ERR_TOO_MANY_BUFFERED_PARTS':
+      return { condition: 'policy-violation', close: 1008 };
+    case 'WS_ERR_INVALID_UTF8':
+      return { condition: 'unsupported-encoding', close: 1007 };
+    default:
+      return { condition: 'bad-format', close: 1002 };
+  }
+}
+
+export class WebSocketTransport implements Transport, Sweepable {
+  readonly kind = 'websocket';
+  /** RFC 7395 §3.9: TLS lives at the WebSocket layer; STARTTLS is never offered. */
+  readonly canStartTls = false;
+  readonly ip: string;
+  /** TLS terminated by this process (wss on our https port): channel binding is possible. */
+  readonly encrypted: boolean;
+  readonly request: HttpRequest;
+  readonly session: Session;
+  /** The endpoint's VirtualHost, or '*' for the host-agnostic endpoint. */
+  readonly endpointHost: string;
+  /** The settings in force: the endpoint's until the first `<open/>` names a host. */
+  config: HostConfig;
+  ws: WebSocket | undefined;
+  /** Set before a redirecting close (RFC 7395 §3.6.1). */
+  seeOtherUri: string | undefined;
+  readonly #ctx: TransportContext;
+  #limit: number;
+  #readMs: number;
+  #legacy = false;
+  #opened = false;
+  #ended = false;
+  #gone = false;
+  #overflowed = false;
+  #lastInput: number;
+  #lastPing: number;
+  #pingSentAt = 0;
+
+  constructor(ctx: TransportContext, request: HttpRequest, config: HostConfig, endpointHost: string) {
+    this.#ctx = ctx;
+    this.request = request;
+    this.config = config;
+    this.endpointHost = endpointHost;
+    this.ip = request.ip;
+    this.encrypted = request.encrypted;
+    this.#lastInput = this.#lastPing = ctx.clock.now;
+    this.session = ctx.server.sessions.create(this);
+    this.session.data.request = request;
+    this.#limit = this.session.settings.c2s_unauthed_stanza_size_limit;
+    this.#readMs = readTimeoutMs(this.session.settings);
+  }
+
+  /** `consider_websocket_secure`, or the request was confidential (wss here, or a trusted proxy says https). */
+  get secure(): boolean {
+    return this.request.secure || this.config.options.consider_websocket_secure;
+  }
+
+  /** What the operator should change when encryption is required but this WebSocket is not secure. */
+  get insecureHint(): string {
+    const behindProxy = this.request.ip !== this.request.remoteAddress;
+    return 'Encryption is required (c2s_require_encryption) but this WebSocket is not secure: '
+      + (behindProxy
+        ? 'the trusted proxy in front did not send X-Forwarded-Proto: https; make it send that header, or set consider_websocket_secure = true'
+        : 'connect with wss:// (https_ports and a certificate), or behind a TLS proxy add it to trusted_proxies with X-Forwarded-Proto: https, or set consider_websocket_secure = true');
+  }
+
+  /** The current inbound message limit in bytes (unauthenticated or authenticated). */
+  get maxStanzaSize(): number {
+    return this.#limit;
+  }
+
+  /** Whether the connection is finished (ended by us or gone). */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Take over the upgraded socket. */
+  attach(ws: WebSocket): void {
+    this.ws = ws;
+    (ws as TaggedSocket)[kTransport] = this;
+    ws.on('message', wsOnMessage);
+    ws.on('pong', wsOnPong);
+    ws.on('error', wsOnError);
+    ws.on('close', wsOnClose);
+  }
+
+  /** The upgrade did not happen (refused or the socket vanished): end the session quietly. */
+  abort(): void {
+    this.#ended = true;
+    this.#gone = true;
+    this.#ctx.released(this);
+    this.session.disconnected(new Error('WebSocket handshake not completed'));
+  }
+
+  channelBinding(type: ChannelBindingType): Buffer | undefined {
+    if (!this.encrypted || type !== 'tls-exporter') return undefined;
+    const socket = this.request.raw.socket as TLSSocket;
+    // RFC 9266 §3: tls-exporter needs TLS 1.3; §2: label "EXPORTER-Channel-Binding", 32 bytes.
+    if (typeof socket.getProtocol !== 'function' || socket.getProtocol() !== 'TLSv1.3') return undefined;
+    return socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+  }
+
+  sendOpen(attrs: StreamAttrs): void {
+    this.#write(openMessage(attrs, this.#legacy));
+  }
+
+  send(element: Element): void {
+    this.#write(serialize(frameElement(element)));
+  }
+
+  sendClose(): void {
+    this.#write(closeMessage(this.#legacy, this.seeOtherUri));
+  }
+
+  end(code = 1000, reason?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const ws = this.ws;
+    // RFC 7395 §3.6 / RFC 6455 §7.1.2: start the closing handshake; ws waits for the echo.
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.close(code, closeReason(reason));
+  }
+
+  setMaxStanzaSize(bytes: number): void {
+    this.#limit = bytes;
+  }
+
+  restartStream(): void {
+    // Nothing to reset: the next <open/> arrives as a message of its own (RFC 7395 §3.7).
+  }
+
+  keepalive(): boolean {
+    const ws = this.ws;
+    if (this.#ended || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    if (this.#pingSentAt === 0) this.#ping(this.#ctx.clock.now);
+    return true;
+  }
+
+  /** The shared sweep: pong deadline, periodic ping, read timeout. */
+  tick(now: number): void {
+    if (this.#ended) return;
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    const config = this.config;
+    if (this.#pingSentAt !== 0) {
+      if (now - this.#pingSentAt >= config.pongMs) this.#dead();
+      return;
+    }
+    if (config.pingMs > 0 && now - this.#lastPing >= config.pingMs) {
+      this.#ping(now);
+      return;
+    }
+    if (this.#readMs > 0 && now - this.#lastInput >= this.#readMs) {
+      this.#lastInput = now;
+      this.session.readTimeout();
+    }
+  }
+
+  /** One inbound message (ws has reassembled fragments and validated UTF-8). */
+  received(data: Buffer, isBinary: boolean): void {
+    if (this.#ended) return;
+    this.#lastInput = this.#ctx.clock.now;
+    this.#pingSentAt = 0;
+    const session = this.session;
+    if (isBinary) {
+      session.transportError('unsupported-encoding', 'Only text messages carry XMPP over WebSocket (RFC 7395 §3.2)', 1003);
+      return;
+    }
+    if (data.length > this.#limit) {
+      // Closing the session (not just the socket) stops a resuming client from re-sending it.
+      session.transportError('policy-violation', `stanza too large: this server accepts ${this.#limit} bytes per message here`, 1009);
+      return;
+    }
+    const m = decodeMessage(data.toString('utf8'), !this.#opened || this.#legacy);
+    switch (m.kind) {
+      case 'element':
+        session.received(m.element);
+        return;
+      case 'open':
+        this.#open(m);
+        return;
+      case 'close':
+        session.streamClosed();
+        return;
+      default:
+        session.transportError(m.condition, m.text);
+    }
+  }
+
+  /** A pong (the answer to our ping) or other proof of life. */
+  alive(): void {
+    this.#lastInput = this.#ctx.clock.now;
+    this.#pingSentAt = 0;
+  }
+
+  /** ws failed the connection (RFC 6455 errors: unmasked frame, bad UTF-8, too big, ...). */
+  failed(err: Error & { code?: string }): void {
+    this.#ctx.log.debug({ ip: this.ip, code: err.code, err: err.message }, 'websocket protocol error');
+    const { condition, close } = wsFailure(err.code);
+    this.session.transportError(condition, `WebSocket protocol error: ${err.message}`, close);
+  }
+
+  /** The socket closed (after our close, the peer's, or a drop). */
+  gone(code: number): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#ended = true;
+    this.#ctx.released(this);
+    // RFC 7395 §3.6: a WebSocket closed without <close/> ends the stream implicitly (resumable with SM).
+    this.session.disconnected(new Error(`WebSocket closed (${code})`));
+  }
+
+  #open(m: Extract<Inbound, { kind: 'open' }>): void {
+    const session = this.session;
+    if (!this.#opened) {
+      const refusal = this.#chooseHost(m.attrs.to);
+      if (refusal !== undefined) {
+        session.close(refusal);
+        return;
+      }
+      if (m.legacy && !this.config.options.websocket_legacy_framing) {
+        session.transportError('not-well-formed', LEGACY_REFUSED);
+        return;
+      }
+      this.#legacy = m.legacy;
+    }
+    session.streamOpened(m.attrs);
+    if (!this.#opened) {
+      this.#opened = true;
+      this.#readMs = readTimeoutMs(session.settings);
+      const host = session.host;
+      if (host !== undefined && session.state === 'open') this.#fireOpened(host);
+    }
+  }
+
+  /** The first `<open/>` picks the host's settings (RFC 7395 §4: one endpoint may serve several domains). */
+  #chooseHost(to: string | undefined): { condition: string; text: string } | undefined {
+    const jid = to === undefined ? undefined : parseJid(to);
+    const domain = jid !== undefined && jid.local === undefined && jid.resource === undefined ? jid.domain : undefined;
+    if (domain === undefined || !this.#ctx.server.isLocalHost(domain)) return undefined; // the session answers host-unknown
+    const config = this.#ctx.hostConfig(domain);
+    if (config === undefined) return { condition: 'host-unknown', text: `XMPP over WebSocket is not enabled for ${domain}` };
+    if (this.endpointHost !== '*' && this.endpointHost !== domain) {
+      return { condition: 'host-unknown', text: `This WebSocket endpoint serves ${this.endpointHost}; use the endpoint of ${domain}` };
+    }
+    if (config !== this.config) {
+      const origin = this.request.headers.origin;
+      if (!originAllowed(config.options.websocket_allowed_origins, typeof origin === 'string' ? origin : undefined)) {
+        return { condition: 'policy-violation', text: `WebSocket connections from this origin are not allowed for ${domain} (websocket_allowed_origins)` };
+      }
+      this.config = config;
+    }
+    return undefined;
+  }
+
+  #fireOpened(host: string): void {
+    try {
+      this.#ctx.server.hostEvents(host)?.fire('websocket-session-opened', { session: this.session, request: this.request });
+    } catch (err) {
+      this.session.log.error({ err }, 'websocket-session-opened handler failed');
+    }
+  }
+
+  #ping(now: number): void {
+    this.#pingSentAt = now;
+    this.#lastPing = now;
+    this.ws!.ping();
+  }
+
+  /** No pong in time: the peer is gone (a dropped connection: the session stays resumable). */
+  #dead(): void {
+    const text = 'No answer to a WebSocket ping in time (websocket_pong_timeout)';
+    this.session.log.info({ ip: this.ip }, 'websocket peer did not answer a ping; dropping the connection');
+    // RFC 6120 §4.6.2 / RFC 7395 §3.8: tell a half-alive peer, then fail the connection.
+    this.#write(serialize(streamErrorElement('connection-timeout', text, this.session.lang)));
+    this.#write(closeMessage(this.#legacy));
+    this.end(1011, text);
+    this.session.disconnected(new Error(text));
+  }
+
+  #write(text: string): void {
+    const ws = this.ws;
+    if (this.#ended || ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    ws.send(text);
+    if (!this.#overflowed && ws.bufferedAmount > this.config.options.websocket_max_buffered_bytes) {
+      this.#overflowed = true;
+      this.session.log.info({ ip: this.ip, buffered: ws.bufferedAmount }, 'websocket client is not reading; closing');
+      this.session.transportError('resource-constraint', 'The client does not read fast enough (websocket_max_buffered_bytes)', 1013);
+    }
+  }
+}
+
+function wsOnMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+  this[kTransport]?.received(data as Buffer, isBinary);
+}
+
+function wsOnPong(this: TaggedSocket): void {
+  this[kTransport]?.alive();
+}
+
+function wsOnError(this: TaggedSocket, err: Error): void {
+  this[kTransport]?.failed(err);
+}
+
+function wsOnClose(this: TaggedSocket, code: number): void {
+  this[kTransport]?.gone(code);
+}

@@ -1,0 +1,151 @@
+/**
+ * Tests for lib/cli.ts (the xmpp-server command), run as a real child process:
+ * register / passwd / deluser / check on a temporary data_path, and `start` with no
+ * config answering on its default ports and stopping cleanly on SIGTERM.
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { Server } from '../lib/core/server.js';
+import { Config } from '../lib/core/config.js';
+import { captureLog } from './helpers/log.js';
+
+const CLI = join(import.meta.dirname, '..', 'lib', 'cli.js');
+
+function run(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Open the SQLite store the CLI wrote to and check a password. */
+function verify(configFile: string, user: string, password: string): boolean {
+  const server = new Server(new Config(JSON.parse(readFileSync(configFile, 'utf8')), configFile), { logger: captureLog('silent').logger });
+  try {
+    return server.accounts.verifyPassword('example.test', user, password);
+  } finally {
+    server.storage.close();
+  }
+}
+
+describe('xmpp-server CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xs-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ data_path: 'data', modules_enabled: [], VirtualHost: { 'example.test': {} } }));
+
+  it('register / passwd / deluser manage accounts in SQLite under data_path', () => {
+    const reg = run(['register', 'Alice', 'example.test', 's3cret', '--config', config], dir);
+    assert.equal(reg.code, 0, reg.err);
+    assert.match(reg.out, /Account created alice@example\.test/);
+    assert.ok(existsSync(join(dir, 'data', 'xmpp-server.sqlite')));
+    assert.ok(verify(config, 'alice', 's3cret'));
+    assert.ok(!readFileSync(join(dir, 'data', 'xmpp-server.sqlite')).includes('s3cret'), 'no plaintext password on disk');
+
+    const dup = run(['register', 'alice', 'example.test', 'x', '--config', config], dir);
+    assert.equal(dup.code, 1);
+    assert.match(dup.err, /XS_ERR_ACCOUNT_EXISTS/);
+
+    const pw = run(['passwd', 'alice', 'example.test', 'n3w', '--config', config], dir);
+    assert.equal(pw.code, 0, pw.err);
+    assert.ok(verify(config, 'alice', 'n3w'));
+    assert.ok(!verify(config, 'alice', 's3cret'));
+
+    const del = run(['deluser', 'alice', 'example.test', '--config', config], dir);
+    assert.equal(del.code, 0, del.err);
+    assert.ok(!verify(config, 'alice', 'n3w'));
+    const again = run(['deluser', 'alice', 'example.test', '--config', config], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /XS_ERR_ACCOUNT_NOT_FOUND/);
+  });
+
+  it('refuses an unknown host, bad usage and an unknown command', () => {
+    const host = run(['register', 'bob', 'nowhere.test', 'pw', '--config', config], dir);
+    assert.equal(host.code, 1);
+    assert.match(host.err, /Host 'nowhere.test' is not a VirtualHost/);
+    assert.equal(run(['register', 'bob'], dir).code, 2);
+    assert.equal(run(['frobnicate'], dir).code, 2);
+    assert.equal(run([], dir).code, 2);
+    assert.equal(run(['--help'], dir).code, 0);
+  });
+
+  it('check passes a good config and explains every problem of a bad one', async () => {
+    const good = run(['check', '--config', config], dir);
+    assert.equal(good.code, 0, good.out + good.err);
+    assert.match(good.out, /no problems found/);
+
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as { port: number }).port;
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({
+      tpyo_option: 1,
+      c2s_ports: [port],
+      c2s_interfaces: ['127.0.0.1'],
+      modules_enabled: [],
+      VirtualHost: { 'example.test': { certificate: 'missing.crt', key: 'missing.key' } },
+    }));
+    const r = run(['check', '--config', bad], dir);
+    blocker.close();
+    assert.equal(r.code, 1);
+    assert.match(r.out, /warning .*unknown option 'tpyo_option'/);
+    assert.match(r.out, /PROBLEM .*host example\.test: certificate missing\.crt .* cannot be read/);
+    assert.match(r.out, new RegExp(`PROBLEM .*c2s_ports \\(module 'c2s'\\): cannot listen on 127\\.0\\.0\\.1 port ${port}: the port is in use`));
+    assert.match(r.out, /problem\(s\) found/);
+
+    const unknown = join(dir, 'unknown.json');
+    writeFileSync(unknown, JSON.stringify({ modules_enabled: ['nonexistent_module'], VirtualHost: { 'example.test': {} } }));
+    const u = run(['check', '--config', unknown], dir);
+    assert.equal(u.code, 1);
+    assert.match(u.out, /PROBLEM .*unknown module 'nonexistent_module'/);
+
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "VirtualHost": ');
+    const b = run(['check', '--config', broken], dir);
+    assert.equal(b.code, 1);
+    assert.match(b.out, /XS_ERR_CONFIG_LOAD/);
+  });
+
+  it('start with no config serves localhost on its default ports and stops cleanly on SIGTERM', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'xs-cli-start-'));
+    after(() => rmSync(cwd, { recursive: true, force: true }));
+    const child = spawn(process.execPath, [CLI, 'start'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = once(child, 'exit');
+    await waitFor(() => out.includes('xmpp-server running'), () => `no announcement; stderr: ${err}`);
+
+    // c2s on 5222 answers a stream header with its own.
+    const c2s = connect(5222, '127.0.0.1');
+    c2s.write(`<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
+    let xml = '';
+    c2s.on('data', (d: Buffer) => { xml += d.toString(); });
+    await waitFor(() => xml.includes('<stream:features'), () => `c2s answered: ${xml}`);
+    // HTTP on 5280 (loopback) answers.
+    const res = await fetch('http://127.0.0.1:5280/xmpp-websocket');
+    assert.equal(res.status, 200);
+    assert.ok(existsSync(join(cwd, 'data', 'xmpp-server.sqlite')), 'SQLite under ./data');
+
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0, err);
+    assert.match(xml, /system-shutdown/, 'the connected client is told the server is shutting down');
+    assert.match(err, /"msg":"server stopping"/);
+    assert.match(err, /"msg":"server stopped"/);
+    c2s.destroy();
+  });
+});
+
+async function waitFor(ok: () => boolean, why: () => string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out: ${why()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

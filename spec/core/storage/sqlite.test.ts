@@ -1,0 +1,118 @@
+/**
+ * Tests for lib/core/storage/sqlite.ts and lib/core/storage/index.ts: the shared StorageDriver
+ * behaviour table on real SQLite files, WAL mode, restarts, open errors and openStorage().
+ */
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { isServerError } from '../../../lib/core/errors.js';
+import { SqliteDriver } from '../../../lib/core/storage/sqlite.js';
+import { MemoryDriver, openStorage } from '../../../lib/core/storage/index.js';
+import { describeStorageContract, JSON_SHAPES } from '../../helpers/storage-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xs-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let n = 0;
+const freshFile = (): string => join(dir, `db-${++n}.sqlite`);
+
+describeStorageContract('sqlite', () => new SqliteDriver(freshFile()));
+
+describe('SqliteDriver', () => {
+  it('creates missing parent directories and turns WAL on (persistent in the file)', () => {
+    const file = join(dir, 'nested', 'deeper', 'x.sqlite');
+    const d = new SqliteDriver(file);
+    assert.equal(d.file, file);
+    d.set('h', 's', 'u', 1);
+    const probe = new Database(file, { readonly: true });
+    try {
+      assert.equal(probe.pragma('journal_mode', { simple: true }), 'wal');
+      const tables = probe.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'index') ORDER BY name").pluck().all();
+      assert.ok(['keyval', 'list', 'list_owner'].every((t) => tables.includes(t)), String(tables));
+    } finally {
+      probe.close();
+      d.close();
+    }
+  });
+
+  it('keeps everything across close and reopen of the same file (a restart)', () => {
+    const file = freshFile();
+    const first = new SqliteDriver(file);
+    JSON_SHAPES.forEach((v, i) => first.set('h', 'shapes', `u${i}`, v));
+    const ids = [first.append('h', 'offline', 'juliet', 'a'), first.append('h', 'offline', 'juliet', 'b')];
+    first.remove('h', 'offline', 'juliet', [ids[1]!]);
+    first.close();
+    assert.equal(first.open, false);
+
+    const second = new SqliteDriver(file);
+    try {
+      JSON_SHAPES.forEach((v, i) => assert.deepEqual(second.get('h', 'shapes', `u${i}`), v));
+      assert.deepEqual(second.items('h', 'offline', 'juliet').map((it) => [it.id, it.value]), [[ids[0], 'a']]);
+      assert.equal(second.users('h', 'shapes').length, JSON_SHAPES.length);
+      const next = second.append('h', 'offline', 'juliet', 'c');
+      assert.ok(next > ids[1]!, 'AUTOINCREMENT never reuses an id, even after a restart');
+    } finally {
+      second.close();
+    }
+  });
+
+  it('reports use after close as XS_ERR_STORAGE naming the file', () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    d.close();
+    for (const op of [() => d.get('h', 's', 'u'), () => d.set('h', 's', 'u', 1), () => d.append('h', 's', 'u', 1), () => d.items('h', 's', 'u')]) {
+      assert.throws(op, (err) => isServerError(err, 'XS_ERR_STORAGE') && err.message.includes(file) && /closed/.test(err.message));
+    }
+  });
+
+  it('reports a file it cannot open as XS_ERR_STORAGE naming the file', () => {
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const file = join(blocker, 'db.sqlite');
+    assert.throws(() => new SqliteDriver(file), (err) => isServerError(err, 'XS_ERR_STORAGE') && err.message.includes(file));
+    const garbage = join(dir, 'garbage.sqlite');
+    writeFileSync(garbage, 'this is not an SQLite database, just some text that is long enough '.repeat(20));
+    assert.throws(() => new SqliteDriver(garbage), (err) => isServerError(err, 'XS_ERR_STORAGE') && err.message.includes(garbage));
+  });
+
+  it('refuses values JSON cannot represent with XS_ERR_STORAGE', () => {
+    const d = new SqliteDriver(freshFile());
+    try {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      assert.throws(() => d.set('h', 's', 'u', cyclic), (err) => isServerError(err, 'XS_ERR_STORAGE'));
+      assert.throws(() => d.append('h', 's', 'u', 10n), (err) => isServerError(err, 'XS_ERR_STORAGE'));
+      assert.equal(d.get('h', 's', 'u'), undefined);
+    } finally {
+      d.close();
+    }
+  });
+});
+
+describe('openStorage', () => {
+  it('opens <dataPath>/xmpp-server.sqlite by default, or the given file', () => {
+    const dataPath = join(dir, 'data');
+    const d = openStorage('sqlite', { dataPath });
+    try {
+      assert.equal(d.kind, 'sqlite');
+      assert.ok(existsSync(join(dataPath, 'xmpp-server.sqlite')));
+    } finally {
+      d.close();
+    }
+    const file = join(dir, 'custom', 'store.db');
+    const c = openStorage('sqlite', { dataPath, file });
+    try {
+      assert.ok(c instanceof SqliteDriver && c.file === file && existsSync(file));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('opens a memory driver, and refuses an unknown kind with XS_ERR_STORAGE', () => {
+    assert.ok(openStorage('memory', { dataPath: dir }) instanceof MemoryDriver);
+    assert.throws(() => openStorage('redis' as 'memory', { dataPath: dir }), (err) => isServerError(err, 'XS_ERR_STORAGE') && err.message.includes('redis'));
+  });
+});

@@ -1,0 +1,256 @@
+/**
+ * Test helper: the StorageDriver behaviour table (key-value, lists, users, purge, isolation,
+ * JSON shapes, copy semantics), run against any driver by the per-driver spec files.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { isServerError } from '../../lib/core/errors.js';
+import type { StorageDriver } from '../../lib/core/storage/store.js';
+
+/** One row of the table: a name and a check run against a fresh, empty driver. */
+export interface StorageBehaviour {
+  readonly name: string;
+  readonly run: (driver: StorageDriver) => void;
+}
+
+const H = 'example.org';
+const H2 = 'other.example';
+
+/** JSON-serialisable values of several shapes that must round-trip unchanged. */
+export const JSON_SHAPES: readonly unknown[] = [
+  null,
+  0,
+  -1.5,
+  1e300,
+  Number.MAX_SAFE_INTEGER,
+  true,
+  false,
+  '',
+  'plain',
+  'unicode ☃ 😀 \u0000 "quoted" \\ back',
+  [],
+  [1, 'a', null, true, [2, [3]], { k: 'v' }],
+  {},
+  { a: 1, b: 'two', c: [3], d: { e: { f: null } }, 'ünï': 'cödé', '': 'empty key' },
+  Array.from({ length: 500 }, (_, i) => ({ i, s: `item-${i}` })),
+];
+
+/** The behaviour every StorageDriver must show. */
+export const STORAGE_BEHAVIOURS: readonly StorageBehaviour[] = [
+  {
+    name: 'key-value: absent is undefined; set/get round-trips; set overwrites',
+    run: (d) => {
+      assert.equal(d.get(H, 'roster', 'juliet'), undefined);
+      d.set(H, 'roster', 'juliet', { romeo: { subscription: 'both' } });
+      assert.deepEqual(d.get(H, 'roster', 'juliet'), { romeo: { subscription: 'both' } });
+      d.set(H, 'roster', 'juliet', { nurse: { subscription: 'to' } });
+      assert.deepEqual(d.get(H, 'roster', 'juliet'), { nurse: { subscription: 'to' } });
+    },
+  },
+  {
+    name: 'key-value: setting undefined deletes (and deleting an absent key is a no-op)',
+    run: (d) => {
+      d.set(H, 'vcard', 'juliet', { fn: 'Juliet' });
+      d.set(H, 'vcard', 'juliet', undefined);
+      assert.equal(d.get(H, 'vcard', 'juliet'), undefined);
+      assert.deepEqual(d.users(H, 'vcard'), []);
+      d.set(H, 'vcard', 'nobody', undefined);
+      assert.equal(d.get(H, 'vcard', 'nobody'), undefined);
+    },
+  },
+  {
+    name: 'key-value and lists: JSON values of several shapes round-trip',
+    run: (d) => {
+      JSON_SHAPES.forEach((value, i) => {
+        d.set(H, 'shapes', `u${i}`, value);
+        assert.deepEqual(d.get(H, 'shapes', `u${i}`), value, `key-value shape #${i}`);
+        d.append(H, 'shapes', 'list', value);
+      });
+      assert.deepEqual(d.items(H, 'shapes', 'list').map((it) => it.value), JSON_SHAPES);
+    },
+  },
+  {
+    name: 'key-value: odd but legal keys (empty user, quotes, non-ASCII) are kept apart',
+    run: (d) => {
+      const users = ['', "o'brien", 'a"b', 'ünï', '😀', 'x'.repeat(1023)];
+      users.forEach((u, i) => d.set(H, 'odd', u, i));
+      users.forEach((u, i) => assert.equal(d.get(H, 'odd', u), i));
+      assert.deepEqual(d.users(H, 'odd').sort(), [...users].sort());
+    },
+  },
+  {
+    name: 'users(): those with a key-value entry in that store on that host, sorted',
+    run: (d) => {
+      d.set(H, 'roster', 'romeo', {});
+      d.set(H, 'roster', 'juliet', {});
+      d.set(H, 'roster', 'nurse', {});
+      d.set(H, 'vcard', 'tybalt', {});
+      d.set(H2, 'roster', 'mercutio', {});
+      d.append(H, 'roster', 'listonly', 1);
+      assert.deepEqual(d.users(H, 'roster'), ['juliet', 'nurse', 'romeo']);
+      assert.deepEqual(d.users(H, 'vcard'), ['tybalt']);
+      assert.deepEqual(d.users(H2, 'roster'), ['mercutio']);
+      assert.deepEqual(d.users(H, 'nothing'), []);
+      d.set(H, 'roster', 'nurse', undefined);
+      assert.deepEqual(d.users(H, 'roster'), ['juliet', 'romeo']);
+    },
+  },
+  {
+    name: 'lists: append returns growing ids; items come back in append order with a timestamp',
+    run: (d) => {
+      const before = Date.now();
+      const ids = ['one', 'two', 'three'].map((v) => d.append(H, 'offline', 'juliet', { body: v }));
+      const after = Date.now();
+      assert.ok(ids.every((id) => Number.isSafeInteger(id)), 'ids are integers');
+      assert.ok(ids[0]! < ids[1]! && ids[1]! < ids[2]!, 'ids grow');
+      const items = d.items(H, 'offline', 'juliet');
+      assert.deepEqual(items.map((it) => it.id), ids);
+      assert.deepEqual(items.map((it) => it.value), [{ body: 'one' }, { body: 'two' }, { body: 'three' }]);
+      for (const it of items) assert.ok(it.when >= before && it.when <= after, `when ${it.when} in [${before}, ${after}]`);
+      assert.deepEqual(d.items(H, 'offline', 'romeo'), []);
+    },
+  },
+  {
+    name: 'lists: limit returns the first items; 0 returns none; a large limit returns all',
+    run: (d) => {
+      for (let i = 0; i < 5; i++) d.append(H, 'log', 'u', i);
+      assert.deepEqual(d.items(H, 'log', 'u', 2).map((it) => it.value), [0, 1]);
+      assert.deepEqual(d.items(H, 'log', 'u', 0), []);
+      assert.deepEqual(d.items(H, 'log', 'u', 100).map((it) => it.value), [0, 1, 2, 3, 4]);
+    },
+  },
+  {
+    name: 'lists: remove by ids (count returned), only the owner\'s, or all; absent ids count 0',
+    run: (d) => {
+      const ids = [0, 1, 2, 3].map((i) => d.append(H, 'offline', 'juliet', i));
+      const other = d.append(H, 'offline', 'romeo', 'r');
+      assert.equal(d.remove(H, 'offline', 'juliet', [ids[1]!, ids[3]!]), 2);
+      assert.deepEqual(d.items(H, 'offline', 'juliet').map((it) => it.value), [0, 2]);
+      assert.equal(d.remove(H, 'offline', 'juliet', [other, 999999]), 0, 'another user\'s id is not removed');
+      assert.deepEqual(d.items(H, 'offline', 'romeo').map((it) => it.value), ['r']);
+      assert.equal(d.remove(H, 'offline', 'juliet', []), 0);
+      assert.equal(d.remove(H, 'offline', 'juliet'), 2);
+      assert.deepEqual(d.items(H, 'offline', 'juliet'), []);
+      assert.equal(d.remove(H, 'offline', 'juliet'), 0);
+      assert.equal(d.remove(H, 'offline', 'nobody'), 0);
+      assert.deepEqual(d.items(H, 'offline', 'romeo').map((it) => it.value), ['r']);
+    },
+  },
+  {
+    name: 'lists: ids keep growing after removals (never reused)',
+    run: (d) => {
+      const a = d.append(H, 'l', 'u', 'a');
+      d.remove(H, 'l', 'u');
+      const b = d.append(H, 'l', 'u', 'b');
+      assert.ok(b > a, `${b} > ${a}`);
+    },
+  },
+  {
+    name: 'purgeUser: removes the user\'s key-value and list data in every store on that host only',
+    run: (d) => {
+      for (const host of [H, H2]) {
+        for (const user of ['juliet', 'romeo']) {
+          d.set(host, 'roster', user, { host, user });
+          d.set(host, 'accounts', user, { host, user });
+          d.append(host, 'offline', user, { host, user });
+          d.append(host, 'archive', user, { host, user });
+        }
+      }
+      d.purgeUser(H, 'juliet');
+      for (const store of ['roster', 'accounts']) assert.equal(d.get(H, store, 'juliet'), undefined, store);
+      for (const store of ['offline', 'archive']) assert.deepEqual(d.items(H, store, 'juliet'), [], store);
+      assert.deepEqual(d.users(H, 'roster'), ['romeo']);
+      assert.deepEqual(d.get(H, 'roster', 'romeo'), { host: H, user: 'romeo' });
+      assert.equal(d.items(H, 'offline', 'romeo').length, 1);
+      assert.deepEqual(d.get(H2, 'accounts', 'juliet'), { host: H2, user: 'juliet' });
+      assert.equal(d.items(H2, 'archive', 'juliet').length, 1);
+      d.purgeUser(H, 'nobody');
+    },
+  },
+  {
+    name: 'isolation: the same user in another store or on another host is separate data',
+    run: (d) => {
+      d.set(H, 'a', 'u', 'H/a/u');
+      d.set(H, 'b', 'u', 'H/b/u');
+      d.set(H2, 'a', 'u', 'H2/a/u');
+      d.set(H, 'a', 'v', 'H/a/v');
+      assert.equal(d.get(H, 'a', 'u'), 'H/a/u');
+      assert.equal(d.get(H, 'b', 'u'), 'H/b/u');
+      assert.equal(d.get(H2, 'a', 'u'), 'H2/a/u');
+      assert.equal(d.get(H, 'a', 'v'), 'H/a/v');
+      d.append(H, 'a', 'u', 1);
+      d.append(H, 'b', 'u', 2);
+      d.append(H2, 'a', 'u', 3);
+      d.append(H, 'a', 'v', 4);
+      assert.deepEqual(d.items(H, 'a', 'u').map((it) => it.value), [1]);
+      assert.deepEqual(d.items(H, 'b', 'u').map((it) => it.value), [2]);
+      assert.deepEqual(d.items(H2, 'a', 'u').map((it) => it.value), [3]);
+      assert.deepEqual(d.items(H, 'a', 'v').map((it) => it.value), [4]);
+      // A key-value entry and a list under the same (host, store, user) do not see each other.
+      d.set(H, 'b', 'u', undefined);
+      assert.equal(d.items(H, 'b', 'u').length, 1);
+      assert.equal(d.remove(H, 'a', 'u'), 1);
+      assert.equal(d.get(H, 'a', 'u'), 'H/a/u');
+    },
+  },
+  {
+    name: 'copies: mutating a value after set, or one returned by get/items, leaves the store unchanged',
+    run: (d) => {
+      const value = { list: [1, 2], nested: { x: 'y' } };
+      d.set(H, 's', 'u', value);
+      d.append(H, 's', 'u', value);
+      value.list.push(3);
+      value.nested.x = 'changed';
+      const got = d.get(H, 's', 'u') as typeof value;
+      assert.deepEqual(got, { list: [1, 2], nested: { x: 'y' } });
+      got.list.push(4);
+      got.nested.x = 'changed again';
+      assert.deepEqual(d.get(H, 's', 'u'), { list: [1, 2], nested: { x: 'y' } });
+      const item = d.items(H, 's', 'u')[0]!.value as typeof value;
+      assert.deepEqual(item, { list: [1, 2], nested: { x: 'y' } });
+      item.list.length = 0;
+      assert.deepEqual(d.items(H, 's', 'u')[0]!.value, { list: [1, 2], nested: { x: 'y' } });
+    },
+  },
+  {
+    name: 'appending undefined is refused with XS_ERR_STORAGE',
+    run: (d) => {
+      assert.throws(() => d.append(H, 'l', 'u', undefined), (err) => isServerError(err, 'XS_ERR_STORAGE'));
+      assert.deepEqual(d.items(H, 'l', 'u'), []);
+    },
+  },
+  {
+    name: 'close() can be called twice',
+    run: (d) => {
+      d.close();
+      d.close();
+    },
+  },
+];
+
+/**
+ * Register the behaviour table as node:test cases. `open` gives a fresh, empty driver per case;
+ * it is closed afterwards.
+ */
+export function describeStorageContract(kind: string, open: () => StorageDriver): void {
+  describe(`StorageDriver contract: ${kind}`, () => {
+    it('reports its kind', () => {
+      const d = open();
+      try {
+        assert.equal(d.kind, kind);
+      } finally {
+        d.close();
+      }
+    });
+    for (const behaviour of STORAGE_BEHAVIOURS) {
+      it(behaviour.name, () => {
+        const d = open();
+        try {
+          behaviour.run(d);
+        } finally {
+          d.close();
+        }
+      });
+    }
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Tests for lib/modules/register (XEP-0077): registration is off unless allow_registration;
+ * when on, the stream feature, the form and account creation before authentication (then a
+ * login with the new account); conflicts, the per-IP throttle, password change and removal.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { xml, type Element } from '../../../lib/core/xml.js';
+import { startImServer, PASSWORD } from '../../helpers/im-server.js';
+import { rawClient, rawStream, type RawStream } from '../../helpers/im-clients.js';
+
+const NS = 'jabber:iq:register';
+const FEATURE = 'http://jabber.org/features/iq-register';
+const WITH_REGISTER = ['roster', 'saslauth', 'disco', 'ping', 'register'];
+
+const conditionOf = (el: Element): string | undefined => el.getChild('error')?.getChildElements().find((c) => c.name !== 'text')?.name;
+
+async function request(stream: RawStream, type: 'get' | 'set', id: string, ...fields: Element[]): Promise<Element> {
+  stream.write(xml('iq', { type, id }, xml('query', { xmlns: NS }, ...fields)));
+  return stream.next((el) => el.name === 'iq' && el.attrs.id === id, `reply ${id}`);
+}
+
+const register = (stream: RawStream, id: string, username: string, password: string): Promise<Element> =>
+  request(stream, 'set', id, xml('username', {}, username), xml('password', {}, password));
+
+describe('in-band registration (XEP-0077)', () => {
+  it('is off by default: no stream feature, and service-unavailable', async (t) => {
+    const s = await startImServer([], { modules_enabled: WITH_REGISTER });
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    assert.equal(stream.features.getChild('register', FEATURE), undefined);
+    const reply = await register(stream, 'r1', 'mallory', 'pw');
+    assert.equal(reply.attrs.type, 'error');
+    assert.equal(conditionOf(reply), 'service-unavailable');
+    assert.equal(s.server.accounts.exists('localhost', 'mallory'), false);
+  });
+
+  it('creates an account before authentication, which can then log in', async (t) => {
+    const s = await startImServer(['taken'], { modules_enabled: WITH_REGISTER, allow_registration: true });
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    assert.ok(stream.features.getChild('register', FEATURE), 'stream feature offered');
+    const form = await request(stream, 'get', 'f1');
+    assert.equal(form.attrs.type, 'result');
+    const q = form.getChild('query', NS)!;
+    assert.ok(q.getChild('username') && q.getChild('password') && q.getChildText('instructions'));
+
+    assert.equal(conditionOf(await request(stream, 'set', 'm1', xml('username', {}, 'newbie'))), 'not-acceptable', 'password missing');
+    assert.equal(conditionOf(await register(stream, 'c1', 'taken', 'pw')), 'conflict');
+    const ok = await register(stream, 'ok1', 'Newbie', 'n3w-pass');
+    assert.equal(ok.attrs.type, 'result');
+    assert.equal(s.server.accounts.exists('localhost', 'newbie'), true, 'the username is normalised');
+
+    const client = await rawClient(s.port, 'newbie', 'n3w-pass', 'first');
+    t.after(() => client.stop());
+    assert.equal(client.jid, 'newbie@localhost/first');
+  });
+
+  it('throttles registrations per IP with min_seconds_between_registrations', async (t) => {
+    const s = await startImServer([], { modules_enabled: WITH_REGISTER, allow_registration: true, min_seconds_between_registrations: 3600 });
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    assert.equal((await register(stream, 'a', 'one', 'pw1')).attrs.type, 'result');
+    const second = await register(stream, 'b', 'two', 'pw2');
+    assert.equal(second.attrs.type, 'error');
+    assert.equal(second.getChild('error')?.attrs.type, 'wait');
+    assert.equal(s.server.accounts.exists('localhost', 'two'), false);
+  });
+
+  it('changes the password and removes the account of an authenticated user', async (t) => {
+    const s = await startImServer(['alice'], { modules_enabled: WITH_REGISTER });
+    t.after(() => s.stop());
+    const alice = await s.raw('alice', 'a');
+    const info = await alice.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: NS })));
+    assert.ok(info.getChild('query', NS)?.getChild('registered'));
+    assert.equal(info.getChild('query', NS)?.getChildText('username'), 'alice');
+
+    await assert.rejects(alice.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: NS }, xml('username', {}, 'bob'), xml('password', {}, 'x')))),
+      (err: { condition?: string }) => err.condition === 'bad-request');
+    await alice.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: NS }, xml('username', {}, 'alice'), xml('password', {}, 'changed!'))));
+    await assert.rejects(rawClient(s.port, 'alice', PASSWORD, 'old'), (err: { condition?: string }) => err.condition === 'not-authorized');
+    const again = await rawClient(s.port, 'alice', 'changed!', 'new');
+
+    await again.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: NS }, xml('remove'))));
+    await again.stream.closed; // XEP-0077 §3.2: the sessions of a removed account end
+    await alice.stream.closed;
+    assert.equal(s.server.accounts.exists('localhost', 'alice'), false);
+    await assert.rejects(rawClient(s.port, 'alice', 'changed!', 'gone'), (err: { condition?: string }) => err.condition === 'not-authorized');
+  });
+});

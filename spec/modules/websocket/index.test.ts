@@ -1,0 +1,191 @@
+/**
+ * Tests for lib/modules/websocket/index.ts and endpoint.ts: the hooks (issue 5 point 9:
+ * `websocket-session` before the 101 can refuse or annotate, `websocket-session-opened` on the
+ * host after <open/>), global vs per-VirtualHost endpoints, per-host options (point 11),
+ * shared stanzas never mutated, and unload/reload.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { defineModule, xml, type HttpRequest, type Session } from '../../../lib/core/api.js';
+import { request } from '../../helpers/http.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { WsProbe, errorCondition, errorText, wsLogin } from '../../helpers/ws-probe.js';
+
+const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+
+describe('hooks', () => {
+  const calls: { host: string | undefined; request: HttpRequest; same: boolean; state: string }[] = [];
+  const opened: { host: string | undefined; bus: string; session: Session }[] = [];
+  const shared = xml('message', { type: 'headline', from: 'localhost' }, xml('body', {}, 'shared'));
+  const gate = defineModule({
+    name: 'gate',
+    global: true,
+    load(module) {
+      module.hook('websocket-session', ({ session, request }) => {
+        calls.push({ host: session.host, request, same: session.data.request === request, state: session.state });
+        const mode = request.url.searchParams.get('gate');
+        if (mode === 'false') return false;
+        if (mode === 'busy') return { status: 429, message: 'Too many connections from you.' };
+        if (mode === 'weird') return { status: 200 };
+        if (mode === 'throw') throw new Error('handler bug');
+        if (mode === 'close') session.close('policy-violation');
+        if (mode === 'tag') session.data.tag = request.url.searchParams.get('tag');
+        return undefined;
+      });
+    },
+    addHost(module) {
+      module.hook('websocket-session-opened', ({ session }) => { opened.push({ host: session.host, bus: module.host, session }); });
+      module.hook('resource-bind', ({ session }) => { session.send(shared); }, -10);
+    },
+  });
+  let t: TestServer;
+  let port: number;
+  before(async () => {
+    t = await startTestServer({ modules_enabled: ['saslauth', 'websocket', 'gate'], consider_websocket_secure: true }, { users: { juliet: 'pw' }, modules: [gate] });
+    port = t.port('http');
+  });
+  after(() => t?.stop());
+
+  const status = async (query: string): Promise<{ status: number; body: string }> => {
+    const p = await WsProbe.open(port, { path: `/xmpp-websocket?${query}` });
+    const head = await p.head;
+    if (head.status === 101) {
+      p.destroy();
+      return { status: 101, body: '' };
+    }
+    await p.ended;
+    return { status: head.status, body: p.body };
+  };
+
+  it('fires websocket-session on the global bus before the 101, with the request on the session', async () => {
+    calls.length = 0;
+    assert.equal((await status('gate=ok')).status, 101);
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.host, undefined, 'no <open/> yet');
+    assert.equal(calls[0]!.state, 'connected');
+    assert.equal(calls[0]!.same, true, 'session.data.request is the request');
+    assert.equal(calls[0]!.request.url.searchParams.get('gate'), 'ok');
+    assert.equal(calls[0]!.request.ip, '127.0.0.1');
+  });
+
+  it('refuses with 403 on false, or the status a handler returns', async () => {
+    assert.equal((await status('gate=false')).status, 403);
+    const busy = await status('gate=busy');
+    assert.equal(busy.status, 429);
+    assert.match(busy.body, /Too many connections from you/);
+    assert.equal((await status('gate=weird')).status, 403, 'a non-error status counts as a refusal');
+    assert.equal((await status('gate=close')).status, 403, 'a handler that closes the session refuses it');
+    assert.equal((await status('gate=throw')).status, 500);
+    assert.equal(t.server.sessions.count, 0, 'refused sessions are gone');
+  });
+
+  it('lets a handler annotate the session', async () => {
+    const { probe, jid } = await wsLogin(port, 'juliet', 'pw', { request: { path: '/xmpp-websocket?gate=tag&tag=blue' } });
+    assert.equal(t.server.sessions.get(jid)?.data.tag, 'blue');
+    probe.destroy();
+  });
+
+  it('fires websocket-session-opened on the host once the first <open/> is accepted, not on restarts', async () => {
+    opened.length = 0;
+    const { probe, jid } = await wsLogin(port, 'juliet', 'pw');
+    const session = t.server.sessions.get(jid)!;
+    assert.deepEqual(opened.map((o) => [o.host, o.bus]), [['localhost', 'localhost']]);
+    assert.equal(opened[0]!.session, session);
+    probe.destroy();
+    const refused = await WsProbe.connect(port);
+    refused.sendText(`<open xmlns='${FRAMING}' to='nowhere.example' version='1.0'/>`);
+    await refused.until(/^<stream:error/);
+    assert.equal(opened.length, 1, 'not for a refused stream');
+    refused.destroy();
+  });
+
+  it('never mutates a stanza it frames: the shared element keeps no xmlns', async () => {
+    const { probe } = await wsLogin(port, 'juliet', 'pw');
+    const got = probe.messages.find((m) => m.includes('<body>shared</body>'));
+    assert.match(got ?? '', /^<message [^>]*xmlns="jabber:client"/);
+    assert.equal(shared.attrs.xmlns, undefined);
+    probe.destroy();
+  });
+});
+
+describe('per-VirtualHost endpoints and options', () => {
+  let t: TestServer;
+  let port: number;
+  before(async () => {
+    t = await startTestServer({
+      modules_enabled: ['saslauth'],
+      consider_websocket_secure: true,
+      VirtualHost: {
+        'a.example': { modules_enabled: ['websocket'], websocket_ping_interval: 0.1 },
+        'b.example': { modules_enabled: ['websocket'] },
+        'c.example': {},
+      },
+    });
+    port = t.port('http');
+  });
+  after(() => t?.stop());
+
+  it('serves the endpoint only on hosts that enable it (no host-agnostic route)', async () => {
+    for (const [host, expected] of [['a.example', 101], ['b.example', 101], ['c.example', 404], ['127.0.0.1', 404]] as const) {
+      const p = await WsProbe.open(port, { host });
+      assert.equal((await p.head).status, expected, host);
+      p.destroy();
+    }
+    const page = await request({ port, path: '/xmpp-websocket', headers: { host: 'c.example' } });
+    assert.equal(page.status, 404);
+  });
+
+  it('accepts streams only to its own host on a per-host endpoint', async () => {
+    const p = await WsProbe.connect(port, { host: 'a.example' });
+    p.sendText(`<open xmlns='${FRAMING}' to='b.example' version='1.0'/>`);
+    assert.match(await p.next(), /^<open /);
+    const error = await p.next();
+    assert.equal(errorCondition(error), 'host-unknown');
+    assert.match(errorText(error), /serves a\.example/);
+    p.destroy();
+  });
+
+  it('applies each host\'s keepalive settings', async () => {
+    const a = await WsProbe.connect(port, { host: 'a.example' });
+    await a.open('a.example');
+    const b = await WsProbe.connect(port, { host: 'b.example' });
+    await b.open('b.example');
+    await a.waitFor(() => a.pings.length >= 3, 3000, 'pings on a.example');
+    assert.equal(b.pings.length, 0, 'b.example keeps the 30 s default');
+    a.destroy();
+    b.destroy();
+  });
+});
+
+describe('enabled globally', () => {
+  it('answers for any Host header, and the stream picks the VirtualHost', async (ctx) => {
+    const t = await startTestServer({ modules_enabled: ['saslauth', 'websocket'], consider_websocket_secure: true, VirtualHost: { localhost: {}, 'b.example': {} } });
+    ctx.after(() => t.stop());
+    const p = await WsProbe.connect(t.port('http'), { host: '127.0.0.1' });
+    const [open] = await p.open('b.example');
+    assert.match(open, /from="b\.example"/);
+    p.destroy();
+  });
+});
+
+describe('unload and reload', () => {
+  it('removes the routes and closes the sessions; loading again serves new ones', async (ctx) => {
+    const t = await startTestServer({ modules_enabled: ['saslauth'], consider_websocket_secure: true, c2s_close_timeout: 1, VirtualHost: { localhost: { modules_enabled: ['websocket'] } } });
+    ctx.after(() => t.stop());
+    const port = t.port('http');
+    const p = await WsProbe.connect(port);
+    await p.open();
+    const unloading = t.server.modules.unload('localhost', 'websocket');
+    assert.equal(errorCondition(await p.next()), 'system-shutdown');
+    p.sendText(`<close xmlns='${FRAMING}'/>`);
+    assert.equal((await p.waitClose()).code, 1001);
+    await unloading;
+    assert.equal((await request({ port, path: '/xmpp-websocket', headers: { host: 'localhost' } })).status, 404);
+    assert.equal(t.server.host('localhost').events.handlers('c2s-read-timeout').length, 1, 'only c2s\'s keepalive is left');
+    await t.server.modules.load('localhost', 'websocket');
+    const again = await WsProbe.connect(port);
+    const [open] = await again.open();
+    assert.match(open, /^<open /);
+    again.destroy();
+  });
+});
