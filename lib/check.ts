@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { Config, loadConfigFile } from './core/config.js';
 import { createLogger } from './core/log.js';
 import { createServer } from './index.js';
+import { defaultConfig } from './default-config.js';
 import type { Server } from './core/server.js';
 
 interface Report {
@@ -28,9 +29,9 @@ export async function runCheck(configFile: string | undefined, out: NodeJS.Writa
   };
   let server: Server;
   try {
-    const config = configFile ? await loadConfigFile(configFile) : new Config({});
+    const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
     server = createServer(config, { logger: createLogger({ level: 'silent' }) });
-    report.ok(configFile ? `config file ${resolve(configFile)} parsed` : 'no config file: the built-in default (VirtualHost localhost)');
+    report.ok(configFile ? `config file ${resolve(configFile)} parsed` : 'no config file: the built-in default (VirtualHost localhost, chat page at /)');
   } catch (err) {
     report.problem((err as Error).message);
     return 1;

@@ -11,6 +11,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { WebSocket } from 'ws';
 import { Server } from '../lib/core/server.js';
 import { Config } from '../lib/core/config.js';
 import { captureLog } from './helpers/log.js';
@@ -36,7 +37,7 @@ describe('xmpp-server CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'xs-cli-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ data_path: 'data', modules_enabled: [], VirtualHost: { 'example.test': {} } }));
+  writeFileSync(config, JSON.stringify({ data_path: 'data', modules_enabled: [], c2s_ports: [0], VirtualHost: { 'example.test': {} } }));
 
   it('register / passwd / deluser manage accounts in SQLite under data_path', () => {
     const reg = run(['register', 'Alice', 'example.test', 's3cret', '--config', config], dir);
@@ -114,6 +115,7 @@ describe('xmpp-server CLI', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'xs-cli-start-'));
     after(() => rmSync(cwd, { recursive: true, force: true }));
     const child = spawn(process.execPath, [CLI, 'start'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -121,12 +123,22 @@ describe('xmpp-server CLI', () => {
     const exited = once(child, 'exit');
     await waitFor(() => out.includes('xmpp-server running'), () => `no announcement; stderr: ${err}`);
 
-    // c2s on 5222 answers a stream header with its own.
+    // c2s on 5222 answers a stream header with its own. Without a certificate and with
+    // c2s_require_encryption (the default) it then explains why it cannot go on.
     const c2s = connect(5222, '127.0.0.1');
     c2s.write(`<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>`);
     let xml = '';
     c2s.on('data', (d: Buffer) => { xml += d.toString(); });
-    await waitFor(() => xml.includes('<stream:features'), () => `c2s answered: ${xml}`);
+    await waitFor(() => xml.includes('<stream:stream') && xml.includes('</stream:stream>'), () => `c2s answered: ${xml}`);
+    assert.match(xml, /from=['"]localhost['"]/);
+    assert.match(xml, /c2s_require_encryption/, 'the stream error tells the operator what to set');
+    // A WebSocket client is mid-stream when SIGTERM arrives.
+    const ws = new WebSocket('ws://127.0.0.1:5280/xmpp-websocket', 'xmpp');
+    const frames: string[] = [];
+    ws.on('message', (d: Buffer) => { frames.push(d.toString()); });
+    await once(ws, 'open');
+    ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>`);
+    await waitFor(() => frames.some((f) => f.includes('features')), () => `websocket frames: ${frames.join(' | ')}`);
     // HTTP on 5280 (loopback) answers.
     const res = await fetch('http://127.0.0.1:5280/xmpp-websocket');
     assert.equal(res.status, 200);
@@ -135,10 +147,11 @@ describe('xmpp-server CLI', () => {
     child.kill('SIGTERM');
     const [code] = await exited;
     assert.equal(code, 0, err);
-    assert.match(xml, /system-shutdown/, 'the connected client is told the server is shutting down');
+    assert.ok(frames.some((f) => f.includes('system-shutdown')), `the WebSocket client is told the server is shutting down: ${frames.join(' | ')}`);
     assert.match(err, /"msg":"server stopping"/);
     assert.match(err, /"msg":"server stopped"/);
     c2s.destroy();
+    ws.terminate();
   });
 });
 

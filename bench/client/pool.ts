@@ -32,8 +32,11 @@ export interface OpenOutcome {
   readonly elapsedMs: number;
 }
 
-/** Set up `count` connections made by `make(i)` (i from 0), `concurrency` at a time. */
-export async function openMany(count: number, concurrency: number, make: (i: number) => BenchConnection): Promise<OpenOutcome> {
+/**
+ * Set up `count` connections made by `make(i)` (i from 0), `concurrency` at a time; with
+ * `prime`, only derive their SCRAM keys (see BenchConnection.connect).
+ */
+export async function openMany(count: number, concurrency: number, make: (i: number) => BenchConnection, prime = false): Promise<OpenOutcome> {
   const connections: (BenchConnection | undefined)[] = new Array<BenchConnection | undefined>(count);
   const times: SetupTimes[] = [];
   const errors: string[] = [];
@@ -45,7 +48,7 @@ export async function openMany(count: number, concurrency: number, make: (i: num
       const i = next++;
       const c = make(i);
       try {
-        times.push(await c.connect());
+        times.push(await c.connect(prime));
         connections[i] = c;
       } catch (err) {
         failed++;

@@ -169,6 +169,12 @@ const view: ChatView = {
   },
 };
 
+/** The domain a bare user name belongs to: the page's host, or localhost when the page is on an IP address. */
+function pageDomain(): string {
+  const name = location.hostname;
+  return /^[\d.]+$|:|^\[/.test(name) ? 'localhost' : name;
+}
+
 async function signIn(account: Account): Promise<void> {
   showError(ui.loginError, undefined);
   ui.signIn.disabled = true;
@@ -189,7 +195,7 @@ ui.loginForm.addEventListener('submit', (event) => {
   event.preventDefault();
   let jid = ui.jid.value.trim();
   // A bare user name means a user of this host.
-  if (!jid.includes('@')) jid = `${jid}@${location.hostname}`;
+  if (!jid.includes('@')) jid = `${jid}@${pageDomain()}`;
   if (!isContactAddress(jid)) {
     showError(ui.loginError, 'Enter your address as name@domain, for example alice@localhost.');
     return;
@@ -230,7 +236,7 @@ ui.sendForm.addEventListener('submit', (event) => {
 });
 
 async function main(): Promise<void> {
-  ui.jid.placeholder = `alice@${location.hostname}`;
+  ui.jid.placeholder = `alice@${pageDomain()}`;
   ui.service.value = await discoverWebSocketUrl(location, async (path) => {
     const res = await fetch(path, { headers: { accept: 'application/json' } });
     if (!res.ok) throw new Error(`${res.status}`);
@@ -238,8 +244,10 @@ async function main(): Promise<void> {
   });
   const saved = sessionStorage.getItem(SAVED);
   if (saved) {
+    // A reload: sign in again with what this tab kept (the form shows again if that fails).
     const account = JSON.parse(saved) as Account;
     ui.jid.value = account.jid;
+    ui.login.hidden = true;
     await signIn(account);
   } else {
     ui.jid.focus();

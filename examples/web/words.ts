@@ -57,6 +57,10 @@ export function explainError(err: ClientError, url: string, domain: string): Exp
       default: return { text: `The server closed the connection (${condition || 'stream error'}).${serverText}`, fatal: false };
     }
   }
+  if (/^SASL: Mechanism .* not found/.test(err.message ?? '')) {
+    // @xmpp/client sends a PLAIN password only over wss:// or to localhost.
+    return { text: 'This page sends your password only over an encrypted connection (wss://) or to localhost. Open the page over https://.', fatal: true };
+  }
   if (err.code === 'ECONNERROR' || /websocket/i.test(err.message ?? '')) {
     return { text: `Cannot reach the server at ${url}. Check that it is running and that the address is right.`, fatal: false };
   }

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { Config, CORE_OPTIONS, type CoreOptions, type RawConfig } from './config.js';
 import { ServerError } from './errors.js';
-import { EventBus } from './events.js';
+import type { EventBus } from './events.js';
 import { Host } from './host.js';
 import type { ItemRecord } from './items.js';
 import { createLogger, type Logger } from './log.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Config, loadConfigFile } from '../../lib/core/config.js';
 import { option } from '../../lib/core/options.js';
-import { ServerError } from '../../lib/core/errors.js';
+import type { ServerError } from '../../lib/core/errors.js';
 
 describe('Config', () => {
   const config = new Config({

@@ -2,7 +2,8 @@
  * End to end in a real browser: Debian's chromium (playwright-core) opens examples/web as the
  * default configuration serves it at `/`, signs in over XMPP over WebSocket, and chats with
  * another page and with a Node client over TCP; wrong passwords, an unreachable server, a lost
- * connection, a reload and an insecure endpoint each show what the user must see.
+ * connection, a reload and an insecure endpoint each show what the user must see. Over https,
+ * the page finds its wss:// endpoint through XEP-0156 host-meta.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,8 +24,8 @@ let base: string;
 let previousReject: string | undefined;
 const pages: ChatPage[] = [];
 
-async function openPage(url = base): Promise<ChatPage> {
-  const page = await ChatPage.open(browser, url);
+async function openPage(url = base, selfSigned = false): Promise<ChatPage> {
+  const page = await ChatPage.open(browser, url, { selfSigned });
   pages.push(page);
   return page;
 }
@@ -183,5 +184,24 @@ describe('the chat page on an endpoint that is not secure', () => {
     const error = await page.loginError();
     assert.match(error, /policy violation/);
     assert.match(error, /Encryption is required \(c2s_require_encryption\) but this WebSocket is not secure/);
+  });
+});
+
+describe('the chat page over https', () => {
+  it('finds its wss:// endpoint through host-meta and signs in without consider_websocket_secure', async (t2) => {
+    // The endpoint is moved to /ws: only host-meta can tell the page where it is.
+    const tls = await startTestServer({
+      modules_enabled: ['roster', 'saslauth', 'websocket', 'http_files'],
+      http_files_dir: defaultConfig().http_files_dir, http_paths: { files: '/', websocket: '/ws' },
+      VirtualHost: { localhost: { certificate: cert.certificate, key: cert.key } },
+    }, { users: { alice: PW } });
+    t2.after(() => tls.stop());
+    const port = tls.port('https');
+    const page = await openPage(`https://localhost:${port}/`, true);
+    assert.equal(await page.page.inputValue('#service'), `wss://localhost:${port}/ws`);
+    await page.signIn('alice@localhost', PW);
+    assert.equal(await page.waitForState('online'), 'Online as alice@localhost');
+    const session = [...tls.server.sessions.all()].find((s) => s.username === 'alice');
+    assert.equal(session?.secure, true, 'secure because the browser used TLS');
   });
 });

@@ -22,6 +22,12 @@ describe('explainError', () => {
     assert.equal(e.fatal, true);
   });
 
+  it('says the page will not send a password over plain ws:// to another machine', () => {
+    const e = explainError({ name: 'Error', message: 'SASL: Mechanism undefined not found.' }, 'ws://chat.example.org/xmpp-websocket', 'example.org');
+    assert.match(e.text, /only over an encrypted connection/);
+    assert.equal(e.fatal, true);
+  });
+
   it('says the server cannot be reached, with the URL, and may retry', () => {
     const e = explainError({ name: 'Error', code: 'ECONNERROR', message: `WebSocket ECONNERROR ${URL_}` }, URL_, 'localhost');
     assert.equal(e.text, `Cannot reach the server at ${URL_}. Check that it is running and that the address is right.`);

@@ -41,9 +41,12 @@ export class ChatPage {
     page.on('pageerror', (err) => this.errors.push(err.message));
   }
 
-  /** A new tab in its own browser context (its own storage), at `url`, once the page is ready. */
-  static async open(browser: Browser, url: string, viewport = { width: 1000, height: 640 }): Promise<ChatPage> {
-    const context = await browser.newContext({ viewport });
+  /**
+   * A new tab in its own browser context (its own storage), at `url`, once the page is ready.
+   * `selfSigned`: accept the test certificate for https:// and wss://.
+   */
+  static async open(browser: Browser, url: string, { selfSigned = false, viewport = { width: 1000, height: 640 } } = {}): Promise<ChatPage> {
+    const context = await browser.newContext({ viewport, ignoreHTTPSErrors: selfSigned });
     const chat = new ChatPage(await context.newPage());
     await chat.page.goto(url);
     await chat.ready();

@@ -1,0 +1,106 @@
+/**
+ * @module bench/args
+ * Command-line flags of `npm run bench -- [flags]`, with their defaults and the --quick set.
+ */
+import { parseArgs } from 'node:util';
+
+/** Every knob of a benchmark run. */
+export interface BenchOptions {
+  withProsody: boolean;
+  scenarios: Set<'connect' | 'messages' | 'idle'>;
+  /** connect: sessions set up. */
+  sessions: number;
+  /** messages: pairs of sessions. */
+  pairs: number;
+  /** messages: in-flight messages per sender. */
+  window: number;
+  /** messages: characters in each body. */
+  body: number;
+  /** messages: measured seconds. */
+  duration: number;
+  /** messages: seconds before the measured interval. */
+  warmup: number;
+  /** messages: also measure latency at one fixed offered load for every target. */
+  sameLoad: boolean;
+  /** idle: sessions held. */
+  idle: number;
+  /** idle: seconds the sessions are held while memory is sampled. */
+  hold: number;
+  /** Session setups in flight at once. */
+  concurrency: number;
+  /** Runs of each measurement; the report shows medians. */
+  repeat: number;
+  /** Also print the JSON lines on stdout. */
+  json: boolean;
+  /** JSON lines file ('' = none). */
+  out: string | undefined;
+  /** Record a CPU profile of our server during the messages scenario. */
+  profile: boolean;
+  /** Keep the temp directory (configs, logs, data). */
+  keep: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [flags]
+  --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
+  --quick              small and short (a minute or so)
+  --scenarios LIST     connect,messages,idle (default: all)
+  --sessions N         connect: sessions (default 2000)
+  --pairs P            messages: session pairs (default 50)
+  --window W           messages: in-flight messages per sender (default 10)
+  --body B             messages: body characters (default 100)
+  --duration D         messages: measured seconds (default 10)
+  --warmup S           messages: seconds before measuring (default 2)
+  --no-same-load       skip the latency run at one offered load for all targets
+  --idle N             idle: sessions held (default 10000)
+  --hold S             idle: seconds held while memory is sampled (default 10)
+  --concurrency C      setups in flight (default 50)
+  --repeat R           runs of each measurement, medians reported (default 1)
+  --json               JSON lines on stdout too
+  --out FILE           JSON lines file (default bench/results/<time>.jsonl; "" for none)
+  --profile            CPU profile of our server in the messages scenario (bench/results/profiles)
+  --keep               keep the temporary directory`;
+
+function positive(name: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number >= ${min}, got ${value}`);
+  return n;
+}
+
+/** Parse the flags; throws with a message on a bad one. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'with-prosody': { type: 'boolean' }, quick: { type: 'boolean' }, scenarios: { type: 'string' },
+      sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
+      duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' },
+      idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
+      json: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  const q = values.quick === true;
+  const scenarios = new Set((values.scenarios ?? 'connect,messages,idle').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const s of scenarios) if (!['connect', 'messages', 'idle'].includes(s)) throw new Error(`unknown scenario ${s}`);
+  return {
+    withProsody: values['with-prosody'] === true,
+    scenarios: scenarios as BenchOptions['scenarios'],
+    sessions: positive('sessions', values.sessions, q ? 300 : 2000),
+    pairs: positive('pairs', values.pairs, q ? 20 : 50),
+    window: positive('window', values.window, 10),
+    body: positive('body', values.body, 100, 0),
+    duration: positive('duration', values.duration, q ? 3 : 10, 0.1),
+    warmup: positive('warmup', values.warmup, q ? 1 : 2, 0),
+    sameLoad: values['no-same-load'] !== true,
+    idle: positive('idle', values.idle, q ? 1000 : 10000),
+    hold: positive('hold', values.hold, q ? 3 : 10, 0),
+    concurrency: positive('concurrency', values.concurrency, 50),
+    repeat: positive('repeat', values.repeat, 1),
+    json: values.json === true,
+    out: values.out,
+    profile: values.profile === true,
+    keep: values.keep === true,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * @module bench/report
+ * Turns measurements into the stdout table (medians over repeats, ratios, the issue's targets)
+ * and JSON lines for tracking.
+ */
+import { cpus, totalmem, release } from 'node:os';
+import { median } from './stats.js';
+import type { ConnectResult, IdleResult, MessagesResult, ScenarioResult } from './protocol.js';
+
+/** One run of one scenario against one target, with what the orchestrator measured. */
+export interface Measurement {
+  /** 'same-load' is the messages scenario at one fixed offered rate for every target. */
+  readonly scenario: 'connect' | 'messages' | 'same-load' | 'idle';
+  readonly target: string;
+  readonly version: string;
+  readonly repeat: number;
+  readonly result: ScenarioResult;
+  readonly server: {
+    /** After start and a short settle, before any load. */
+    readonly rssBaselineKiB: number;
+    readonly rssPeakKiB: number;
+    /** idle: with the sessions held (the last sample). */
+    readonly rssHeldKiB?: number;
+    /** idle: a while after the sessions closed. */
+    readonly rssAfterKiB?: number;
+    /** idle: (held - baseline) / sessions. */
+    readonly perSessionKiB?: number;
+    /** CPU seconds the server used during the scenario. */
+    readonly cpuSeconds: number;
+  };
+  /** CPU seconds the load generator used. */
+  readonly loadCpuSeconds: number;
+}
+
+/** The machine, for the report and the JSON lines. */
+export interface Machine {
+  cores: number;
+  cpu: string;
+  memoryGiB: number;
+  node: string;
+  kernel: string;
+  prosody?: string;
+}
+
+export function machine(prosody?: string): Machine {
+  const list = cpus();
+  return {
+    cores: list.length,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+    ...(prosody ? { prosody } : {}),
+  };
+}
+
+const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Median of a metric over the repeats of one scenario and target. */
+export function med(ms: readonly Measurement[], scenario: Measurement['scenario'], target: string, pick: (m: Measurement) => number): number {
+  return median(ms.filter((m) => m.scenario === scenario && m.target === target).map(pick));
+}
+
+function sum(ms: readonly Measurement[], scenario: Measurement['scenario'], target: string, pick: (m: Measurement) => number): number {
+  return ms.filter((m) => m.scenario === scenario && m.target === target).reduce((a, m) => a + pick(m), 0);
+}
+
+const conn = (m: Measurement): ConnectResult => m.result as ConnectResult;
+const msg = (m: Measurement): MessagesResult => m.result as MessagesResult;
+const idle = (m: Measurement): IdleResult => m.result as IdleResult;
+
+/** Ratio text like '3.42×', or '-' when either side is missing. */
+function ratio(a: number, b: number): string {
+  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '-';
+}
+
+/** The human-readable report (medians over repeats). */
+export function renderReport(ms: readonly Measurement[], targets: readonly string[], params: Record<string, unknown>, mach: Machine): string {
+  const out: string[] = [];
+  const has = (s: Measurement['scenario']): string[] => targets.filter((t) => ms.some((m) => m.scenario === s && m.target === t));
+  out.push(`machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memoryGiB} GiB, Node ${mach.node}${mach.prosody ? `, ${mach.prosody}` : ''}`);
+  out.push(`repeats: ${String(params.repeat)} (medians shown; lost/dup/misrouted are totals over all runs)`);
+  const c = has('connect');
+  if (c.length) {
+    out.push('', `connect: ${String(params.sessions)} sessions, ${String(params.concurrency)} setups in flight, <open/> + SCRAM-SHA-1 + bind + presence`);
+    out.push(table(['target', 'sessions/s', 'setup p50 ms', 'setup p99 ms', 'failed'], c.map((t) => [
+      t, fmt(med(ms, 'connect', t, (m) => conn(m).rate)), fmt(med(ms, 'connect', t, (m) => conn(m).setup.p50), 1),
+      fmt(med(ms, 'connect', t, (m) => conn(m).setup.p99), 1), fmt(sum(ms, 'connect', t, (m) => conn(m).failed)),
+    ])));
+  }
+  for (const scenario of ['messages', 'same-load'] as const) {
+    const list = has(scenario);
+    if (!list.length) continue;
+    const offered = med(ms, scenario, list[0]!, (m) => msg(m).offered ?? Number.NaN);
+    out.push('', scenario === 'messages'
+      ? `messages: ${String(params.pairs)} pairs, window ${String(params.window)} per sender, ${String(params.body)}-char body, ${String(params.duration)} s measured`
+      : `latency at the same offered load: ${fmt(offered)} msg/s for every target`);
+    out.push(table(['target', 'delivered msg/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'misrouted', 'server CPU µs/msg'], list.map((t) => [
+      t, fmt(med(ms, scenario, t, (m) => msg(m).throughput)), fmt(med(ms, scenario, t, (m) => msg(m).latency.p50), 2),
+      fmt(med(ms, scenario, t, (m) => msg(m).latency.p99), 2), fmt(med(ms, scenario, t, (m) => msg(m).latency.max), 1),
+      fmt(sum(ms, scenario, t, (m) => msg(m).lost)), fmt(sum(ms, scenario, t, (m) => msg(m).duplicated)), fmt(sum(ms, scenario, t, (m) => msg(m).misrouted)),
+      fmt(med(ms, scenario, t, (m) => (m.server.cpuSeconds * 1e6) / Math.max(1, msg(m).delivered)), 1),
+    ])));
+  }
+  const i = has('idle');
+  if (i.length) {
+    out.push('', `idle: ${String(params.idle)} authenticated, bound, available sessions held ${String(params.hold)} s`);
+    out.push(table(['target', 'held', 'failed', 'dropped', 'RSS base MiB', 'RSS held MiB', 'KiB/session', 'RSS after close MiB'], i.map((t) => [
+      t, fmt(med(ms, 'idle', t, (m) => idle(m).ok)), fmt(sum(ms, 'idle', t, (m) => idle(m).failed)), fmt(sum(ms, 'idle', t, (m) => idle(m).dropped)),
+      fmt(med(ms, 'idle', t, (m) => m.server.rssBaselineKiB / 1024), 1), fmt(med(ms, 'idle', t, (m) => (m.server.rssHeldKiB ?? Number.NaN) / 1024), 1),
+      fmt(med(ms, 'idle', t, (m) => m.server.perSessionKiB ?? Number.NaN), 1), fmt(med(ms, 'idle', t, (m) => (m.server.rssAfterKiB ?? Number.NaN) / 1024), 1),
+    ])));
+  }
+  out.push('', ...targetChecks(ms, params));
+  return out.join('\n');
+}
+
+/** The issue's targets, each with the measured figures and whether it holds. */
+export function targetChecks(ms: readonly Measurement[], params: Record<string, unknown>): string[] {
+  const lines = ['ratios and targets:'];
+  const check = (label: string, value: string, holds: boolean | undefined): void => {
+    lines.push(`  ${holds === undefined ? '   ' : holds ? 'ok ' : 'NO '} ${label}: ${value}`);
+  };
+  const ours = (s: Measurement['scenario'], pick: (m: Measurement) => number): number => med(ms, s, 'ours', pick);
+  const pros = (s: Measurement['scenario'], pick: (m: Measurement) => number): number => med(ms, s, 'prosody', pick);
+  const tput = (m: Measurement): number => msg(m).throughput;
+  const hasProsody = ms.some((m) => m.target === 'prosody');
+  if (ms.some((m) => m.scenario === 'messages')) {
+    const r = ours('messages', tput) / med(ms, 'messages', 'relay', tput);
+    check('messages ours / relay ceiling >= 0.5', ratio(ours('messages', tput), med(ms, 'messages', 'relay', tput)), Number.isFinite(r) ? r >= 0.5 : undefined);
+    if (hasProsody) {
+      const q = ours('messages', tput) / pros('messages', tput);
+      check('messages ours / Prosody >= 3', ratio(ours('messages', tput), pros('messages', tput)), Number.isFinite(q) ? q >= 3 : undefined);
+    }
+    const lostEtc = ms.filter((m) => m.scenario === 'messages' || m.scenario === 'same-load')
+      .reduce((a, m) => a + msg(m).lost + msg(m).duplicated + msg(m).misrouted, 0);
+    check('exactly once (lost + duplicated + misrouted, all targets, all runs) = 0', String(lostEtc), lostEtc === 0);
+  }
+  if (hasProsody && ms.some((m) => m.scenario === 'same-load')) {
+    const p99 = (m: Measurement): number => msg(m).latency.p99;
+    const a = ours('same-load', p99);
+    const b = pros('same-load', p99);
+    check('p99 latency at the same load, ours < Prosody', `${a.toFixed(2)} ms vs ${b.toFixed(2)} ms`, Number.isFinite(a) && Number.isFinite(b) ? a < b : undefined);
+  }
+  if (ms.some((m) => m.scenario === 'idle' && m.target === 'ours')) {
+    const kib = ours('idle', (m) => m.server.perSessionKiB ?? Number.NaN);
+    check('memory per idle session <= 30 KiB', `${kib.toFixed(1)} KiB`, Number.isFinite(kib) ? kib <= 30 : undefined);
+    const runs = ms.filter((m) => m.scenario === 'idle' && m.target === 'ours');
+    const clean = runs.every((m) => idle(m).failed === 0 && idle(m).dropped === 0 && idle(m).ok === idle(m).sessions);
+    check(`${String(params.idle)} idle sessions held without an error`, runs.map((m) => `${idle(m).ok} held, ${idle(m).failed} failed, ${idle(m).dropped} dropped`).join('; '), Number(params.idle) >= 10000 ? clean : clean ? undefined : false);
+  }
+  if (hasProsody && ms.some((m) => m.scenario === 'connect')) {
+    const rate = (m: Measurement): number => conn(m).rate;
+    const q = ours('connect', rate) / pros('connect', rate);
+    check('connect rate ours / Prosody >= 2', ratio(ours('connect', rate), pros('connect', rate)), Number.isFinite(q) ? q >= 2 : undefined);
+  }
+  return lines;
+}
+
+/** One JSON line per measurement, for tracking over time. */
+export function jsonLines(ms: readonly Measurement[], runId: string, params: Record<string, unknown>, mach: Machine): string {
+  return ms.map((m) => JSON.stringify({ run: runId, ...m, params, machine: mach })).join('\n') + (ms.length ? '\n' : '');
+}

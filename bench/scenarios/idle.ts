@@ -1,0 +1,44 @@
+/**
+ * @module bench/scenarios/idle
+ * The idle scenario: N authenticated, bound, available sessions held open while the
+ * orchestrator reads the server's memory, then closed gracefully.
+ */
+import { closeAll, connectionFor, openMany } from '../client/pool.js';
+import type { IdleRequest, IdleResult } from '../protocol.js';
+
+/**
+ * Run the idle scenario: `held(n)` is called once the sessions are up and must resolve when
+ * the orchestrator is done measuring.
+ */
+export async function runIdle(req: IdleRequest, progress: (text: string) => void, held: (sessions: number) => Promise<void>): Promise<IdleResult> {
+  let dropped = 0;
+  const errors: string[] = [];
+  let lastReport = 0;
+  const out = await openMany(req.sessions, req.concurrency, (i) => {
+    if (i - lastReport >= 1000) {
+      lastReport = i;
+      progress(`${i} sessions`);
+    }
+    const c = connectionFor(req, i + 1);
+    c.onLost = (why) => {
+      dropped++;
+      if (errors.length < 10) errors.push(`session ${i + 1} lost while held: ${why}`);
+    };
+    return c;
+  });
+  errors.unshift(...out.errors);
+  const ok = req.sessions - out.failed;
+  progress(`${ok}/${req.sessions} sessions up in ${(out.elapsedMs / 1000).toFixed(1)} s`);
+  await held(ok);
+  const stillOpen = out.connections.filter((c) => c?.open).length;
+  await closeAll(out.connections, req.concurrency);
+  return {
+    scenario: 'idle',
+    sessions: req.sessions,
+    ok: stillOpen,
+    failed: out.failed,
+    dropped: Math.max(dropped, ok - stillOpen),
+    setupRate: ok / (out.elapsedMs / 1000),
+    errors,
+  };
+}

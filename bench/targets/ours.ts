@@ -1,0 +1,68 @@
+/**
+ * @module bench/targets/ours
+ * Our server as a benchmark target: a generated config (SQLite storage, the default modules,
+ * HTTP on a free loopback port, consider_websocket_secure), accounts made with setup-ours.js,
+ * and `node build/lib/cli.js start` as the measured process.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stopChild, waitForOutput } from '../proc.js';
+import type { RunningTarget, Target, TargetDirs } from './target.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const DOMAIN = 'localhost';
+
+/** The config our server runs with in the benchmark (the same shape an operator writes). */
+export function oursConfig(dataPath: string): Record<string, unknown> {
+  return {
+    data_path: dataPath,
+    storage: 'sqlite',
+    log_level: 'warn',
+    modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'websocket'],
+    c2s_ports: [],
+    http_ports: [0],
+    http_interfaces: ['127.0.0.1'],
+    https_ports: [],
+    // plain ws on loopback stands for a TLS-terminating proxy, as on the Prosody side
+    consider_websocket_secure: true,
+    VirtualHost: { [DOMAIN]: {} },
+  };
+}
+
+/** Our server, run from build/ with a config in `dirs.dir`. */
+export function oursTarget(dirs: TargetDirs): Target {
+  mkdirSync(dirs.dir, { recursive: true });
+  const configFile = join(dirs.dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(oursConfig(join(dirs.dir, 'data')), null, 2));
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    name: 'ours',
+    version: `xmpp-server-core ${version}`,
+    async prepare(count, prefix, password) {
+      await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
+    },
+    async start(): Promise<RunningTarget> {
+      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli.js'), 'start', '--config', configFile], {
+        cwd: dirs.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const log = createWriteStream(join(dirs.dir, 'server.log'), { flags: 'a' });
+      child.stdout.pipe(log, { end: false });
+      child.stderr.pipe(log, { end: false });
+      try {
+        const m = await waitForOutput(child, /http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
+        return {
+          info: { name: 'ours', mode: 'xmpp', url: `ws://127.0.0.1:${m[1]}/xmpp-websocket`, domain: DOMAIN },
+          pid: child.pid!,
+          stop: () => stopChild(child),
+        };
+      } catch (err) {
+        await stopChild(child);
+        throw err;
+      }
+    },
+  };
+}

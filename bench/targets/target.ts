@@ -1,0 +1,33 @@
+/**
+ * @module bench/targets/target
+ * What the orchestrator needs from each server under test: prepare accounts once, start a
+ * fresh process per measurement (so each starts from the same memory), stop it.
+ */
+import type { TargetInfo } from '../protocol.js';
+
+/** A server process under test, running. */
+export interface RunningTarget {
+  readonly info: TargetInfo;
+  /** The process whose memory and CPU are measured. */
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+/** A server under test. */
+export interface Target {
+  /** 'ours', 'prosody' or 'relay'. */
+  readonly name: string;
+  /** Version string for the report. */
+  readonly version: string;
+  /** Create accounts 1..count (`${prefix}${i}`, one password) in the target's own storage. */
+  prepare(count: number, prefix: string, password: string): Promise<void>;
+  start(): Promise<RunningTarget>;
+}
+
+/** Where a target keeps its files for this benchmark run. */
+export interface TargetDirs {
+  /** A fresh directory owned by this target for the run. */
+  readonly dir: string;
+  /** Extra node flags for our server (e.g. --cpu-prof). */
+  readonly nodeFlags?: readonly string[];
+}
