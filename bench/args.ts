@@ -7,6 +7,10 @@ import { parseArgs } from 'node:util';
 /** Every knob of a benchmark run. */
 export interface BenchOptions {
   withProsody: boolean;
+  /** Which of relay and ours to run (Prosody is added by withProsody). */
+  targets: Set<'relay' | 'ours'>;
+  /** Prosody's storage: 'sql' (SQLite, the kind ours uses) or 'internal' (its file store). */
+  prosodyStorage: 'sql' | 'internal';
   scenarios: Set<'connect' | 'messages' | 'idle'>;
   /** connect: sessions set up. */
   sessions: number;
@@ -38,12 +42,16 @@ export interface BenchOptions {
   profile: boolean;
   /** Keep the temp directory (configs, logs, data). */
   keep: boolean;
+  /** Seconds a fresh server settles before its baseline memory is read (and idle: after close). */
+  settle: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
+  --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (a minute or so)
   --scenarios LIST     connect,messages,idle (default: all)
+  --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
   --sessions N         connect: sessions (default 2000)
   --pairs P            messages: session pairs (default 50)
   --window W           messages: in-flight messages per sender (default 10)
@@ -58,6 +66,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --json               JSON lines on stdout too
   --out FILE           JSON lines file (default bench/results/<time>.jsonl; "" for none)
   --profile            CPU profile of our server in the messages scenario (bench/results/profiles)
+  --settle S           seconds a fresh server settles before its baseline memory is read;
+                       idle: RSS after close is read within 10 S of the close (default 1)
   --keep               keep the temporary directory`;
 
 function positive(name: string, value: string | undefined, fallback: number, min = 1): number {
@@ -72,11 +82,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      'with-prosody': { type: 'boolean' }, quick: { type: 'boolean' }, scenarios: { type: 'string' },
+      'with-prosody': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' },
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
-      json: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' },
+      json: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,8 +94,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const q = values.quick === true;
   const scenarios = new Set((values.scenarios ?? 'connect,messages,idle').split(',').map((s) => s.trim()).filter(Boolean));
   for (const s of scenarios) if (!['connect', 'messages', 'idle'].includes(s)) throw new Error(`unknown scenario ${s}`);
+  const targets = new Set((values.targets ?? 'relay,ours').split(',').map((s) => s.trim()).filter(Boolean));
+  for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody: use --with-prosody)`);
+  const prosodyStorage = values['prosody-storage'] ?? 'sql';
+  if (prosodyStorage !== 'sql' && prosodyStorage !== 'internal') throw new Error(`--prosody-storage must be sql or internal, got ${prosodyStorage}`);
   return {
     withProsody: values['with-prosody'] === true,
+    prosodyStorage,
+    targets: targets as BenchOptions['targets'],
     scenarios: scenarios as BenchOptions['scenarios'],
     sessions: positive('sessions', values.sessions, q ? 300 : 2000),
     pairs: positive('pairs', values.pairs, q ? 20 : 50),
@@ -102,5 +118,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     out: values.out,
     profile: values.profile === true,
     keep: values.keep === true,
+    settle: positive('settle', values.settle, 1, 0),
   };
 }

@@ -87,7 +87,7 @@ function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: Scen
 async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: BenchOptions, cacheDir: string): Promise<Measurement> {
   const running = await target.start();
   try {
-    await sleep(1000);
+    await sleep(opts.settle * 1000);
     const pid = running.pid;
     const baseline = rssKiB(pid);
     let peak = baseline;
@@ -120,8 +120,13 @@ async function measure(target: Target, scenario: Measurement['scenario'], repeat
     const cpuUsed = cpuSeconds(pid) - cpu0;
     let after: number | undefined;
     if (scenario === 'idle') {
-      await sleep(Math.max(3000, opts.hold * 500));
+      // up to 10 settle periods, or until RSS is within 10% of the baseline
+      const until = Date.now() + opts.settle * 10_000;
       after = rssKiB(pid);
+      while (Date.now() < until && after > baseline * 1.1) {
+        await sleep(1000);
+        after = rssKiB(pid);
+      }
       log(`  after close: RSS ${(after / 1024).toFixed(1)} MiB`);
     }
     clearInterval(sampler);
@@ -171,11 +176,12 @@ async function main(): Promise<void> {
   if (opts.scenarios.has('idle') && raiseOpenFiles(opts.idle + 2000)) return;
   const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
   const resultsDir = join(ROOT, 'bench/results');
-  const targets: Target[] = [relayTarget()];
+  const targets: Target[] = [];
+  if (opts.targets.has('relay')) targets.push(relayTarget());
   const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
-  targets.push(oursTarget({ dir: join(tmp, 'ours'), nodeFlags }));
+  if (opts.targets.has('ours')) targets.push(oursTarget({ dir: join(tmp, 'ours'), nodeFlags }));
   if (opts.withProsody) {
-    if (prosodyInstalled()) targets.push(await prosodyTarget({ dir: join(tmp, 'prosody') }));
+    if (prosodyInstalled()) targets.push(await prosodyTarget({ dir: join(tmp, 'prosody') }, opts.prosodyStorage));
     else log('--with-prosody: prosody is not installed (apt-get install prosody lua-dbi-sqlite3); skipping it');
   }
   const accounts = Math.max(opts.scenarios.has('connect') ? opts.sessions : 0, opts.scenarios.has('messages') ? opts.pairs * 2 : 0, opts.scenarios.has('idle') ? opts.idle : 0);

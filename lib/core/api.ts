@@ -29,7 +29,7 @@ export type { WebSocketSessionEvent, WebSocketSessionVerdict } from '../modules/
 export { DEFAULT_MODULES } from './config.js';
 // Client sessions, routing and stream errors (issue 3).
 export type { Session, SessionState } from './session.js';
-export { streamErrorElement, DEFAULT_INSECURE_HINT } from './session.js';
+export { streamErrorElement, DEFAULT_INSECURE_HINT } from './session-elements.js';
 export type { SessionRegistry } from './sessions.js';
 export { errorReply } from './router.js';
 export type { Router, RouteKind, StanzaErrorType } from './router.js';

@@ -141,7 +141,7 @@ export class LocalRouter implements Router {
 }
 
 /** The single element child of an iq request, or undefined when it has none or several. */
-function onlyChild(stanza: Element): Element | undefined {
+export function onlyChild(stanza: Element): Element | undefined {
   let found: Element | undefined;
   const children = stanza.children;
   for (let i = 0; i < children.length; i++) {

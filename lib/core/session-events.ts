@@ -55,9 +55,15 @@ export interface StanzaEvent {
   readonly stanza: Element;
 }
 
-/** Top-level elements outside jabber:client (nonzas), `stanza/<ns>:<name>`: SASL, STARTTLS, ... */
+/**
+ * Elements a session hands to modules outside routing (Prosody's `stanza/...` events):
+ * nonzas as `stanza/<ns>:<name>` (SASL, STARTTLS, ...), and iq requests before authentication
+ * as `stanza/iq/<ns>:<name>` (in-band registration). Unhandled ones close the stream.
+ * `origin` and `session` are the same session.
+ */
 export interface NonzaEvent {
   readonly session: Session;
+  readonly origin: Session;
   readonly stanza: Element;
 }
 

@@ -23,11 +23,12 @@ import { parseJid, type Jid } from './jid.js';
 import type { EventBus } from './events.js';
 import type { ServerApi } from './server-api.js';
 import type { Transport, StreamAttrs } from './transport.js';
-import { xml, NS_CLIENT, NS_STREAMS, NS_XMPP_STREAMS, NS_BIND, type Element } from './xml.js';
-import { closeCodeFor, defaultTextFor, isStreamErrorCondition } from './stream-errors.js';
+import { xml, NS_CLIENT, NS_STREAMS, NS_BIND, type Element } from './xml.js';
+import { closeCodeFor } from './stream-errors.js';
+import { classifyNonStanza, streamErrorElement, DEFAULT_INSECURE_HINT } from './session-elements.js';
 import type { SessionSettings } from './session-options.js';
 import type { CloseReason } from './session-events.js';
-import { errorReply } from './router.js';
+import { errorReply, onlyChild } from './router.js';
 
 /** Where a session is in its life (see the diagram in this file's header). */
 export type SessionState = 'connected' | 'open' | 'restarting' | 'closing' | 'closed';
@@ -44,20 +45,8 @@ export interface SessionContext {
   removed(session: Session): void;
 }
 
-/** Text sent when encryption is required but the transport cannot provide it. */
-export const DEFAULT_INSECURE_HINT = 'Encryption is required (c2s_require_encryption) but this connection is not secure; '
-  + 'use TLS, or set consider_websocket_secure / trusted_proxies with X-Forwarded-Proto when behind a TLS-terminating proxy';
-
 const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
-
-/** The `<stream:error/>` element for `condition` (RFC 6120 §4.9.2). */
-export function streamErrorElement(condition: string, text?: string, lang?: string): Element {
-  const known = isStreamErrorCondition(condition) ? condition : 'undefined-condition';
-  const el = xml('stream:error', { 'xmlns:stream': NS_STREAMS }, xml(known, { xmlns: NS_XMPP_STREAMS }));
-  el.append(xml('text', { xmlns: NS_XMPP_STREAMS, 'xml:lang': lang ?? 'en' }, text ?? defaultTextFor(known)));
-  return el;
-}
 
 export class Session {
   /** Random, unique per connection (logs, metrics). */
@@ -67,18 +56,12 @@ export class Session {
   readonly log: Logger;
   /** Module annotations (the websocket module puts `request` here). */
   readonly data: Record<string, unknown> = {};
-  /** 'c2s_unauthed' until SASL success, then 'c2s'. */
-  type: 'c2s_unauthed' | 'c2s' = 'c2s_unauthed';
-  /** The VirtualHost from the stream header's `to`; undefined before the stream opens. */
-  host: string | undefined;
-  username: string | undefined;
-  resource: string | undefined;
-  /** The full JID once a resource is bound. */
-  jid: Jid | undefined;
-  /** The current stream's id (RFC 6120 §4.7.3); new on every restart. */
-  streamId: string | undefined;
-  /** The stream's language (RFC 6120 §4.7.4). */
-  lang = 'en';
+  #type: 'c2s_unauthed' | 'c2s' = 'c2s_unauthed';
+  #host: string | undefined;
+  #username: string | undefined;
+  #jid: Jid | undefined;
+  #streamId: string | undefined;
+  #lang = 'en';
   /** Presence priority (written by the presence module). */
   priority = 0;
   /** The last available presence (written by the presence module). */
@@ -117,8 +100,20 @@ export class Session {
     }
   }
 
+  /** 'c2s_unauthed' until SASL success, then 'c2s'. */
+  get type(): 'c2s_unauthed' | 'c2s' { return this.#type; }
+  /** The VirtualHost from the stream header's `to`; undefined before the stream opens. */
+  get host(): string | undefined { return this.#host; }
+  get username(): string | undefined { return this.#username; }
+  get resource(): string | undefined { return this.#jid?.resource; }
+  /** The full JID once a resource is bound. */
+  get jid(): Jid | undefined { return this.#jid; }
+  /** The current stream's id (RFC 6120 §4.7.3); new on every restart. */
+  get streamId(): string | undefined { return this.#streamId; }
+  /** The stream's language (RFC 6120 §4.7.4). */
+  get lang(): string { return this.#lang; }
   get state(): SessionState { return this.#state; }
-  get authenticated(): boolean { return this.type === 'c2s'; }
+  get authenticated(): boolean { return this.#type === 'c2s'; }
   /** True once close() started (or the peer vanished): output is discarded from then on. */
   get closed(): boolean { return this.#state === 'closing' || this.#state === 'closed'; }
   get secure(): boolean { return this.transport.secure; }
@@ -148,9 +143,9 @@ export class Session {
       return;
     }
     this.#peerOpen = true;
-    this.streamId = randomBytes(12).toString('base64url');
+    this.#streamId = randomBytes(12).toString('base64url');
     const lang = attrs['xml:lang'];
-    if (lang !== undefined && LANG.test(lang)) this.lang = lang;
+    if (lang !== undefined && LANG.test(lang)) this.#lang = lang;
     const to = parseJid(attrs.to);
     const domain = to && to.local === undefined && to.resource === undefined ? to.domain : undefined;
     if (domain === undefined || !this.#server.isLocalHost(domain)) {
@@ -162,7 +157,7 @@ export class Session {
       return;
     }
     const first = this.host === undefined;
-    this.host = domain;
+    this.#host = domain;
     const from = attrs.from !== undefined ? parseJid(attrs.from)?.bare : undefined;
     this.#sendHeader(domain, from);
     // RFC 6120 §4.7.5: version 1.0 is required for SASL; missing means 0.9.
@@ -278,8 +273,8 @@ export class Session {
   setAuthenticated(username: string): void {
     if (this.authenticated) throw new Error('session is already authenticated');
     if (this.host === undefined || !parseJid(`${username}@${this.host}`)) throw new Error(`cannot authenticate '${username}' on this session`);
-    this.username = username;
-    this.type = 'c2s';
+    this.#username = username;
+    this.#type = 'c2s';
     clearTimeout(this.#authTimer);
     this.transport.setMaxStanzaSize(this.settings.c2s_stanza_size_limit);
     this.resetStream();
@@ -301,8 +296,7 @@ export class Session {
       old.close({ condition: 'conflict', text: 'Replaced by a new connection for the same resource' });
       old.#unbind();
     }
-    this.jid = jid;
-    this.resource = jid.resource;
+    this.#jid = jid;
     this.#bound = true;
     this.#ctx.bound(this);
     this.#safeFire('resource-bind', { session: this });
@@ -325,7 +319,7 @@ export class Session {
   }
 
   #sendHeader(host: string, to?: string): void {
-    this.streamId ??= randomBytes(12).toString('base64url');
+    this.#streamId ??= randomBytes(12).toString('base64url');
     this.transport.sendOpen({ from: host, id: this.streamId, version: '1.0', 'xml:lang': this.lang, ...(to ? { to } : {}) });
     this.#sentOpen = true;
   }
@@ -360,7 +354,7 @@ export class Session {
       }
       return;
     }
-    this.#nonza(el, name, ns);
+    this.#nonStanza(el);
   }
 
   #receivedOutsideOpen(el: Element): void {
@@ -375,12 +369,17 @@ export class Session {
   }
 
   #unboundStanza(el: Element): void {
+    const type = el.attrs.type as string | undefined;
     if (!this.authenticated) {
-      this.close({ condition: 'not-authorized', text: 'Stanzas are not allowed before authentication (RFC 6120 §4.3.5)' });
+      // Requests a module serves before authentication (XEP-0077 registration): Prosody's
+      // stanza/iq/<ns>:<name>. Anything else is refused (RFC 6120 §4.3.5).
+      const child = el.name === 'iq' && (type === 'get' || type === 'set') ? onlyChild(el) : undefined;
+      if (child === undefined || this.#bus().fire(`stanza/iq/${child.attrs.xmlns as string | undefined ?? ''}:${child.name}`, { origin: this, session: this, stanza: el }) === undefined) {
+        this.close({ condition: 'not-authorized', text: 'Stanzas are not allowed before authentication (RFC 6120 §4.3.5)' });
+      }
       return;
     }
     // Authenticated but not bound: resource binding only (RFC 6120 §7.1).
-    const type = el.attrs.type as string | undefined;
     if (el.name === 'iq' && type === 'set' && el.getChild('bind', NS_BIND)) {
       if (this.#bus().fire(BIND_EVENT, { origin: this, stanza: el }) === undefined) this.send(errorReply(el, 'cancel', 'service-unavailable'));
       return;
@@ -388,28 +387,23 @@ export class Session {
     if (type !== 'error' && type !== 'result') this.send(errorReply(el, 'auth', 'not-authorized', 'Bind a resource first (RFC 6120 §7)'));
   }
 
-  #nonza(el: Element, name: string, ns: string | undefined): void {
-    // A prefixed element's namespace comes from its prefix (parsers copy the declaration onto it).
-    const colon = name.indexOf(':');
-    const local = colon === -1 ? name : name.slice(colon + 1);
-    const prefix = colon === -1 ? undefined : name.slice(0, colon);
-    const space = prefix === undefined ? ns : (el.attrs[`xmlns:${prefix}`] as string | undefined) ?? (prefix === 'stream' ? NS_STREAMS : undefined);
-    if (space === NS_STREAMS && local === 'error') {
-      const condition = el.children.find((c): c is Element => typeof c !== 'string' && c.attrs.xmlns === NS_XMPP_STREAMS && c.name !== 'text')?.name;
-      this.log.info({ condition }, 'the peer sent a stream error');
-      this.close({ text: `peer stream error: ${condition ?? 'unknown'}` });
-      return;
-    }
-    if (local === 'message' || local === 'presence' || local === 'iq') {
-      this.close({ condition: 'invalid-namespace', text: `Stanzas must be in the ${NS_CLIENT} namespace (RFC 6120 §4.8.3)` });
-      return;
-    }
-    if (space === undefined || space === NS_CLIENT) {
-      this.close({ condition: 'unsupported-stanza-type', text: `<${name}/> is not a stanza` });
-      return;
-    }
-    if (this.#bus().fire(`stanza/${space}:${local}`, { session: this, stanza: el }) === undefined) {
-      this.close({ condition: 'unsupported-stanza-type', text: `<${local} xmlns='${space}'/> is not supported here` });
+  #nonStanza(el: Element): void {
+    const what = classifyNonStanza(el);
+    switch (what.kind) {
+      case 'peer-error':
+        this.log.info({ condition: what.condition }, 'the peer sent a stream error');
+        this.close({ text: `peer stream error: ${what.condition ?? 'unknown'}` });
+        return;
+      case 'misplaced-stanza':
+        this.close({ condition: 'invalid-namespace', text: `Stanzas must be in the ${NS_CLIENT} namespace (RFC 6120 §4.8.3)` });
+        return;
+      case 'unknown':
+        this.close({ condition: 'unsupported-stanza-type', text: `<${el.name}/> is not a stanza` });
+        return;
+      case 'nonza':
+        if (this.#bus().fire(`stanza/${what.ns}:${what.local}`, { session: this, origin: this, stanza: el }) === undefined) {
+          this.close({ condition: 'unsupported-stanza-type', text: `<${what.local} xmlns='${what.ns}'/> is not supported here` });
+        }
     }
   }
 

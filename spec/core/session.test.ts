@@ -9,7 +9,7 @@ import { Server } from '../../lib/core/server.js';
 import { MemoryDriver } from '../../lib/core/storage/memory.js';
 import { xml, NS_CLIENT, NS_BIND, type Element } from '../../lib/core/xml.js';
 import type { Session } from '../../lib/core/session.js';
-import { DEFAULT_INSECURE_HINT } from '../../lib/core/session.js';
+import { DEFAULT_INSECURE_HINT } from '../../lib/core/session-elements.js';
 import type { RawConfig } from '../../lib/core/config.js';
 import { captureLog } from '../helpers/log.js';
 import { MemoryTransport } from '../helpers/memory-transport.js';
@@ -184,6 +184,22 @@ describe('Session', () => {
       const { s, t } = connect(server);
       s.streamOpened(OPEN);
       s.received(xml('message', { xmlns: NS_CLIENT, to: 'a@localhost' }));
+      assert.match(t.sent.at(-1)!, /<not-authorized /);
+    });
+
+    it('before authentication, iq requests go to stanza/iq/<ns>:<name> (in-band registration); unhandled ones are refused', () => {
+      const got: string[] = [];
+      server.host('localhost').events.on('stanza/iq/jabber:iq:register:query', (e: { origin: Session; session: Session; stanza: Element }) => {
+        assert.equal(e.origin, e.session);
+        got.push(String(e.stanza.attrs.id));
+        return true;
+      });
+      const { s, t } = connect(server);
+      s.streamOpened(OPEN);
+      s.received(xml('iq', { xmlns: NS_CLIENT, type: 'get', id: 'r1' }, xml('query', { xmlns: 'jabber:iq:register' })));
+      assert.deepEqual(got, ['r1']);
+      assert.equal(s.closed, false);
+      s.received(xml('iq', { xmlns: NS_CLIENT, type: 'get', id: 'v1' }, xml('query', { xmlns: 'jabber:iq:version' })));
       assert.match(t.sent.at(-1)!, /<not-authorized /);
     });
 

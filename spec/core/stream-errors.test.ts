@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import {
   STREAM_ERRORS, STREAM_ERROR_CONDITIONS, NORMAL_CLOSE_CODE, closeCodeFor, defaultTextFor, isStreamErrorCondition,
 } from '../../lib/core/stream-errors.js';
-import { streamErrorElement } from '../../lib/core/session.js';
+import { streamErrorElement } from '../../lib/core/session-elements.js';
 import { serialize } from '../../lib/core/xml.js';
 
 // RFC 6120 §4.9.3.1 - §4.9.3.25, in order.

@@ -1,0 +1,77 @@
+/**
+ * Smoke test of the benchmark (bench/): every scenario, tiny, against our server and the raw
+ * relay, through `node build/bench/run.js`. It checks the benchmark runs and loses nothing;
+ * timings are never asserted.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Measurement } from '../../bench/report.js';
+import type { ConnectResult, IdleResult, MessagesResult } from '../../bench/protocol.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
+  let dir: string;
+  let stdout: string;
+  let lines: Measurement[];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+    const out = join(dir, 'results.jsonl');
+    const args = [
+      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,idle', '--sessions', '5', '--pairs', '2',
+      '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5', '--out', out,
+    ];
+    const r = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 8 << 20 });
+    stdout = r.stdout;
+    lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const find = (scenario: Measurement['scenario'], target: string): Measurement => {
+    const m = lines.find((l) => l.scenario === scenario && l.target === target);
+    assert.ok(m, `no ${scenario} measurement for ${target}`);
+    return m;
+  };
+
+  it('connect: every session is set up (open, SCRAM-SHA-1, bind, presence)', () => {
+    for (const target of ['ours', 'relay']) {
+      const r = find('connect', target).result as ConnectResult;
+      assert.equal(r.ok, 5, `${target}: ${r.errors.join('; ')}`);
+      assert.equal(r.failed, 0);
+      assert.equal(r.setup.count, 5);
+    }
+  });
+
+  it('messages: delivered exactly once (nothing lost, duplicated or misrouted)', () => {
+    for (const scenario of ['messages', 'same-load'] as const) {
+      for (const target of ['ours', 'relay']) {
+        const r = find(scenario, target).result as MessagesResult;
+        assert.ok(r.sent > 0, `${scenario} ${target} sent nothing`);
+        assert.equal(r.delivered, r.sent, `${scenario} ${target}: ${r.errors.join('; ')}`);
+        assert.deepEqual([r.lost, r.duplicated, r.misrouted], [0, 0, 0]);
+        assert.deepEqual(r.errors, []);
+      }
+    }
+  });
+
+  it('idle: sessions held without an error and the server memory read', () => {
+    const m = find('idle', 'ours');
+    const r = m.result as IdleResult;
+    assert.deepEqual([r.ok, r.failed, r.dropped], [20, 0, 0], r.errors.join('; '));
+    assert.ok(m.server.rssHeldKiB! > 0 && m.server.rssBaselineKiB > 0);
+  });
+
+  it('prints the table', () => {
+    assert.match(stdout, /connect: 5 sessions/);
+    assert.match(stdout, /messages: 2 pairs/);
+    assert.match(stdout, /idle: 20 authenticated/);
+  });
+});
