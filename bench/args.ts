@@ -36,6 +36,10 @@ export interface BenchOptions {
   repeat: number;
   /** Also print the JSON lines on stdout. */
   json: boolean;
+  /** Also print the README's Markdown figures table. */
+  markdown: boolean;
+  /** Render the report of a saved JSON lines file instead of measuring. */
+  report: string | undefined;
   /** JSON lines file ('' = none). */
   out: string | undefined;
   /** Record a CPU profile of our server during the messages scenario. */
@@ -64,8 +68,10 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --concurrency C      setups in flight (default 50)
   --repeat R           runs of each measurement, medians reported (default 1)
   --json               JSON lines on stdout too
+  --markdown           the README's figures table (Markdown) on stdout too
+  --report FILE        print the report of a saved JSON lines file (no measuring)
   --out FILE           JSON lines file (default bench/results/<time>.jsonl; "" for none)
-  --profile            CPU profile of our server in the messages scenario (bench/results/profiles)
+  --profile            CPU profile of our server (one file per server start, in $TMPDIR/xmpp-bench-profiles)
   --settle S           seconds a fresh server settles before its baseline memory is read;
                        idle: RSS after close is read within 10 S of the close (default 1)
   --keep               keep the temporary directory`;
@@ -86,7 +92,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' },
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
-      json: { type: 'boolean' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
+      json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -115,6 +121,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     concurrency: positive('concurrency', values.concurrency, 50),
     repeat: positive('repeat', values.repeat, 1),
     json: values.json === true,
+    markdown: values.markdown === true,
+    report: values.report,
     out: values.out,
     profile: values.profile === true,
     keep: values.keep === true,

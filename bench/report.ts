@@ -167,3 +167,41 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
 export function jsonLines(ms: readonly Measurement[], runId: string, params: Record<string, unknown>, mach: Machine): string {
   return ms.map((m) => JSON.stringify({ run: runId, ...m, params, machine: mach })).join('\n') + (ms.length ? '\n' : '');
 }
+
+/** The README's figures table (Markdown), medians over repeats. */
+export function renderMarkdown(ms: readonly Measurement[], params: Record<string, unknown>, mach: Machine): string {
+  const targets = ['ours', 'prosody', 'relay'].filter((t) => ms.some((m) => m.target === t));
+  const label: Record<string, string> = { ours: 'ours', prosody: mach.prosody?.replace(/ \(.*\)$/, '') ?? 'Prosody', relay: 'raw ws relay' };
+  const f = (n: number, d = 0): string => fmt(n, d);
+  const rows: string[][] = [];
+  const row = (name: string, cell: (t: string) => string, ratios?: (t: string) => number): void => {
+    const r = ratios ? [ratio(ratios('ours'), ratios('prosody')), ratio(ratios('ours'), ratios('relay'))] : ['', ''];
+    rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
+  };
+  const has = (s: Measurement['scenario']): boolean => ms.some((m) => m.scenario === s);
+  if (has('connect')) {
+    row(`connect: sessions/s (${String(params.sessions)}, ${String(params.concurrency)} in flight)`, (t) => f(med(ms, 'connect', t, (m) => conn(m).rate)), (t) => med(ms, 'connect', t, (m) => conn(m).rate));
+    row('connect: setup p50 / p99 ms', (t) => `${f(med(ms, 'connect', t, (m) => conn(m).setup.p50), 1)} / ${f(med(ms, 'connect', t, (m) => conn(m).setup.p99), 1)}`);
+  }
+  if (has('messages')) {
+    row(`messages: delivered msg/s (${String(params.pairs)} pairs, window ${String(params.window)})`, (t) => f(med(ms, 'messages', t, (m) => msg(m).throughput)), (t) => med(ms, 'messages', t, (m) => msg(m).throughput));
+    row('messages: latency p50 / p99 ms at that rate', (t) => `${f(med(ms, 'messages', t, (m) => msg(m).latency.p50), 1)} / ${f(med(ms, 'messages', t, (m) => msg(m).latency.p99), 1)}`);
+    row('messages: server CPU µs per message', (t) => f(med(ms, 'messages', t, (m) => (m.server.cpuSeconds * 1e6) / Math.max(1, msg(m).delivered)), 1));
+  }
+  if (has('same-load')) {
+    const offered = med(ms, 'same-load', 'ours', (m) => msg(m).offered ?? Number.NaN);
+    row(`same load (${f(offered)} msg/s): latency p50 / p99 / max ms`, (t) => `${f(med(ms, 'same-load', t, (m) => msg(m).latency.p50), 2)} / ${f(med(ms, 'same-load', t, (m) => msg(m).latency.p99), 2)} / ${f(med(ms, 'same-load', t, (m) => msg(m).latency.max), 1)}`);
+  }
+  if (has('messages') || has('same-load')) {
+    const lost = (t: string, pick: (r: MessagesResult) => number): number => ms.filter((m) => m.target === t && (m.scenario === 'messages' || m.scenario === 'same-load')).reduce((a, m) => a + pick(msg(m)), 0);
+    row('exactly once: lost / duplicated / misrouted', (t) => `${lost(t, (r) => r.lost)} / ${lost(t, (r) => r.duplicated)} / ${lost(t, (r) => r.misrouted)}`);
+  }
+  if (has('idle')) {
+    row(`idle: KiB of server RSS per session (${f(Number(params.idle))} held)`, (t) => f(med(ms, 'idle', t, (m) => m.server.perSessionKiB ?? Number.NaN), 1), (t) => med(ms, 'idle', t, (m) => m.server.perSessionKiB ?? Number.NaN));
+    row('idle: RSS MiB baseline → held → after close', (t) => ['rssBaselineKiB', 'rssHeldKiB', 'rssAfterKiB'].map((k) => f(med(ms, 'idle', t, (m) => (m.server[k as 'rssHeldKiB'] ?? Number.NaN) / 1024))).join(' → '));
+    row('idle: sessions held / failed / dropped', (t) => `${f(med(ms, 'idle', t, (m) => idle(m).ok))} / ${f(sum(ms, 'idle', t, (m) => idle(m).failed))} / ${f(sum(ms, 'idle', t, (m) => idle(m).dropped))}`);
+  }
+  const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
+  const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { USAGE, parseBenchArgs, type BenchOptions } from './args.js';
 import { cpuSeconds, rssKiB, sleep } from './proc.js';
-import { jsonLines, machine, med, renderReport, type Measurement } from './report.js';
+import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, type Measurement } from './report.js';
 import { oursTarget } from './targets/ours.js';
 import { prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { relayTarget } from './targets/relay-target.js';
@@ -159,37 +159,28 @@ function summary(m: Measurement): string {
   }
 }
 
-async function main(): Promise<void> {
-  let parsed: BenchOptions | 'help';
-  try {
-    parsed = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (parsed === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  const opts = parsed;
-  if (opts.scenarios.has('idle') && raiseOpenFiles(opts.idle + 2000)) return;
-  const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
-  const resultsDir = join(ROOT, 'bench/results');
+/** The targets of this run, in report order: relay, ours, Prosody. */
+async function makeTargets(opts: BenchOptions, tmp: string): Promise<Target[]> {
   const targets: Target[] = [];
   if (opts.targets.has('relay')) targets.push(relayTarget());
-  const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(resultsDir, 'profiles')}`] : [];
+  const profiles = join(tmpdir(), 'xmpp-bench-profiles');
+  if (opts.profile) log(`CPU profiles of our server go to ${profiles} (summarise: node build/bench/profile.js FILE)`);
+  const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
   if (opts.targets.has('ours')) targets.push(oursTarget({ dir: join(tmp, 'ours'), nodeFlags }));
   if (opts.withProsody) {
     if (prosodyInstalled()) targets.push(await prosodyTarget({ dir: join(tmp, 'prosody') }, opts.prosodyStorage));
     else log('--with-prosody: prosody is not installed (apt-get install prosody lua-dbi-sqlite3); skipping it');
   }
+  return targets;
+}
+
+/** Every scenario, `repeat` times, each target in turn (so conditions drift alike for all). */
+async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp: string): Promise<Measurement[]> {
   const accounts = Math.max(opts.scenarios.has('connect') ? opts.sessions : 0, opts.scenarios.has('messages') ? opts.pairs * 2 : 0, opts.scenarios.has('idle') ? opts.idle : 0);
   const t0 = Date.now();
   log(`creating ${accounts} accounts on ${targets.map((t) => t.name).join(', ')} (untimed)`);
   await Promise.all(targets.map((t) => t.prepare(accounts, PREFIX, PASSWORD)));
   log(`accounts ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-
   const cacheDir = join(tmp, 'scram-cache');
   mkdirSync(cacheDir, { recursive: true });
   const ms: Measurement[] = [];
@@ -224,12 +215,55 @@ async function main(): Promise<void> {
     }
   }
   if (opts.scenarios.has('idle')) await run('idle', (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }));
+  return ms;
+}
 
-  const params = { ...opts, scenarios: [...opts.scenarios] };
+/** Print the report of a JSON lines file written by an earlier run. */
+function printSaved(file: string, markdown: boolean): void {
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement & { params: Record<string, unknown>; machine: Machine });
+  const first = lines[0];
+  if (!first) throw new Error(`${file} has no measurements`);
+  const targets = ['relay', 'ours', 'prosody'].filter((t) => lines.some((m) => m.target === t));
+  process.stdout.write(`${renderReport(lines, targets, first.params, first.machine)}\n`);
+  if (markdown) process.stdout.write(`\n${renderMarkdown(lines, first.params, first.machine)}\n`);
+}
+
+async function main(): Promise<void> {
+  let parsed: BenchOptions | 'help';
+  try {
+    parsed = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (parsed === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const opts = parsed;
+  if (opts.report !== undefined) {
+    printSaved(opts.report, opts.markdown);
+    return;
+  }
+  if (opts.scenarios.has('idle') && raiseOpenFiles(opts.idle + 2000)) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
+  const resultsDir = join(ROOT, 'bench/results');
+  let targets: Target[];
+  let ms: Measurement[];
+  try {
+    targets = await makeTargets(opts, tmp);
+    ms = await runScenarios(opts, targets, tmp);
+  } finally {
+    if (opts.keep) log(`kept ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
+  }
+  const params = { ...opts, scenarios: [...opts.scenarios], targets: targets.map((t) => t.name) };
   const mach = machine(targets.find((t) => t.name === 'prosody')?.version);
   const runId = new Date().toISOString();
   process.stdout.write(`\n${renderReport(ms, targets.map((t) => t.name), params, mach)}\n`);
   const lines = jsonLines(ms, runId, params, mach);
+  if (opts.markdown) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
   if (opts.json) process.stdout.write(lines);
   const outFile = opts.out ?? join(resultsDir, `${runId.replace(/[:.]/g, '-')}.jsonl`);
   if (outFile) {
@@ -237,8 +271,7 @@ async function main(): Promise<void> {
     writeFileSync(outFile, lines);
     log(`JSON lines: ${outFile}`);
   }
-  if (opts.keep) log(`kept ${tmp}`);
-  else rmSync(tmp, { recursive: true, force: true });
+  // timings never fail the run; losing, duplicating or misrouting a message, or dropping a session, does
   const bad = ms.some((m) => m.result.scenario === 'messages' && (m.result.lost + m.result.duplicated + m.result.misrouted > 0))
     || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0));
   if (bad) process.exitCode = 1;

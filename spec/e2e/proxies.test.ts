@@ -117,9 +117,8 @@ function proxyTests(kind: 'nginx' | 'apache', start: (o: ProxyOptions) => Promis
       assert.ok(LOOPBACK_PEERS.includes(s.peer));
     });
 
-    // TODO(#5): when the websocket module lands, enable it on this server and log in over
-    // WebSocket through `proxy.httpPort` and `proxy.httpsPort` here (ws://localhost:<port>/xmpp-websocket
-    // with Host a.example / chat.b.example), asserting the session's host, ip and secure flag.
+    // WebSocket logins through these same snippets (session host, ip and secure flag, pings,
+    // the closing handshake): spec/e2e/websocket-proxies.test.ts, on a server of its own.
   });
 }
 

@@ -91,7 +91,12 @@ async function run(kind: 'nginx' | 'apache', command: string, args: string[], di
     }
     return streamed + logged;
   };
-  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Apache workers holding a WebSocket tunnel can outlive the parent,
+  // so stop() signals the whole group.
+  const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signalGroup = (signal: NodeJS.Signals): void => {
+    try { process.kill(-child.pid!, signal); } catch { /* already gone */ }
+  };
   child.stdout!.on('data', (c: Buffer) => { streamed += c.toString(); });
   child.stderr!.on('data', (c: Buffer) => { streamed += c.toString(); });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -100,11 +105,12 @@ async function run(kind: 'nginx' | 'apache', command: string, args: string[], di
   let final = '';
   const stop = async (): Promise<void> => {
     if (running) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
     }
+    signalGroup('SIGKILL');
     final = output();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -36,12 +36,12 @@ interface C2sState {
 
 const states = new WeakMap<ServerApi, C2sState>();
 
-/** TCP whitespace keepalive: the lowest-priority handler of c2s-read-timeout. */
-function keepalive({ session }: SessionEvent): true | undefined {
-  const transport = session.transport;
-  if (!(transport instanceof TcpTransport)) return undefined;
-  transport.sendWhitespace();
-  return true;
+/**
+ * The lowest-priority step of c2s-read-timeout: the transport's own keepalive (TCP whitespace,
+ * a WebSocket ping, ...). One handler for every transport; nothing here branches on its kind.
+ */
+function keepalive({ session }: SessionEvent): boolean | undefined {
+  return session.transport.keepalive?.();
 }
 
 /** Close every TCP session with system-shutdown. */

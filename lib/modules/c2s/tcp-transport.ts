@@ -143,9 +143,11 @@ export class TcpTransport implements Transport {
     this.#write('</stream:stream>');
   }
 
-  /** RFC 6120 §4.6.1 whitespace keepalive. */
-  sendWhitespace(): void {
+  /** RFC 6120 §4.6.1 whitespace keepalive (the c2s-read-timeout chain's last step). */
+  keepalive(): boolean {
+    if (this.#ended || this.#gone) return false;
     this.#write(' ');
+    return true;
   }
 
   end(): void {

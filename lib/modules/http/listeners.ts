@@ -111,12 +111,14 @@ function listenError(kind: string, address: string, port: number, err: Error): S
 /** Stop every listener: no new connections; open ones (keep-alive, upgraded) are closed. */
 export async function closeAll(state: HttpState): Promise<void> {
   const listeners = state.listeners.splice(0);
+  // Upgraded sockets first: server.close() waits for every connection, and an upgraded one
+  // that an app left open would make it wait forever.
+  for (const socket of state.upgraded) socket.destroy();
+  state.upgraded.clear();
   await Promise.all(listeners.map(({ server }) => new Promise<void>((done) => {
     server.close(() => done());
     server.closeAllConnections?.();
   })));
-  for (const socket of state.upgraded) socket.destroy();
-  state.upgraded.clear();
 }
 
 /** A host's certificate and key file names, both or neither. */

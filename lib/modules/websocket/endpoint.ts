@@ -84,7 +84,7 @@ export class Endpoint implements TransportContext {
     }
     this.maxPayload = configured ?? 2 * largest;
     this.#closeWaitMs = longestCloseWait(this.server);
-    this.#sweep = new KeepaliveSweep(this.transports);
+    this.#sweep = new KeepaliveSweep(this.transports, (err) => this.log.error({ err }, 'websocket keepalive sweep failed for a connection'));
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,

@@ -5,7 +5,7 @@
  * module: one endpoint per server; each VirtualHost that enables it gets its own route and
  * settings, and enabling it globally also answers for any Host header (as Prosody does).
  */
-import { defineModule, httpUrl, DEFAULT_MODULES, type ModuleApi, type ServerApi, type SessionEvent } from '../../core/api.js';
+import { defineModule, httpUrl, DEFAULT_MODULES, type ModuleApi, type ServerApi } from '../../core/api.js';
 import { DEFAULT_PATH, hostMetaApp } from './discovery.js';
 import { Endpoint } from './endpoint.js';
 import { WEBSOCKET_OPTIONS, type WebSocketOptions } from './options.js';
@@ -13,14 +13,6 @@ import { WEBSOCKET_OPTIONS, type WebSocketOptions } from './options.js';
 export type { WebSocketSessionEvent, WebSocketSessionVerdict } from './types.js';
 
 const endpoints = new WeakMap<ServerApi, Endpoint>();
-
-/**
- * The keepalive step of the `c2s-read-timeout` chain: the transport's own keepalive (a
- * WebSocket ping here), below stream management's `<r/>` and above c2s's whitespace.
- */
-function keepaliveOnReadTimeout({ session }: SessionEvent): boolean | undefined {
-  return session.transport.keepalive?.();
-}
 
 /** Whether the global modules_enabled (or its default) enables the module (Prosody's rule for a host-agnostic route). */
 function enabledGlobally(module: ModuleApi<WebSocketOptions>): boolean {
@@ -62,8 +54,6 @@ export default defineModule({
   load(module) {
     const endpoint = new Endpoint(module);
     endpoints.set(module.server, endpoint);
-    // Sessions fire on the global bus until their stream names a host.
-    module.hook('c2s-read-timeout', keepaliveOnReadTimeout, -900);
     // Close sessions while every module is still loaded (presence can still say goodbye).
     module.hook('server-stopping', () => { endpoint.shutdown(); });
     if (enabledGlobally(module)) {
@@ -84,7 +74,6 @@ export default defineModule({
     module.provides('http', endpoint.app(host));
     if (!enabledGlobally(module)) announceEndpoints(module);
     if (module.options.websocket_host_meta) module.provides('http', hostMetaApp(module));
-    module.hook('c2s-read-timeout', keepaliveOnReadTimeout, -900);
     module.onUnload(async () => {
       endpoint.removeHost(host);
       // On server stop, let this host's sessions finish their close handshakes first.

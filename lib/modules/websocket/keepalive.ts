@@ -28,16 +28,25 @@ export function tickFor(shortestMs: number): number {
 export class KeepaliveSweep {
   readonly clock: Clock = { now: Date.now() };
   readonly #items: ReadonlySet<Sweepable>;
+  readonly #onError: (err: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
   #tick = 0;
   readonly #run = (): void => {
     const now = Date.now();
     this.clock.now = now;
-    for (const item of this.#items) item.tick(now);
+    for (const item of this.#items) {
+      try {
+        item.tick(now);
+      } catch (err) {
+        this.#onError(err);
+      }
+    }
   };
 
-  constructor(items: ReadonlySet<Sweepable>) {
+  /** `onError` hears about an item whose tick threw (the sweep goes on with the others). */
+  constructor(items: ReadonlySet<Sweepable>, onError: (err: unknown) => void = () => undefined) {
     this.#items = items;
+    this.#onError = onError;
   }
 
   /** The current sweep period in ms (0 when stopped). */

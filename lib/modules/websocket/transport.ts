@@ -48,6 +48,11 @@ function closeReason(text: string | undefined): string {
   return out;
 }
 
+/** Whether a code may be sent in a Close frame (RFC 6455 §7.4.1; 1004-1006 and 1015 are reserved). */
+function sendableCode(code: number): boolean {
+  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+}
+
 const LEGACY_REFUSED = 'RFC 7395 §3.3.3: <stream:stream> is not used over WebSocket; open with <open xmlns="urn:ietf:params:xml:ns:xmpp-framing"/>';
 
 /** ws error codes (RFC 6455 failures detected by ws) -> our stream error and close code. */
@@ -114,7 +119,9 @@ export class WebSocketTransport implements Transport, Sweepable {
 
   /** What the operator should change when encryption is required but this WebSocket is not secure. */
   get insecureHint(): string {
-    const behindProxy = this.request.ip !== this.request.remoteAddress;
+    const peer = this.request.remoteAddress;
+    // The socket peer (IPv4-mapped on dual-stack listeners) differs from ip only behind a trusted proxy.
+    const behindProxy = this.request.ip !== (peer.startsWith('::ffff:') && peer.includes('.') ? peer.slice(7) : peer);
     return 'Encryption is required (c2s_require_encryption) but this WebSocket is not secure: '
       + (behindProxy
         ? 'the trusted proxy in front did not send X-Forwarded-Proto: https; make it send that header, or set consider_websocket_secure = true'
@@ -174,7 +181,7 @@ export class WebSocketTransport implements Transport, Sweepable {
     this.#ended = true;
     const ws = this.ws;
     // RFC 7395 §3.6 / RFC 6455 §7.1.2: start the closing handshake; ws waits for the echo.
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.close(code, closeReason(reason));
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.close(sendableCode(code) ? code : 1000, closeReason(reason));
   }
 
   setMaxStanzaSize(bytes: number): void {
@@ -347,7 +354,15 @@ export class WebSocketTransport implements Transport, Sweepable {
 }
 
 function wsOnMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
-  this[kTransport]?.received(data as Buffer, isBinary);
+  const transport = this[kTransport];
+  if (transport === undefined) return;
+  try {
+    transport.received(data as Buffer, isBinary);
+  } catch (err) {
+    // Never let a bug escape into ws's socket handler (it would crash the process).
+    transport.session.log.error({ err }, 'error while handling a websocket message');
+    transport.session.transportError('internal-server-error', undefined, 1011);
+  }
 }
 
 function wsOnPong(this: TaggedSocket): void {

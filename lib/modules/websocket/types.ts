@@ -3,8 +3,7 @@
  * The public contract of the `websocket` module: the events it fires and what their handlers
  * may return. Re-exported by core/api.ts so third-party modules can type their handlers.
  */
-import type { HttpRequest } from '../http/types.js';
-import type { Session } from '../../core/session.js';
+import type { HttpRequest, Session } from '../../core/api.js';
 
 /**
  * Payload of `websocket-session` (global bus, fired during the upgrade, before the 101 and

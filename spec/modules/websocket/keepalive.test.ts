@@ -45,3 +45,17 @@ describe('KeepaliveSweep', () => {
     sweep.stop();
   });
 });
+
+describe('KeepaliveSweep errors', () => {
+  it('reports an item whose tick throws and still visits the others', async () => {
+    const errors: unknown[] = [];
+    let visited = 0;
+    const items = new Set<Sweepable>([{ tick: () => { throw new Error('boom'); } }, { tick: () => { visited++; } }]);
+    const sweep = new KeepaliveSweep(items, (err) => errors.push(err));
+    sweep.schedule(200);
+    await new Promise((r) => setTimeout(r, 80));
+    sweep.stop();
+    assert.ok(errors.length >= 1);
+    assert.equal(errors.length, visited);
+  });
+});
