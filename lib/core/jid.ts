@@ -17,9 +17,21 @@ export interface Jid {
 
 const FORBIDDEN_LOCAL = /["&'/:<>@\s]/u;
 
+const CACHE_MAX = 4096;
+let cache = new Map<string, Jid | null>();
+
 /** Parse and normalise a JID; undefined when it is not a valid JID (RFC 7622 §3). */
 export function parseJid(text: string | undefined | null): Jid | undefined {
   if (!text) return undefined;
+  const hit = cache.get(text);
+  if (hit !== undefined) return hit ?? undefined;
+  const jid = parseUncached(text);
+  if (cache.size >= CACHE_MAX) cache = new Map();
+  cache.set(text, jid ?? null);
+  return jid;
+}
+
+function parseUncached(text: string): Jid | undefined {
   const slash = text.indexOf('/');
   const head = slash === -1 ? text : text.slice(0, slash);
   const resource = slash === -1 ? undefined : text.slice(slash + 1).normalize('NFC');

@@ -26,4 +26,14 @@ describe('parseJid()', () => {
     assert.equal(bareJid('not valid@x'), undefined);
     assert.deepEqual({ ...makeJid('bob', 'example.org', 'r') }, { ...parseJid('bob@example.org/r') });
   });
+
+  it('answers repeated look-ups from its cache with the same frozen result', () => {
+    const a = parseJid('Carol@Example.org/x');
+    assert.equal(parseJid('Carol@Example.org/x'), a);
+    assert.ok(Object.isFrozen(a));
+    assert.equal(parseJid('bad jid@x'), undefined);
+    assert.equal(parseJid('bad jid@x'), undefined, 'invalid JIDs are cached as invalid');
+    for (let i = 0; i < 5000; i++) parseJid(`u${i}@example.org`);
+    assert.equal(parseJid('u4999@example.org')?.bare, 'u4999@example.org', 'still correct after the cache was reset');
+  });
 });

@@ -97,6 +97,7 @@ export class WebSocketTransport implements Transport, Sweepable {
   #lastInput: number;
   #lastPing: number;
   #pingSentAt = 0;
+  #corked = false;
 
   constructor(ctx: TransportContext, request: HttpRequest, config: HostConfig, endpointHost: string) {
     this.#ctx = ctx;
@@ -250,6 +251,12 @@ export class WebSocketTransport implements Transport, Sweepable {
     }
   }
 
+  /** End of tick: write everything send() queued in this tick at once. */
+  uncork(): void {
+    this.#corked = false;
+    this.request.raw.socket.uncork();
+  }
+
   /** A pong (the answer to our ping) or other proof of life. */
   alive(): void {
     this.#lastInput = this.#ctx.clock.now;
@@ -344,6 +351,11 @@ export class WebSocketTransport implements Transport, Sweepable {
   #write(text: string): void {
     const ws = this.ws;
     if (this.#ended || ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.request.raw.socket.cork();
+      setImmediate(uncorkTransport, this);
+    }
     ws.send(text);
     if (!this.#overflowed && ws.bufferedAmount > this.config.options.websocket_max_buffered_bytes) {
       this.#overflowed = true;
@@ -351,6 +363,10 @@ export class WebSocketTransport implements Transport, Sweepable {
       this.session.transportError('resource-constraint', 'The client does not read fast enough (websocket_max_buffered_bytes)', 1013);
     }
   }
+}
+
+function uncorkTransport(t: WebSocketTransport): void {
+  t.uncork();
 }
 
 function wsOnMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
