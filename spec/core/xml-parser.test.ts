@@ -8,6 +8,7 @@ import type { StreamParserLimits } from '../../lib/core/xml-parser.js';
 import { parseFrame } from '../../lib/core/xml-frame.js';
 import type { Element } from '../../lib/core/xml.js';
 import { serialize } from '../../lib/core/xml.js';
+import { prng } from '../helpers/prng.js';
 
 type Tree = [string, Record<string, string>, Array<Tree | string>];
 
@@ -537,17 +538,6 @@ describe('StreamParser: UTF-8 (RFC 6120 §11.6)', () => {
 
 // ---- fuzz ----------------------------------------------------------------------
 
-/** mulberry32: small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(src: Buffer, rnd: () => number): Buffer {
   let b = Buffer.from(src);

@@ -10,22 +10,12 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { connectLean, startLoadServer, type LoadServer } from '../helpers/load-harness.js';
 import { OP, encodeFrame, upgradeRequest } from '../helpers/ws-frames.js';
+import { prng } from '../helpers/prng.js';
 
 const PASSWORD = 'fuzz-pw';
 const CONNECTIONS = 400;
 const PARALLEL = 25;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CORPUS = [
   "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='localhost' version='1.0'/>",

@@ -11,22 +11,12 @@ import { runInNewContext } from 'node:vm';
 import { STREAM_ERROR_CONDITIONS } from '../../lib/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { WireClient, header, login, openStream, authPlain } from '../helpers/wire-client.js';
+import { prng as rng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240601);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 300);
 const PW = 'fuzz-pw';
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CORPUS = [
   "<message to='juliet@localhost' type='chat' id='m1'><body>hello &amp; bye</body></message>",
