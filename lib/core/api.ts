@@ -4,7 +4,7 @@
  * surface from 'xmpp-server-core/api'. Everything exported here is a public contract.
  */
 export { defineModule, ModuleApi } from './module-api.js';
-export type { ModuleDefinition, KeyValueStore, ListStore, Timer } from './module-api.js';
+export type { ModuleDefinition, KeyValueStore, MapStore, ListStore, Timer } from './module-api.js';
 export { option, INVALID, describeDefault } from './options.js';
 export type { OptionSpec, OptionSpecs, OptionValues, OptionScope } from './options.js';
 export { EventBus } from './events.js';

@@ -54,10 +54,23 @@ export interface KeyValueStore<T = unknown> {
   users(): string[];
 }
 
+/** A map store bound to the module's host: one value per user and key (a roster item per contact). */
+export interface MapStore<T = unknown> {
+  get(user: string, key: string): T | undefined;
+  /** Set one key, or delete it when `value` is undefined. */
+  set(user: string, key: string, value: T | undefined): void;
+  /** Every key of the user with its value. */
+  all(user: string): Record<string, T>;
+  count(user: string): number;
+}
+
 /** A list store bound to the module's host: items appended per user. */
 export interface ListStore<T = unknown> {
   append(user: string, value: T): number;
-  items(user: string, limit?: number): { id: number; value: T; when: number }[];
+  /** Items in append order: at most `limit`, only those after `afterId` when given (paging). */
+  items(user: string, limit?: number, afterId?: number): { id: number; value: T; when: number }[];
+  /** How many items the user has and how many bytes they take, without reading them. */
+  stats(user: string): { count: number; bytes: number };
   remove(user: string, ids?: readonly number[]): number;
 }
 
@@ -199,13 +212,26 @@ export class ModuleApi<O = Record<string, unknown>> {
     };
   }
 
+  /** A map store on this module's host. */
+  openMap<T = unknown>(store: string): MapStore<T> {
+    const driver = this.server.storage;
+    const host = this.host;
+    return {
+      get: (user, key) => driver.mapGet(host, store, user, key) as T | undefined,
+      set: (user, key, value) => driver.mapSet(host, store, user, key, value),
+      all: (user) => driver.mapAll(host, store, user) as Record<string, T>,
+      count: (user) => driver.mapCount(host, store, user),
+    };
+  }
+
   /** A list store on this module's host. */
   openList<T = unknown>(store: string): ListStore<T> {
     const driver = this.server.storage;
     const host = this.host;
     return {
       append: (user, value) => driver.append(host, store, user, value),
-      items: (user, limit) => driver.items(host, store, user, limit) as { id: number; value: T; when: number }[],
+      items: (user, limit, afterId) => driver.items(host, store, user, limit, afterId) as { id: number; value: T; when: number }[],
+      stats: (user) => driver.listStats(host, store, user),
       remove: (user, ids) => driver.remove(host, store, user, ids),
     };
   }

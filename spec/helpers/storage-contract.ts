@@ -213,6 +213,83 @@ export const STORAGE_BEHAVIOURS: readonly StorageBehaviour[] = [
     },
   },
   {
+    name: 'maps: one value per key; absent is undefined; undefined deletes; all() sorted by key; count',
+    run: (d) => {
+      assert.equal(d.mapGet(H, 'roster', 'juliet', 'romeo@h'), undefined);
+      d.mapSet(H, 'roster', 'juliet', 'romeo@h', { subscription: 'both' });
+      d.mapSet(H, 'roster', 'juliet', 'nurse@h', { subscription: 'to' });
+      d.mapSet(H, 'roster', 'romeo', 'juliet@h', { subscription: 'both' });
+      d.mapSet(H2, 'roster', 'juliet', 'x@h', 1);
+      assert.deepEqual(d.mapGet(H, 'roster', 'juliet', 'romeo@h'), { subscription: 'both' });
+      assert.deepEqual(d.mapAll(H, 'roster', 'juliet'), { 'nurse@h': { subscription: 'to' }, 'romeo@h': { subscription: 'both' } });
+      assert.deepEqual(Object.keys(d.mapAll(H, 'roster', 'juliet')), ['nurse@h', 'romeo@h']);
+      assert.equal(d.mapCount(H, 'roster', 'juliet'), 2);
+      d.mapSet(H, 'roster', 'juliet', 'romeo@h', { subscription: 'none' });
+      assert.deepEqual(d.mapGet(H, 'roster', 'juliet', 'romeo@h'), { subscription: 'none' });
+      d.mapSet(H, 'roster', 'juliet', 'romeo@h', undefined);
+      d.mapSet(H, 'roster', 'juliet', 'absent', undefined);
+      assert.deepEqual(d.mapAll(H, 'roster', 'juliet'), { 'nurse@h': { subscription: 'to' } });
+      assert.equal(d.mapCount(H, 'roster', 'juliet'), 1);
+      assert.deepEqual(d.mapAll(H, 'roster', 'nobody'), {});
+      assert.equal(d.mapCount(H, 'roster', 'nobody'), 0);
+      // maps are apart from key-value entries of the same store, and purged with the user
+      assert.equal(d.get(H, 'roster', 'juliet'), undefined);
+      d.purgeUser(H, 'juliet');
+      assert.deepEqual(d.mapAll(H, 'roster', 'juliet'), {});
+      assert.deepEqual(d.mapAll(H, 'roster', 'romeo'), { 'juliet@h': { subscription: 'both' } });
+      assert.deepEqual(d.mapAll(H2, 'roster', 'juliet'), { 'x@h': 1 });
+    },
+  },
+  {
+    name: 'lists: paging after an id, and stats (count, bytes of JSON text) without reading items',
+    run: (d) => {
+      const ids = ['a', 'bb', 'ccc', 'dddd'].map((v) => d.append(H, 'offline', 'juliet', v));
+      d.append(H, 'offline', 'romeo', 'x'.repeat(100));
+      assert.deepEqual(d.items(H, 'offline', 'juliet', 2, ids[0]).map((it) => it.value), ['bb', 'ccc']);
+      assert.deepEqual(d.items(H, 'offline', 'juliet', undefined, ids[2]).map((it) => it.value), ['dddd']);
+      assert.deepEqual(d.items(H, 'offline', 'juliet', 5, ids[3]), []);
+      // JSON text: '"a"' is 3 bytes, ... '"dddd"' is 6: 3 + 4 + 5 + 6
+      assert.deepEqual(d.listStats(H, 'offline', 'juliet'), { count: 4, bytes: 18 });
+      assert.deepEqual(d.listStats(H, 'offline', 'nobody'), { count: 0, bytes: 0 });
+      d.remove(H, 'offline', 'juliet', [ids[3]!]);
+      assert.deepEqual(d.listStats(H, 'offline', 'juliet'), { count: 3, bytes: 12 });
+      assert.equal(d.listStats(H, 'offline', 'romeo').bytes, 102);
+      // bytes, not characters
+      d.append(H, 'utf', 'u', '☃');
+      assert.equal(d.listStats(H, 'utf', 'u').bytes, 5);
+    },
+  },
+  {
+    name: 'transaction: writes inside commit together; a throw undoes every kind of write',
+    run: (d) => {
+      d.set(H, 'kv', 'u', 'before');
+      d.mapSet(H, 'm', 'u', 'k', 'before');
+      const kept = d.append(H, 'l', 'u', 'kept');
+      assert.equal(d.transaction(() => {
+        d.set(H, 'kv', 'u', 'after');
+        d.mapSet(H, 'm', 'u', 'k2', 'new');
+        return 42;
+      }), 42);
+      assert.equal(d.get(H, 'kv', 'u'), 'after');
+      assert.equal(d.mapGet(H, 'm', 'u', 'k2'), 'new');
+      assert.throws(() => d.transaction(() => {
+        d.set(H, 'kv', 'u', 'lost');
+        d.set(H, 'kv', 'fresh', 'lost');
+        d.mapSet(H, 'm', 'u', 'k', 'lost');
+        d.mapSet(H, 'm', 'u', 'k2', undefined);
+        d.append(H, 'l', 'u', 'lost');
+        d.remove(H, 'l', 'u', [kept]);
+        d.purgeUser(H2, 'nobody');
+        throw new Error('boom');
+      }), /boom/);
+      assert.equal(d.get(H, 'kv', 'u'), 'after');
+      assert.equal(d.get(H, 'kv', 'fresh'), undefined);
+      assert.deepEqual(d.users(H, 'kv'), ['u']);
+      assert.deepEqual(d.mapAll(H, 'm', 'u'), { k: 'before', k2: 'new' });
+      assert.deepEqual(d.items(H, 'l', 'u').map((it) => it.value), ['kept']);
+    },
+  },
+  {
     name: 'appending undefined is refused with XS_ERR_STORAGE',
     run: (d) => {
       assert.throws(() => d.append(H, 'l', 'u', undefined), (err) => isServerError(err, 'XS_ERR_STORAGE'));

@@ -4,12 +4,12 @@
  * (structuredClone) on the way in and out, so callers never share state with the store.
  */
 import { ServerError } from '../errors.js';
-import type { ListItem, StorageDriver } from './store.js';
+import type { ListItem, ListStats, StorageDriver } from './store.js';
 
 /** host -> store -> user -> T */
 type Tree<T> = Map<string, Map<string, Map<string, T>>>;
 
-interface StoredItem { readonly id: number; readonly value: unknown; readonly when: number }
+interface StoredItem { readonly id: number; readonly value: unknown; readonly when: number; readonly size: number }
 
 function leaf<T>(tree: Tree<T>, host: string, store: string, create: true): Map<string, T>;
 function leaf<T>(tree: Tree<T>, host: string, store: string, create?: false): Map<string, T> | undefined;
@@ -54,14 +54,34 @@ export class MemoryDriver implements StorageDriver {
   readonly kind = 'memory';
   readonly #keyval: Tree<unknown> = new Map();
   readonly #lists: Tree<StoredItem[]> = new Map();
+  readonly #maps: Tree<Map<string, unknown>> = new Map();
   #lastId = 0;
+  /** Inside transaction(): how to put back each user entry changed so far. */
+  #undo: (() => void)[] | undefined;
 
   get(host: string, store: string, user: string): unknown {
     const value = leaf(this.#keyval, host, store)?.get(user);
     return value === undefined ? undefined : copy(value);
   }
 
+  /** Inside a transaction, note how to restore the user's entry of `tree` before it changes. */
+  #remember(tree: Tree<unknown>, host: string, store: string, user: string): void {
+    if (this.#undo === undefined) return;
+    const users = leaf(tree, host, store);
+    const had = users?.has(user) ?? false;
+    const before = users?.get(user);
+    const saved = before instanceof Map ? new Map(before) : Array.isArray(before) ? before.slice() : before;
+    this.#undo.push(() => {
+      if (had) leaf(tree, host, store, true).set(user, saved);
+      else {
+        leaf(tree, host, store)?.delete(user);
+        prune(tree, host, store);
+      }
+    });
+  }
+
   set(host: string, store: string, user: string, value: unknown): void {
+    this.#remember(this.#keyval, host, store, user);
     if (value === undefined) {
       leaf(this.#keyval, host, store)?.delete(user);
       prune(this.#keyval, host, store);
@@ -74,10 +94,45 @@ export class MemoryDriver implements StorageDriver {
     return [...(leaf(this.#keyval, host, store)?.keys() ?? [])].sort();
   }
 
+  mapGet(host: string, store: string, user: string, key: string): unknown {
+    const value = leaf(this.#maps, host, store)?.get(user)?.get(key);
+    return value === undefined ? undefined : copy(value);
+  }
+
+  mapSet(host: string, store: string, user: string, key: string, value: unknown): void {
+    this.#remember(this.#maps as Tree<unknown>, host, store, user);
+    if (value === undefined) {
+      const users = leaf(this.#maps, host, store);
+      const map = users?.get(user);
+      if (!users || !map) return;
+      map.delete(key);
+      if (map.size === 0) users.delete(user);
+      prune(this.#maps, host, store);
+      return;
+    }
+    const users = leaf(this.#maps, host, store, true);
+    let map = users.get(user);
+    if (!map) users.set(user, (map = new Map()));
+    map.set(key, copy(value));
+  }
+
+  mapAll(host: string, store: string, user: string): Record<string, unknown> {
+    const map = leaf(this.#maps, host, store)?.get(user);
+    const out: Record<string, unknown> = {};
+    if (!map) return out;
+    for (const key of [...map.keys()].sort()) out[key] = copy(map.get(key));
+    return out;
+  }
+
+  mapCount(host: string, store: string, user: string): number {
+    return leaf(this.#maps, host, store)?.get(user)?.size ?? 0;
+  }
+
   append(host: string, store: string, user: string, value: unknown): number {
     if (value === undefined) {
       throw new ServerError('XS_ERR_STORAGE', { driver: this.kind, reason: 'value is not JSON-serialisable (undefined)' });
     }
+    this.#remember(this.#lists as Tree<unknown>, host, store, user);
     const users = leaf(this.#lists, host, store, true);
     let list = users.get(user);
     if (!list) {
@@ -85,18 +140,30 @@ export class MemoryDriver implements StorageDriver {
       users.set(user, list);
     }
     const id = ++this.#lastId;
-    list.push({ id, value: copy(value), when: Date.now() });
+    const size = Buffer.byteLength(JSON.stringify(value) ?? '');
+    list.push({ id, value: copy(value), when: Date.now(), size });
     return id;
   }
 
-  items(host: string, store: string, user: string, limit?: number): ListItem[] {
+  items(host: string, store: string, user: string, limit?: number, afterId?: number): ListItem[] {
     const list = leaf(this.#lists, host, store)?.get(user);
     if (!list) return [];
-    const n = limit === undefined || limit === Infinity ? list.length : Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
-    return list.slice(0, n).map((item) => ({ id: item.id, value: copy(item.value), when: item.when }));
+    let start = 0;
+    if (afterId !== undefined) while (start < list.length && list[start]!.id <= afterId) start++;
+    const rest = list.length - start;
+    const n = limit === undefined || limit === Infinity ? rest : Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+    return list.slice(start, start + n).map((item) => ({ id: item.id, value: copy(item.value), when: item.when }));
+  }
+
+  listStats(host: string, store: string, user: string): ListStats {
+    const list = leaf(this.#lists, host, store)?.get(user);
+    let bytes = 0;
+    for (const item of list ?? []) bytes += item.size;
+    return { count: list?.length ?? 0, bytes };
   }
 
   remove(host: string, store: string, user: string, ids?: readonly number[]): number {
+    this.#remember(this.#lists as Tree<unknown>, host, store, user);
     const users = leaf(this.#lists, host, store);
     const list = users?.get(user);
     if (!users || !list) return 0;
@@ -116,14 +183,28 @@ export class MemoryDriver implements StorageDriver {
   }
 
   purgeUser(host: string, user: string): void {
-    for (const tree of [this.#keyval, this.#lists] as Tree<unknown>[]) {
+    for (const tree of [this.#keyval, this.#lists, this.#maps] as Tree<unknown>[]) {
       const stores = tree.get(host);
       if (!stores) continue;
       for (const [store, users] of stores) {
+        this.#remember(tree, host, store, user);
         users.delete(user);
         if (users.size === 0) stores.delete(store);
       }
       if (stores.size === 0) tree.delete(host);
+    }
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.#undo !== undefined) return fn();
+    const undo: (() => void)[] = (this.#undo = []);
+    try {
+      return fn();
+    } catch (err) {
+      for (const restore of undo.reverse()) restore();
+      throw err;
+    } finally {
+      this.#undo = undefined;
     }
   }
 

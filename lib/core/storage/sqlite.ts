@@ -1,14 +1,15 @@
 /**
  * @module storage/sqlite
- * The SQLite storage driver (better-sqlite3, synchronous): a key-value table and a list table,
- * WAL journal, statements prepared once. Values are stored as JSON text.
+ * The SQLite storage driver (better-sqlite3, synchronous): key-value, map and list tables,
+ * WAL journal, statements prepared once. Values are stored as JSON text; list rows carry
+ * their size so a user's total is read from an index, never by reading the values.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
-import type { ListItem, StorageDriver } from './store.js';
+import type { ListItem, ListStats, StorageDriver } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keyval (
@@ -18,6 +19,14 @@ CREATE TABLE IF NOT EXISTS keyval (
   value TEXT NOT NULL,
   PRIMARY KEY (host, store, user)
 );
+CREATE TABLE IF NOT EXISTS map (
+  host  TEXT NOT NULL,
+  store TEXT NOT NULL,
+  user  TEXT NOT NULL,
+  key   TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (host, store, user, key)
+);
 CREATE TABLE IF NOT EXISTS list (
   id      INTEGER PRIMARY KEY AUTOINCREMENT,
   host    TEXT NOT NULL,
@@ -26,8 +35,31 @@ CREATE TABLE IF NOT EXISTS list (
   value   TEXT NOT NULL,
   created INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS list_owner ON list (host, store, user, id);
 `;
+
+/** Schema changes after the first release, applied once to an older file. */
+function migrate(db: Db): void {
+  const columns = db.prepare('PRAGMA table_info(list)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'size')) {
+    db.exec('ALTER TABLE list ADD COLUMN size INTEGER NOT NULL DEFAULT 0');
+    db.exec('UPDATE list SET size = length(CAST(value AS BLOB))');
+  }
+  // A covering index: paging by id and a user's count and bytes come from the index alone.
+  const indexed = db.prepare('PRAGMA index_info(list_owner)').all() as { name: string }[];
+  if (!indexed.some((c) => c.name === 'size')) {
+    db.exec('DROP INDEX IF EXISTS list_owner');
+    db.exec('CREATE INDEX list_owner ON list (host, store, user, id, size)');
+  }
+}
+
+/** Options of the SQLite driver. */
+export interface SqliteOptions {
+  /**
+   * Largest size of the database file in bytes (SQLite's max_page_count); a write beyond it
+   * fails with XS_ERR_STORAGE ("database or disk is full"), as a full disk does.
+   */
+  readonly maxBytes?: number;
+}
 
 interface ItemRow { id: number; value: string; created: number }
 
@@ -63,12 +95,19 @@ export class SqliteDriver implements StorageDriver {
     set: Statement<[string, string, string, string]>;
     del: Statement<[string, string, string]>;
     users: Statement<[string, string], { user: string }>;
-    append: Statement<[string, string, string, string, number]>;
-    items: Statement<[string, string, string, number], ItemRow>;
+    mapGet: Statement<[string, string, string, string], { value: string }>;
+    mapSet: Statement<[string, string, string, string, string]>;
+    mapDel: Statement<[string, string, string, string]>;
+    mapAll: Statement<[string, string, string], { key: string; value: string }>;
+    mapCount: Statement<[string, string, string], { n: number }>;
+    append: Statement<[string, string, string, string, number, number]>;
+    items: Statement<[string, string, string, number, number], ItemRow>;
+    stats: Statement<[string, string, string], { n: number; bytes: number }>;
     removeAll: Statement<[string, string, string]>;
     removeIds: Statement<[string, string, string, string]>;
     purgeKeyval: Statement<[string, string]>;
     purgeList: Statement<[string, string]>;
+    purgeMap: Statement<[string, string]>;
   };
   readonly #purge: (host: string, user: string) => void;
 
@@ -76,7 +115,7 @@ export class SqliteDriver implements StorageDriver {
    * Open (creating when absent) the database file and its parent directory.
    * @throws ServerError XS_ERR_STORAGE naming the file when it cannot be opened or initialised.
    */
-  constructor(file: string) {
+  constructor(file: string, options: SqliteOptions = {}) {
     this.file = file;
     let db: Db | undefined;
     try {
@@ -85,6 +124,11 @@ export class SqliteDriver implements StorageDriver {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
+      migrate(db);
+      if (options.maxBytes !== undefined) {
+        const pageSize = Number(db.pragma('page_size', { simple: true }));
+        db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
+      }
       this.#stmt = {
         get: db.prepare('SELECT value FROM keyval WHERE host = ? AND store = ? AND user = ?'),
         set: db.prepare(
@@ -93,9 +137,20 @@ export class SqliteDriver implements StorageDriver {
         ),
         del: db.prepare('DELETE FROM keyval WHERE host = ? AND store = ? AND user = ?'),
         users: db.prepare('SELECT user FROM keyval WHERE host = ? AND store = ? ORDER BY user'),
-        append: db.prepare('INSERT INTO list (host, store, user, value, created) VALUES (?, ?, ?, ?, ?)'),
+        mapGet: db.prepare('SELECT value FROM map WHERE host = ? AND store = ? AND user = ? AND key = ?'),
+        mapSet: db.prepare(
+          'INSERT INTO map (host, store, user, key, value) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (host, store, user, key) DO UPDATE SET value = excluded.value',
+        ),
+        mapDel: db.prepare('DELETE FROM map WHERE host = ? AND store = ? AND user = ? AND key = ?'),
+        mapAll: db.prepare('SELECT key, value FROM map WHERE host = ? AND store = ? AND user = ? ORDER BY key'),
+        mapCount: db.prepare('SELECT count(*) AS n FROM map WHERE host = ? AND store = ? AND user = ?'),
+        append: db.prepare('INSERT INTO list (host, store, user, value, created, size) VALUES (?, ?, ?, ?, ?, ?)'),
         items: db.prepare(
-          'SELECT id, value, created FROM list WHERE host = ? AND store = ? AND user = ? ORDER BY id LIMIT ?',
+          'SELECT id, value, created FROM list WHERE host = ? AND store = ? AND user = ? AND id > ? ORDER BY id LIMIT ?',
+        ),
+        stats: db.prepare(
+          'SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM list WHERE host = ? AND store = ? AND user = ?',
         ),
         removeAll: db.prepare('DELETE FROM list WHERE host = ? AND store = ? AND user = ?'),
         removeIds: db.prepare(
@@ -103,6 +158,7 @@ export class SqliteDriver implements StorageDriver {
         ),
         purgeKeyval: db.prepare('DELETE FROM keyval WHERE host = ? AND user = ?'),
         purgeList: db.prepare('DELETE FROM list WHERE host = ? AND user = ?'),
+        purgeMap: db.prepare('DELETE FROM map WHERE host = ? AND user = ?'),
       };
     } catch (err) {
       if (db?.open) db.close();
@@ -116,6 +172,7 @@ export class SqliteDriver implements StorageDriver {
     this.#purge = db.transaction((host: string, user: string) => {
       this.#stmt.purgeKeyval.run(host, user);
       this.#stmt.purgeList.run(host, user);
+      this.#stmt.purgeMap.run(host, user);
     });
   }
 
@@ -147,23 +204,72 @@ export class SqliteDriver implements StorageDriver {
     }
   }
 
+  mapGet(host: string, store: string, user: string, key: string): unknown {
+    let row: { value: string } | undefined;
+    try {
+      row = this.#stmt.mapGet.get(host, store, user, key);
+    } catch (err) {
+      throw this.#fail('mapGet', err);
+    }
+    return row === undefined ? undefined : JSON.parse(row.value);
+  }
+
+  mapSet(host: string, store: string, user: string, key: string, value: unknown): void {
+    const text = value === undefined ? undefined : toJson(value, this.kind);
+    try {
+      if (text === undefined) this.#stmt.mapDel.run(host, store, user, key);
+      else this.#stmt.mapSet.run(host, store, user, key, text);
+    } catch (err) {
+      throw this.#fail('mapSet', err);
+    }
+  }
+
+  mapAll(host: string, store: string, user: string): Record<string, unknown> {
+    let rows: { key: string; value: string }[];
+    try {
+      rows = this.#stmt.mapAll.all(host, store, user);
+    } catch (err) {
+      throw this.#fail('mapAll', err);
+    }
+    const out: Record<string, unknown> = {};
+    for (const r of rows) out[r.key] = JSON.parse(r.value);
+    return out;
+  }
+
+  mapCount(host: string, store: string, user: string): number {
+    try {
+      return this.#stmt.mapCount.get(host, store, user)?.n ?? 0;
+    } catch (err) {
+      throw this.#fail('mapCount', err);
+    }
+  }
+
   append(host: string, store: string, user: string, value: unknown): number {
     const text = toJson(value, this.kind);
     try {
-      return Number(this.#stmt.append.run(host, store, user, text, Date.now()).lastInsertRowid);
+      return Number(this.#stmt.append.run(host, store, user, text, Date.now(), Buffer.byteLength(text)).lastInsertRowid);
     } catch (err) {
       throw this.#fail('append', err);
     }
   }
 
-  items(host: string, store: string, user: string, limit?: number): ListItem[] {
+  items(host: string, store: string, user: string, limit?: number, afterId?: number): ListItem[] {
     let rows: ItemRow[];
     try {
-      rows = this.#stmt.items.all(host, store, user, sqlLimit(limit));
+      rows = this.#stmt.items.all(host, store, user, afterId ?? 0, sqlLimit(limit));
     } catch (err) {
       throw this.#fail('items', err);
     }
     return rows.map((r) => ({ id: r.id, value: JSON.parse(r.value) as unknown, when: r.created }));
+  }
+
+  listStats(host: string, store: string, user: string): ListStats {
+    try {
+      const row = this.#stmt.stats.get(host, store, user);
+      return { count: row?.n ?? 0, bytes: row?.bytes ?? 0 };
+    } catch (err) {
+      throw this.#fail('listStats', err);
+    }
   }
 
   remove(host: string, store: string, user: string, ids?: readonly number[]): number {
@@ -183,6 +289,11 @@ export class SqliteDriver implements StorageDriver {
     } catch (err) {
       throw this.#fail('purgeUser', err);
     }
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.#db.inTransaction) return fn();
+    return this.#db.transaction(fn)();
   }
 
   /** Close the database (checkpointing the WAL). Calling it again does nothing. */

@@ -1,7 +1,9 @@
 /**
  * @module storage/store
- * The storage driver interface. Every driver is synchronous (better-sqlite3 is), so a handler
- * on the per-stanza path never waits. Values are JSON-serialisable.
+ * The storage driver interface (Prosody's open_store model): per host, per store name, per
+ * user, three shapes: key-value (one value per user), map (one value per user and key) and
+ * list (items appended per user). Every driver is synchronous (better-sqlite3 is), so a
+ * handler on the per-stanza path never waits. Values are JSON-serialisable.
  */
 
 /** A stored list item: `id` grows with each append and orders the list. */
@@ -11,7 +13,13 @@ export interface ListItem<T = unknown> {
   readonly when: number; // ms since the epoch, when appended
 }
 
-/** A storage backend: per host, per store name, per user (Prosody's open_store model). */
+/** How much one user's list holds: items, and bytes of stored (JSON) text. */
+export interface ListStats {
+  readonly count: number;
+  readonly bytes: number;
+}
+
+/** A storage backend: per host, per store name, per user. */
 export interface StorageDriver {
   readonly kind: string;
   /** Key-value: one value per (host, store, user). `undefined` when absent. */
@@ -20,13 +28,28 @@ export interface StorageDriver {
   set(host: string, store: string, user: string, value: unknown): void;
   /** Users that have a key-value entry in the store on the host. */
   users(host: string, store: string): string[];
+  /** Map: one value per (host, store, user, key). `undefined` when absent. */
+  mapGet(host: string, store: string, user: string, key: string): unknown;
+  /** Set one key, or delete it when `value` is undefined. */
+  mapSet(host: string, store: string, user: string, key: string, value: unknown): void;
+  /** Every key of the user's map with its value, keys sorted. */
+  mapAll(host: string, store: string, user: string): Record<string, unknown>;
+  /** How many keys the user's map holds. */
+  mapCount(host: string, store: string, user: string): number;
   /** List: append and return the new item's id. */
   append(host: string, store: string, user: string, value: unknown): number;
-  /** List items in append order, at most `limit` (all when absent). */
-  items(host: string, store: string, user: string, limit?: number): ListItem[];
+  /**
+   * List items in append order, at most `limit` (all when absent), only those with an id
+   * greater than `afterId` when it is given (paging without loading the whole list).
+   */
+  items(host: string, store: string, user: string, limit?: number, afterId?: number): ListItem[];
+  /** The number of items and the bytes they take, without reading them. */
+  listStats(host: string, store: string, user: string): ListStats;
   /** Delete the given ids, or all of the user's items when `ids` is absent. Returns the count. */
   remove(host: string, store: string, user: string, ids?: readonly number[]): number;
   /** Delete everything a user has on a host, in every store (used by deluser). */
   purgeUser(host: string, user: string): void;
+  /** Run `fn` as one unit: its writes all happen or (when it throws) none do. */
+  transaction<T>(fn: () => T): T;
   close(): void;
 }
