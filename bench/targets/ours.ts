@@ -28,6 +28,9 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
     https_ports: [],
     // plain ws on loopback stands for a TLS-terminating proxy, as on the Prosody side
     consider_websocket_secure: true,
+    // every load-generator connection comes from 127.0.0.1, many at once
+    c2s_max_unauthed: 100_000,
+    c2s_max_unauthed_per_ip: 100_000,
     VirtualHost: { [DOMAIN]: {} },
   };
 }

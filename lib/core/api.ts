@@ -29,6 +29,8 @@ export type { WebSocketSessionEvent, WebSocketSessionVerdict } from '../modules/
 export { DEFAULT_MODULES } from './config.js';
 // Client sessions, routing and stream errors (issue 3).
 export type { Session, SessionState } from './session.js';
+export type { InputLimiter } from './session-input.js';
+export type { UndeliverableEvent } from './reroute.js';
 export { streamErrorElement, DEFAULT_INSECURE_HINT } from './session-elements.js';
 export type { SessionRegistry } from './sessions.js';
 export { errorReply } from './router.js';

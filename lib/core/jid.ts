@@ -1,9 +1,12 @@
 /**
  * @module jid
- * JIDs (RFC 7622): parse, normalise (lower-case localpart and domain), compare, print.
- * A deliberately small subset of PRECIS: NFC normalisation, case folding, length and
- * forbidden-character checks; enough for routing decisions to be consistent.
+ * JIDs (RFC 7622): parse, normalise, compare, print. Localparts are enforced with PRECIS
+ * UsernameCaseMapped and resourceparts with OpaqueString (RFC 7622 §3.3, §3.4; precis.ts),
+ * so look-alikes map to one account or are refused; domains are lower-cased and NFC.
+ * Parsed JIDs are cached, with the cache bounded by the size of its keys.
  */
+
+import { tryLocalpart, tryResourcepart } from './precis.js';
 
 export interface Jid {
   readonly local: string | undefined;
@@ -15,34 +18,46 @@ export interface Jid {
   readonly full: string;
 }
 
-const FORBIDDEN_LOCAL = /["&'/:<>@\s]/u;
+/** RFC 7622 §3.1: a JID is at most 3071 bytes (three parts of at most 1023 and two separators). */
+export const MAX_JID_BYTES = 3071;
 
-const CACHE_MAX = 4096;
+/** The parse cache is bounded by the characters of its keys, not by entries. */
+const CACHE_MAX_CHARS = 1 << 20;
 let cache = new Map<string, Jid | null>();
+let cacheChars = 0;
 
 /** Parse and normalise a JID; undefined when it is not a valid JID (RFC 7622 §3). */
 export function parseJid(text: string | undefined | null): Jid | undefined {
   if (!text) return undefined;
+  // Over-long input is refused before any work or caching (each UTF-16 unit is at least a byte).
+  if (text.length > MAX_JID_BYTES) return undefined;
   const hit = cache.get(text);
   if (hit !== undefined) return hit ?? undefined;
   const jid = parseUncached(text);
-  if (cache.size >= CACHE_MAX) cache = new Map();
+  if (cacheChars + text.length > CACHE_MAX_CHARS) {
+    cache = new Map();
+    cacheChars = 0;
+  }
   cache.set(text, jid ?? null);
+  cacheChars += text.length;
   return jid;
 }
 
 function parseUncached(text: string): Jid | undefined {
+  // RFC 7622 §3.1: at most 3071 octets
+  if (byteLength(text) > MAX_JID_BYTES) return undefined;
   const slash = text.indexOf('/');
   const head = slash === -1 ? text : text.slice(0, slash);
-  const resource = slash === -1 ? undefined : text.slice(slash + 1).normalize('NFC');
   const at = head.indexOf('@');
-  const local = at === -1 ? undefined : head.slice(0, at).normalize('NFC').toLowerCase();
+  // RFC 7622 §3.3, §3.4: PRECIS profiles (non-empty, at most 1023 octets each)
+  const local = at === -1 ? undefined : tryLocalpart(head.slice(0, at));
+  if (at !== -1 && local === undefined) return undefined;
+  const resource = slash === -1 ? undefined : tryResourcepart(text.slice(slash + 1));
+  if (slash !== -1 && resource === undefined) return undefined;
   let domain = (at === -1 ? head : head.slice(at + 1)).normalize('NFC').toLowerCase();
   if (domain.endsWith('.')) domain = domain.slice(0, -1);
-  // RFC 7622 §3.2-3.4: non-empty parts of at most 1023 octets
+  // RFC 7622 §3.2: a non-empty domainpart of at most 1023 octets
   if (!domain || byteLength(domain) > 1023 || /[\s@/]/u.test(domain)) return undefined;
-  if (local !== undefined && (!local || byteLength(local) > 1023 || FORBIDDEN_LOCAL.test(local))) return undefined;
-  if (resource !== undefined && (!resource || byteLength(resource) > 1023)) return undefined;
   return makeJid(local, domain, resource);
 }
 

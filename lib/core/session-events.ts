@@ -69,6 +69,8 @@ export interface NonzaEvent {
 
 declare module './events.js' {
   interface Events {
+    /** Global bus: a transport connected and its session exists (nothing is negotiated yet). */
+    'session-created': SessionEvent;
     'stream-features': StreamFeaturesEvent;
     'authentication-success': AuthSuccessEvent;
     'authentication-failure': AuthFailureEvent;

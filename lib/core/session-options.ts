@@ -32,6 +32,30 @@ export const SESSION_OPTIONS = {
     default: 10000, min: 1000,
     doc: 'Largest element in bytes a client may send before authenticating; larger ones close the stream with policy-violation.',
   }),
+  c2s_max_stanzas_per_turn: option.integer({
+    default: 32, min: 1,
+    doc: "Most elements of one connection processed per event-loop turn; the rest wait for the next turn with the connection's input paused, so one client's flood cannot starve the others.",
+  }),
+  c2s_max_bytes_per_turn: option.integer({
+    default: 256 * 1024, min: 1024,
+    doc: "About how many bytes of one connection's input are processed per event-loop turn (at least one stanza always is); the rest waits for the next turn, so large stanzas reach their recipients spread out.",
+  }),
+  c2s_max_buffered_bytes: option.integer({
+    default: 8 * 1024 * 1024, min: 16 * 1024,
+    doc: 'Most bytes of output held for a TCP client that reads slower than its stanzas arrive; beyond it, messages and requests for it are bounced to their senders with resource-constraint (the client stays connected). WebSocket: websocket_max_buffered_bytes.',
+  }),
+  c2s_slow_reader_grace: option.number({
+    default: 10, min: 1,
+    doc: 'Seconds a TCP client may stay at c2s_max_buffered_bytes without reading anything before its session ends with resource-constraint. WebSocket: websocket_slow_reader_grace.',
+  }),
+  c2s_max_unauthed: option.integer({
+    default: 1000, min: 1, scope: 'global',
+    doc: 'Most connections (TCP and WebSocket together) that have not authenticated yet; more are refused (TCP: closed with policy-violation, WebSocket: HTTP 503). Keep it well below the process file-descriptor limit.',
+  }),
+  c2s_max_unauthed_per_ip: option.integer({
+    default: 32, min: 1, scope: 'global',
+    doc: 'Most unauthenticated connections from one IP address (after trusted-proxy resolution); more are refused like c2s_max_unauthed.',
+  }),
   network_settings: option.record(option.number({ default: 0, min: 0 }), {
     default: { read_timeout: 840 }, scope: 'global',
     doc: "Network timeouts in seconds; read_timeout (default 840): after that much silence the 'c2s-read-timeout' chain runs (keepalive).",

@@ -10,12 +10,17 @@
  *       │ close(reason)           │ close(reason) · streamClosed ·        │ close(reason)
  *       │                         │ transportError · readTimeout→false    │
  *       ▼                         ▼                                       ▼
- *    closing: pre-session-close, [header], [<stream:error/>], sendClose, then wait
+ *    closing: pre-session-close, unbind (pre-resource-unbind, resource-unbind), queued
+ *       │     output re-routed, [header], [<stream:error/>], sendClose, then wait
  *       │     c2s_close_timeout for the peer's close (only if its stream is open)
  *       ▼
- *    closed: transport.end(code), unbind (pre-resource-unbind, resource-unbind), c2s-closed
+ *    closed: transport.end(code), c2s-closed
  *
  *   disconnected() (the peer vanished) goes straight to closed from any state.
+ *
+ * Nothing sent to a session is lost in silence: output waits in a bounded queue while the
+ * client reads (session-output.ts), and whatever a closing session can no longer carry is
+ * re-routed (reroute.ts): to another resource, to offline storage, or back to its sender.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from './log.js';
@@ -29,6 +34,10 @@ import { classifyNonStanza, streamErrorElement, DEFAULT_INSECURE_HINT } from './
 import type { SessionSettings } from './session-options.js';
 import type { CloseReason } from './session-events.js';
 import { errorReply, onlyChild } from './router.js';
+import { SessionOutput, type OutputOwner } from './session-output.js';
+import { SessionInput, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
+import { rerouteUndeliverable } from './reroute.js';
+import { isServerError } from './errors.js';
 
 /** Where a session is in its life (see the diagram in this file's header). */
 export type SessionState = 'connected' | 'open' | 'restarting' | 'closing' | 'closed';
@@ -42,13 +51,20 @@ export interface SessionContext {
   get(fullJid: string): Session | undefined;
   bound(session: Session): void;
   unbound(session: Session): void;
+  /** The session authenticated (it no longer counts against the unauthenticated limits). */
+  authenticated(session: Session): void;
   removed(session: Session): void;
+}
+
+/** A connection's share of one event-loop turn. */
+function turnBudget(settings: SessionSettings): { stanzas: number; bytes: number } {
+  return { stanzas: settings.c2s_max_stanzas_per_turn, bytes: settings.c2s_max_bytes_per_turn };
 }
 
 const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
 
-export class Session {
+export class Session implements OutputOwner, InputOwner {
   /** Random, unique per connection (logs, metrics). */
   readonly id: string = randomBytes(9).toString('base64url');
   readonly transport: Transport;
@@ -84,6 +100,8 @@ export class Session {
   #closeReason: CloseReason | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  readonly #output: SessionOutput;
+  readonly #input: SessionInput;
 
   constructor(ctx: SessionContext, transport: Transport) {
     this.#ctx = ctx;
@@ -91,6 +109,8 @@ export class Session {
     this.transport = transport;
     this.log = ctx.server.log.child({ session: this.id });
     this.settings = ctx.settings('*');
+    this.#output = new SessionOutput(this);
+    this.#input = new SessionInput(this, turnBudget(this.settings));
     const timeout = this.settings.c2s_timeout;
     if (timeout > 0) {
       this.#authTimer = setTimeout(() => {
@@ -126,10 +146,43 @@ export class Session {
   /** Whether the session holds its resource in the registry. */
   get bound(): boolean { return this.#bound; }
 
-  /** Send one element to the peer (discarded once the stream is closing). */
-  send(el: Element): void {
-    if (this.#state === 'closing' || this.#state === 'closed') return;
-    this.transport.send(el);
+  /**
+   * Send one element to the peer. Returns false when the session is closing: the element is
+   * then re-routed (a message to another resource or offline storage, a request answered with
+   * an error), never dropped in silence. A producer with its own copy (a stored backlog)
+   * checks `writable` first and keeps what it could not hand over.
+   */
+  send(el: Element): boolean {
+    if (this.#state === 'closing' || this.#state === 'closed') {
+      this.#undeliverable(el);
+      return false;
+    }
+    this.#output.send(el);
+    return true;
+  }
+
+  /** Whether output goes straight to the client now (nothing queued, buffer below high water). */
+  get writable(): boolean {
+    return !this.closed && this.#output.writable;
+  }
+
+  /** Bytes sent to this session that its client has not read yet (ours and the transport's). */
+  get pendingOutput(): number {
+    return this.#output.held;
+  }
+
+  /** Run `fn` once output is writable again (a backlog producer's pacing); never after close. */
+  whenWritable(fn: () => void): void {
+    if (!this.closed) this.#output.whenWritable(fn);
+  }
+
+  /** A rate limiter for this session's input (the `limits` module), or undefined for none. */
+  get inputLimiter(): InputLimiter | undefined {
+    return this.#input.limiter;
+  }
+
+  set inputLimiter(limiter: InputLimiter | undefined) {
+    this.#input.limiter = limiter;
   }
 
   // ---- transport-facing inputs -------------------------------------------------------------
@@ -169,43 +222,78 @@ export class Session {
     this.#state = 'open';
     if (first) {
       this.settings = this.#ctx.settings(domain);
+      this.#input.budget = turnBudget(this.settings);
       this.transport.setMaxStanzaSize(this.settings.c2s_unauthed_stanza_size_limit);
     }
     this.#sendFeatures();
   }
 
-  /** One top-level element from the peer (stanza or nonza). */
+  /** One top-level element from the peer (stanza or nonza); paced per event-loop turn. */
   received(el: Element): void {
-    try {
-      if (this.#state === 'open') this.#dispatch(el);
-      else this.#receivedOutsideOpen(el);
-    } catch (err) {
-      this.log.error({ err }, 'error while processing an element');
-      this.close('internal-server-error');
-    }
+    this.#input.push({ kind: 'element', el });
   }
 
-  /** The peer closed its stream (`</stream:stream>`, `<close/>`). */
+  /** The peer closed its stream (`</stream:stream>`, `<close/>`), after what it sent before. */
   streamClosed(): void {
-    this.#peerOpen = false;
-    if (this.#state === 'closing') this.#destroy();
-    else this.close();
+    this.#input.push({ kind: 'close' });
   }
 
   /** The transport found the input unusable (XML error, size limit, ...): close with `condition`. */
   transportError(condition: string, text?: string, code?: number): void {
-    this.#peerOpen = false;
-    if (this.#state === 'closing') this.#destroy();
-    else this.close({ condition, text, code });
+    this.#input.push({ kind: 'error', condition, text, code });
   }
 
-  /** The connection is gone: destroy now, without waiting for anything. */
+  /** `bytes` were read from the connection (for rate limits). */
+  inputBytes(bytes: number): void {
+    this.#input.bytes(bytes);
+  }
+
+  /** The transport flushed its buffer to the peer: queued output moves on. */
+  drained(): void {
+    this.#output.drained();
+  }
+
+  /** The connection is gone: process what it had already sent, then destroy without waiting. */
   disconnected(err?: Error): void {
     this.#transportAlive = false;
-    this.#peerOpen = false;
     if (this.#state === 'closed') return;
     this.#closeReason ??= { text: err?.message ?? 'connection lost' };
+    while (this.#input.waiting > 0 && (this.#state as SessionState) !== 'closed') this.#input.flushOne();
+    this.#peerOpen = false;
     this.#destroy();
+  }
+
+  /** @internal (InputOwner) process one inbound item, in order. */
+  process(item: Inbound): void {
+    if (item.kind === 'element') {
+      try {
+        if (this.#state === 'open') this.#dispatch(item.el);
+        else this.#receivedOutsideOpen(item.el);
+      } catch (err) {
+        this.log.error({ err }, 'error while processing an element');
+        this.close('internal-server-error');
+      }
+      return;
+    }
+    this.#peerOpen = false;
+    if (this.#state === 'closing') this.#destroy();
+    else if (item.kind === 'close') this.close();
+    else this.close({ condition: item.condition, text: item.text, code: item.code });
+  }
+
+  /** @internal (OutputOwner) the client's queue is full: answer the sender (RFC 6120 §8.3.3.18). */
+  refuse(el: Element): void {
+    const from = el.attrs.from as string | undefined;
+    if (from === undefined || from === this.fullJid) return;
+    this.log.debug({ name: el.name, from }, 'output queue full; stanza refused');
+    this.#reply(errorReply(el, 'wait', 'resource-constraint', 'The recipient is not reading fast enough; try again later'));
+  }
+
+  /** @internal (OutputOwner) over the limit without reading for the grace period. */
+  slowReader(held: number): void {
+    const t = this.transport;
+    this.log.info({ ip: this.ip, held, transport: t.kind }, 'client does not read its data; closing');
+    this.close({ condition: 'resource-constraint', text: `The client does not read fast enough (${t.bufferLimitOptions})`, code: 1013 });
   }
 
   /**
@@ -231,6 +319,9 @@ export class Session {
     this.#closeReason = r;
     this.#state = 'closing';
     this.#safeFire('pre-session-close', { session: this, reason: r });
+    // RFC 6121 §8.5.3.2: from now on stanzas for this resource go elsewhere, not to a dying stream.
+    this.#unbind();
+    for (const el of this.#output.end()) this.#undeliverable(el);
     const condition = r?.condition;
     if (this.#transportAlive) {
       try {
@@ -243,7 +334,7 @@ export class Session {
         this.log.debug({ err }, 'could not send the stream close');
       }
     }
-    if (condition !== undefined) this.log.info({ condition, text: r?.text }, 'closing session with a stream error');
+    if (condition !== undefined) this.log.info({ condition, text: r?.text, ip: this.ip, jid: this.jid?.full }, 'closing session with a stream error');
     else this.log.debug({ text: r?.text }, 'closing session');
     // RFC 6120 §4.4: wait for the peer's close, but not forever.
     const wait = this.settings.c2s_close_timeout;
@@ -276,6 +367,7 @@ export class Session {
     this.#username = username;
     this.#type = 'c2s';
     clearTimeout(this.#authTimer);
+    this.#ctx.authenticated(this);
     this.transport.setMaxStanzaSize(this.settings.c2s_stanza_size_limit);
     this.resetStream();
   }
@@ -348,7 +440,7 @@ export class Session {
       if (this.#bound) {
         // RFC 6120 §8.1.2.1: the server stamps the full JID.
         el.attrs.from = this.jid!.full;
-        this.#server.route(el, this);
+        this.#route(el);
       } else {
         this.#unboundStanza(el);
       }
@@ -357,11 +449,53 @@ export class Session {
     this.#nonStanza(el);
   }
 
+  /** Route a stanza of this client; a failure (storage full, a bug) answers that stanza only. */
+  #route(el: Element): void {
+    try {
+      this.#server.route(el, this);
+    } catch (err) {
+      const full = isServerError(err, 'XS_ERR_STORAGE');
+      this.log.error({ err, name: el.name }, full ? 'storage failed while routing a stanza' : 'error while routing a stanza');
+      const type = el.attrs.type as string | undefined;
+      if (type === 'error' || type === 'result' || (el.name === 'presence' && type !== 'subscribe')) return;
+      // RFC 6120 §8.3.3.18 / §8.3.3.6: this stanza failed; the stream goes on.
+      const reply = full
+        ? errorReply(el, 'wait', 'resource-constraint', 'The server could not store this stanza; try again later')
+        : errorReply(el, 'cancel', 'internal-server-error');
+      reply.attrs.to = this.jid!.full;
+      reply.attrs.from = (el.attrs.to as string | undefined) ?? this.host;
+      this.#output.send(reply);
+    }
+  }
+
+  /** Deliver an error reply to the entity `reply` names (a local session, or nowhere). */
+  #reply(reply: Element): void {
+    try {
+      this.#server.route(reply);
+    } catch (err) {
+      this.log.error({ err }, 'could not route an error reply');
+    }
+  }
+
+  /** A stanza this session can no longer carry (it is closing): re-route, never drop in silence. */
+  #undeliverable(el: Element): void {
+    try {
+      rerouteUndeliverable(this.#server, this, el, this.#bus());
+    } catch (err) {
+      this.log.error({ err, name: el.name }, 'could not re-route a stanza of a closing session');
+    }
+  }
+
   #receivedOutsideOpen(el: Element): void {
     const state = this.#state;
     if (state === 'closing') {
-      // RFC 6120 §4.4: keep processing what arrives while we wait for the peer's close.
-      if (this.#bound) this.#dispatch(el);
+      // RFC 6120 §4.4: what the peer sent before it saw our close is still processed, so its
+      // messages are not lost; presence needs a bound resource and is ignored.
+      const ns = el.attrs.xmlns as string | undefined;
+      if (this.#jid !== undefined && this.authenticated && (el.name === 'message' || el.name === 'iq') && (ns === undefined || ns === NS_CLIENT)) {
+        el.attrs.from = this.#jid.full;
+        this.#route(el);
+      }
       return;
     }
     if (state === 'connected') this.close({ condition: 'not-authorized', text: 'Open a stream first' });
@@ -420,6 +554,9 @@ export class Session {
     this.#state = 'closed';
     clearTimeout(this.#authTimer);
     clearTimeout(this.#closeTimer);
+    this.#input.end();
+    this.#unbind();
+    for (const el of this.#output.end()) this.#undeliverable(el);
     const r = this.#closeReason;
     try {
       this.transport.end(r?.code ?? closeCodeFor(r?.condition), r?.text);
@@ -427,7 +564,6 @@ export class Session {
       this.log.debug({ err }, 'transport end failed');
     }
     this.#transportAlive = false;
-    this.#unbind();
     this.#ctx.removed(this);
     this.#safeFire('c2s-closed', { session: this, reason: r });
     this.log.debug({ jid: this.jid?.full, condition: r?.condition }, 'session closed');

@@ -12,6 +12,11 @@ import type { Transport } from './transport.js';
 
 /** What modules see of the registry. */
 export interface SessionRegistry {
+  /**
+   * Whether a new connection from `ip` may start: undefined when it may, else why not
+   * (c2s_max_unauthed, c2s_max_unauthed_per_ip). Transports ask before `create`.
+   */
+  admit(ip: string): string | undefined;
   /** A new session for a transport that just connected (the transport then feeds it). */
   create(transport: Transport): Session;
   /** The bound session with this normalised full JID (`Jid.full`). */
@@ -36,16 +41,42 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
   readonly #byFull = new Map<string, Session>();
   readonly #byBare = new Map<string, Map<string, Session>>();
   readonly #settings = new Map<string, SessionSettings>();
+  /** Unauthenticated sessions, in all and per IP. */
+  readonly #unauthed = new Set<Session>();
+  readonly #unauthedByIp = new Map<string, number>();
 
   constructor(server: ServerApi) {
     this.server = server;
     this.#config = server.config;
   }
 
+  admit(ip: string): string | undefined {
+    const global = this.settings('*');
+    if (this.#unauthed.size >= global.c2s_max_unauthed) {
+      return `Too many unauthenticated connections on this server (c2s_max_unauthed = ${global.c2s_max_unauthed}); try again later`;
+    }
+    if ((this.#unauthedByIp.get(ip) ?? 0) >= global.c2s_max_unauthed_per_ip) {
+      return `Too many unauthenticated connections from ${ip} (c2s_max_unauthed_per_ip = ${global.c2s_max_unauthed_per_ip}); try again later`;
+    }
+    return undefined;
+  }
+
   create(transport: Transport): Session {
     const session = new Session(this, transport);
     this.#all.add(session);
+    this.#unauthed.add(session);
+    this.#unauthedByIp.set(transport.ip, (this.#unauthedByIp.get(transport.ip) ?? 0) + 1);
+    try {
+      this.server.events.fire('session-created', { session });
+    } catch (err) {
+      session.log.error({ err }, 'a session-created handler failed');
+    }
     return session;
+  }
+
+  /** How many sessions have not authenticated yet (all, or from one IP). */
+  unauthedCount(ip?: string): number {
+    return ip === undefined ? this.#unauthed.size : this.#unauthedByIp.get(ip) ?? 0;
   }
 
   get(fullJid: string): Session | undefined {
@@ -102,8 +133,22 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     }
   }
 
+  /** @internal (SessionContext) a session authenticated: it no longer counts as unauthenticated. */
+  authenticated(session: Session): void {
+    this.#forgetUnauthed(session);
+  }
+
   /** @internal (SessionContext) a session is gone. */
   removed(session: Session): void {
     this.#all.delete(session);
+    this.#forgetUnauthed(session);
+  }
+
+  #forgetUnauthed(session: Session): void {
+    if (!this.#unauthed.delete(session)) return;
+    const ip = session.transport.ip;
+    const n = (this.#unauthedByIp.get(ip) ?? 1) - 1;
+    if (n <= 0) this.#unauthedByIp.delete(ip);
+    else this.#unauthedByIp.set(ip, n);
   }
 }

@@ -2,6 +2,10 @@
  * @module transport
  * The seam between a Session (the XMPP stream, RFC 6120) and the bytes that carry it.
  * TCP (c2s) and WebSocket (RFC 7395) implement Transport; nothing above it branches on kind.
+ *
+ * A transport drives its session with `streamOpened`, `received`, `streamClosed`,
+ * `transportError` and `disconnected`, reports bytes read with `inputBytes` (rate limits) and
+ * calls `drained()` when its send buffer has been flushed to the peer (back-pressure).
  */
 import type { Element } from './xml.js';
 
@@ -41,6 +45,20 @@ export interface Transport {
   sendOpen(attrs: StreamAttrs): void;
   /** Send exactly one top-level element. */
   send(element: Element): void;
+  /**
+   * Bytes accepted by send() and not yet handed to the operating system. The session stops
+   * writing above a high-water mark and waits for `session.drained()`.
+   */
+  readonly bufferedAmount: number;
+  /** Most bytes of output held for a client that reads slower than its stanzas arrive. */
+  readonly maxBufferedBytes: number;
+  /** How long (ms) a client may stay at `maxBufferedBytes` without reading before it is cut. */
+  readonly slowReaderGraceMs: number;
+  /** The options that set the two limits above, for the operator (named in close texts). */
+  readonly bufferLimitOptions: string;
+  /** Stop reading from the peer until resumeInput() (fairness and rate limits). Optional. */
+  pauseInput?(): void;
+  resumeInput?(): void;
   /** Close our side of the stream (TCP: </stream:stream>; WebSocket: <close/>). */
   sendClose(): void;
   /** Finish the connection; `code` is a WebSocket close code where it applies. */

@@ -18,6 +18,7 @@ import disco from './disco/index.js';
 import ping from './ping/index.js';
 import register from './register/index.js';
 import websocket from './websocket/index.js';
+import limits from './limits/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -34,4 +35,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   ping,
   register,
   websocket,
+  limits,
 ];

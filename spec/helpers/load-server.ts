@@ -35,7 +35,9 @@ function reply(message: LoadServerReply): void {
 async function onMessage(message: LoadServerRequest): Promise<void> {
   try {
     if (message.type === 'start') {
-      server = await startTestServer(message.config, { logger: log.logger });
+      // Every client of a load test connects from 127.0.0.1 at once.
+      const crowd = { c2s_max_unauthed: 100_000, c2s_max_unauthed_per_ip: 100_000 };
+      server = await startTestServer({ ...crowd, ...message.config }, { logger: log.logger });
       for (let i = 0; i < message.users; i++) server.server.accounts.create('localhost', `user${i}`, message.password);
       reply({ type: 'started', httpPort: server.port('http'), c2sPort: server.c2sPort });
     } else if (message.type === 'memory') {

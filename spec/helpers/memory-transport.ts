@@ -18,6 +18,13 @@ export class MemoryTransport implements Transport {
   opens: StreamAttrs[] = [];
   ended: { code?: number; reason?: string } | undefined;
   maxStanzaSize = 0;
+  /** Bytes "not yet flushed": tests raise it to simulate a client that does not read. */
+  bufferedAmount = 0;
+  maxBufferedBytes = 1024 * 1024;
+  slowReaderGraceMs = 10_000;
+  readonly bufferLimitOptions = 'memory_max_buffered_bytes';
+  /** Whether input is paused (fairness, rate limits). */
+  paused = false;
 
   channelBinding(_type: ChannelBindingType): Buffer | undefined {
     return undefined;
@@ -44,6 +51,12 @@ export class MemoryTransport implements Transport {
   }
   restartStream(): void {
     this.calls.push({ op: 'restart' });
+  }
+  pauseInput(): void {
+    this.paused = true;
+  }
+  resumeInput(): void {
+    this.paused = false;
   }
   /** The op names in order (compact assertions). */
   get ops(): string[] {

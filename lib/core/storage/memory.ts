@@ -100,7 +100,16 @@ export class MemoryDriver implements StorageDriver {
   }
 
   mapSet(host: string, store: string, user: string, key: string, value: unknown): void {
-    this.#remember(this.#maps as Tree<unknown>, host, store, user);
+    if (this.#undo !== undefined) {
+      // Only this key's old value: a roster write must not copy the whole roster.
+      const had = leaf(this.#maps, host, store)?.get(user)?.has(key) ?? false;
+      const before = leaf(this.#maps, host, store)?.get(user)?.get(key);
+      this.#undo.push(() => { this.#setMapKey(host, store, user, key, had ? before : undefined); });
+    }
+    this.#setMapKey(host, store, user, key, value === undefined ? undefined : copy(value));
+  }
+
+  #setMapKey(host: string, store: string, user: string, key: string, value: unknown): void {
     if (value === undefined) {
       const users = leaf(this.#maps, host, store);
       const map = users?.get(user);
@@ -113,7 +122,7 @@ export class MemoryDriver implements StorageDriver {
     const users = leaf(this.#maps, host, store, true);
     let map = users.get(user);
     if (!map) users.set(user, (map = new Map()));
-    map.set(key, copy(value));
+    map.set(key, value);
   }
 
   mapAll(host: string, store: string, user: string): Record<string, unknown> {

@@ -7,11 +7,11 @@
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import {
-  defineModule, option, xml, ServerError, SESSION_OPTIONS, NS_TLS,
+  defineModule, option, xml, serialize, escapeAttr, streamErrorElement, ServerError, SESSION_OPTIONS, NS_TLS, NS_CLIENT, NS_STREAMS,
   type ModuleApi, type NonzaEvent, type ServerApi, type SessionEvent, type StreamFeaturesEvent,
 } from '../../core/api.js';
 import { closeListeners, openListeners, type C2sListener } from './listeners.js';
-import { TcpTransport } from './tcp-transport.js';
+import { peerAddress, TcpTransport } from './tcp-transport.js';
 import { loadHostCertificate, TlsContexts } from './tls.js';
 
 const port = option.integer({ default: 0, min: 0, max: 65535 });
@@ -49,10 +49,28 @@ function shutdownSessions(state: C2sState): void {
   for (const t of state.transports) t.session.close({ condition: 'system-shutdown' });
 }
 
+/**
+ * Refuse a connection before any session exists (too many unauthenticated connections):
+ * our stream header, then the error and the close (RFC 6120 §4.9.1.1), then the socket ends.
+ */
+function refuseConnection(module: ModuleApi<unknown>, socket: Socket, text: string): void {
+  const from = module.server.hostNames[0] ?? 'localhost';
+  const error = serialize(streamErrorElement('policy-violation', text));
+  socket.on('error', () => undefined);
+  socket.end(`<?xml version='1.0'?><stream:stream xmlns='${NS_CLIENT}' xmlns:stream='${NS_STREAMS}' from='${escapeAttr(from)}' version='1.0'>${error}</stream:stream>`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
 function accept(module: ModuleApi<unknown>, state: C2sState) {
   return (socket: TLSSocket | Socket): void => {
     if (module.server.stopping) {
       socket.destroy();
+      return;
+    }
+    const refusal = module.server.sessions.admit(peerAddress(socket));
+    if (refusal !== undefined) {
+      module.log.info({ ip: peerAddress(socket) }, 'connection refused: too many unauthenticated connections');
+      refuseConnection(module, socket, refusal);
       return;
     }
     const transport = new TcpTransport(socket, module.server.sessions, {

@@ -42,9 +42,15 @@ export class TcpTransport implements Transport {
   #host: string | undefined;
   #ended = false;
   #gone = false;
+  #inputPaused = false;
   #resolveClosed!: () => void;
   readonly #onData = (chunk: Buffer): void => {
-    if (!this.#ended) this.#parser.write(chunk);
+    if (this.#ended) return;
+    this.session.inputBytes(chunk.length);
+    this.#parser.write(chunk);
+  };
+  readonly #onDrain = (): void => {
+    this.session.drained();
   };
   readonly #onTimeout = (): void => {
     this.session.readTimeout();
@@ -79,6 +85,31 @@ export class TcpTransport implements Transport {
 
   get encrypted(): boolean {
     return this.secure;
+  }
+
+  /** Bytes written and not yet taken by the operating system. */
+  get bufferedAmount(): number {
+    return this.#socket.writableLength;
+  }
+
+  get maxBufferedBytes(): number {
+    return this.session.settings.c2s_max_buffered_bytes;
+  }
+
+  get slowReaderGraceMs(): number {
+    return this.session.settings.c2s_slow_reader_grace * 1000;
+  }
+
+  readonly bufferLimitOptions = 'c2s_max_buffered_bytes, c2s_slow_reader_grace';
+
+  pauseInput(): void {
+    this.#inputPaused = true;
+    this.#socket.pause();
+  }
+
+  resumeInput(): void {
+    this.#inputPaused = false;
+    if (!this.#ended) this.#socket.resume();
   }
 
   get canStartTls(): boolean {
@@ -181,15 +212,18 @@ export class TcpTransport implements Transport {
 
   #attach(socket: Socket): void {
     socket.on('data', this.#onData);
+    socket.on('drain', this.#onDrain);
     socket.on('timeout', this.#onTimeout);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
     const ms = readTimeoutMs(this.session.settings);
     if (ms > 0) socket.setTimeout(ms);
+    if (this.#inputPaused) socket.pause();
   }
 
   #detach(socket: Socket): void {
     socket.off('data', this.#onData);
+    socket.off('drain', this.#onDrain);
     socket.off('timeout', this.#onTimeout);
     socket.off('error', this.#onError);
     socket.off('close', this.#onClose);

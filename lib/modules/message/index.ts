@@ -6,7 +6,11 @@
  */
 import { defineModule, errorReply, parseJid, type Element, type ServerApi, type Session, type StanzaEvent } from '../../core/api.js';
 
-/** `message/offline/handle`: return true when the message was stored. */
+/**
+ * `message/offline/handle`: return true when the message was stored, or a stanza error
+ * condition (e.g. 'resource-constraint') to bounce it with; undefined bounces it with
+ * service-unavailable.
+ */
 export interface OfflineHandleEvent {
   readonly origin: Session | undefined;
   readonly stanza: Element;
@@ -14,10 +18,11 @@ export interface OfflineHandleEvent {
   readonly host: string;
 }
 
-/** RFC 6120 §8.3.1: answer with service-unavailable, unless the stanza is itself an error. */
-function bounce(module: { readonly server: ServerApi }, stanza: Element): void {
+/** RFC 6120 §8.3.1: answer with service-unavailable (or `condition`), unless the stanza is itself an error. */
+function bounce(module: { readonly server: ServerApi }, stanza: Element, condition = 'service-unavailable'): void {
   if (stanza.attrs.type === 'error' || !stanza.attrs.from) return;
-  module.server.route(errorReply(stanza, 'cancel', 'service-unavailable'));
+  const type = condition === 'resource-constraint' ? 'wait' : 'cancel';
+  module.server.route(errorReply(stanza, type, condition));
 }
 
 declare module '../../core/api.js' {
@@ -70,7 +75,8 @@ export default defineModule({
       }
       // RFC 6121 §8.5.2.2.1: no available resource: store offline, or bounce
       const stored = module.fire('message/offline/handle', { origin, stanza, username: user, host } satisfies OfflineHandleEvent);
-      if (stored === undefined || stored === false) bounce(module, stanza);
+      if (typeof stored === 'string') bounce(module, stanza, stored);
+      else if (stored === undefined || stored === false) bounce(module, stanza);
       return true;
     };
 

@@ -89,11 +89,8 @@ export function handleBroadcastPresence(ctx: PresenceContext, origin: Session, s
   for (const s of availableSessions(ctx, user)) {
     if (s !== origin) origin.send(withAttrs(s.presence!, { from: s.fullJid, to: origin.fullJid }));
   }
-  // RFC 6121 §3.1.3: subscription requests that arrived while the user was offline
-  const data = roster.load(user);
-  for (const [jid, pending] of Object.entries(data.pending)) {
-    origin.send(xml('presence', { type: 'subscribe', from: jid, to: origin.bareJid }, pending.status === undefined ? undefined : xml('status', {}, pending.status)));
-  }
+  // RFC 6121 §3.1.3: unanswered subscription requests, as stored (bounded), one presence each
+  for (const request of roster.pendingStanzas(user)) origin.send(request);
   // Outbound requests still unanswered are sent again (Prosody does the same).
   for (const contact of roster.pendingOut(user)) module.server.route(xml('presence', { type: 'subscribe', from: origin.bareJid, to: contact }));
   // RFC 6121 §8.5.2.1.1: stored messages go to a resource with non-negative priority

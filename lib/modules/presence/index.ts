@@ -2,21 +2,24 @@
  * @module presence
  * Presence (RFC 6121 §3, §4) with Prosody's event names: outbound processing on `pre-presence/*`
  * (the sender's host), inbound on `presence/*` (the recipient's host), the unavailable presence
- * of a closing session, and the host's rosters (shared as 'presence/rosters').
+ * of a closing session, and the host's rosters (shared as 'presence/rosters'), with their
+ * limits (max_roster_items, the pending-request bounds: options.ts).
  */
 import { defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
 import { broadcastUnavailableOnClose, deliverToAvailable, handleBroadcastPresence, sendPresenceOfAvailable, trackDirected, type PresenceContext } from './broadcast.js';
+import { PRESENCE_OPTIONS } from './options.js';
 import { RosterManager, type Rosters } from './roster-manager.js';
 import { PRESENCE_TYPES, SUBSCRIPTION_TYPES } from './stanza.js';
 import { inboundSubscription, outboundSubscription } from './subscriptions.js';
 
-export type { RosterManager, RosterItem, RosterData, Subscription, Rosters } from './roster-manager.js';
+export type { RosterManager, RosterItem, RosterLimits, Removal, Subscription, Rosters } from './roster-manager.js';
 
 export default defineModule({
   name: 'presence',
   description: 'Presence broadcast, probes, directed presence and the subscription handshake (RFC 6121).',
+  options: PRESENCE_OPTIONS,
   load(module) {
-    const roster = new RosterManager(module);
+    const roster = new RosterManager(module, module.options);
     const rosters = module.shared<Rosters>('rosters', () => new Map());
     rosters.set(module.host, roster);
     module.onUnload(() => { if (rosters.get(module.host) === roster) rosters.delete(module.host); });
@@ -35,7 +38,7 @@ export default defineModule({
       const to = parseJid(stanza.attrs.to as string | undefined);
       if (!to) return undefined;
       if (type !== undefined && SUBSCRIPTION_TYPES.has(type)) {
-        outboundSubscription(ctx, origin.username, origin.bareJid!, to.bare, stanza);
+        outboundSubscription(ctx, origin, origin.username, origin.bareJid!, to.bare, stanza);
         return true;
       }
       if (type === undefined || type === 'unavailable') trackDirected(ctx, origin, stanza, to.bare);
@@ -100,6 +103,11 @@ export default defineModule({
     // RFC 6121 §4.5.2: when a resource goes away, its contacts learn it is unavailable.
     module.hook('pre-resource-unbind', ({ session }: { session: Session }) => {
       broadcastUnavailableOnClose(ctx, session);
+    });
+    // The roster stays cached while the user has a bound session (see roster-store.ts).
+    module.hook('resource-unbind', ({ session }: { session: Session }) => {
+      const user = session.username;
+      if (user !== undefined && module.server.sessions.ofUser(module.host, user).length === 0) roster.release(user);
     });
   },
 });

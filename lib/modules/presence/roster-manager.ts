@@ -1,110 +1,188 @@
 /**
  * @module presence/roster-manager
- * Rosters (RFC 6121 §2, §3, Appendix A): per-user storage, the subscription state machine and
- * roster pushes. Owned by presence (always loaded, like Prosody's core rostermanager) and shared
- * with roster and disco as `module.shared('presence/rosters')`, a Map from host to manager.
+ * Rosters (RFC 6121 §2, §3, Appendix A): the subscription state machine, the roster size and
+ * pending-request bounds, and roster pushes, on top of per-item storage (roster-store.ts).
+ * Owned by presence (always loaded, like Prosody's core rostermanager) and shared with roster
+ * and disco as `module.shared('presence/rosters')`, a Map from host to manager.
  */
-import { xml, NS_ROSTER, type Element, type KeyValueStore, type ModuleApi } from '../../core/api.js';
+import { xml, NS_ROSTER, type Element, type ModuleApi } from '../../core/api.js';
+import { boundRequest, fromData, toData, type BoundReport, type RequestBounds } from './pending-request.js';
+import { RosterStore, type RosterItem } from './roster-store.js';
 
-export type Subscription = 'none' | 'to' | 'from' | 'both';
+export type { RosterItem, Subscription } from './roster-store.js';
 
-/** One contact as stored (the JID is the key). RFC 6121 §2.1.2. */
-export interface RosterItem {
-  name?: string;
-  subscription: Subscription;
-  /** Pending out: the user asked to subscribe to the contact (RFC 6121 §2.1.2.2). */
-  ask?: 'subscribe';
-  groups: string[];
-}
-
-/** A user's stored roster. */
-export interface RosterData {
-  /** Increases with every change; the roster version (RFC 6121 §2.6). */
-  ver: number;
-  items: Record<string, RosterItem>;
-  /** Pending in: inbound subscription requests awaiting an answer (RFC 6121 §3.1.3). */
-  pending: Record<string, { status?: string }>;
+/** The limits a roster manager enforces (the presence module's options). */
+export interface RosterLimits {
+  /** Most items one roster may hold (every path that adds an item checks it). */
+  readonly max_roster_items: number;
+  /** Most pending-in requests one user may have. */
+  readonly max_pending_subscriptions: number;
+  readonly max_subscription_status_length: number;
+  readonly max_subscription_request_size: number;
 }
 
 /** What a subscription-changing operation did. */
 export interface Change {
   /** The roster item changed (so push it). */
   readonly changed: boolean;
+  /** Refused: the change would add an item beyond max_roster_items. */
+  readonly full?: true;
 }
 
-/** The host's rosters: reading, writing, the RFC 6121 Appendix A state machine, pushes. */
+/** What removing an item found (RFC 6121 §2.5.2). */
+export interface Removal {
+  readonly hadFrom: boolean;
+  readonly hadTo: boolean;
+  readonly wasPending: boolean;
+}
+
+const hasFrom = (item: RosterItem | undefined): boolean => item?.subscription === 'from' || item?.subscription === 'both';
+const hasTo = (item: RosterItem | undefined): boolean => item?.subscription === 'to' || item?.subscription === 'both';
+const UNCHANGED: Change = Object.freeze({ changed: false });
+const FULL: Change = Object.freeze({ changed: false, full: true });
+
+/** The host's rosters: reading, the RFC 6121 Appendix A state machine, bounds, pushes. */
 export class RosterManager {
   readonly host: string;
   readonly #module: ModuleApi;
-  readonly #store: KeyValueStore<RosterData>;
+  readonly #store: RosterStore;
+  readonly #limits: RosterLimits;
+  readonly #bounds: RequestBounds;
   #pushId = 0;
 
-  constructor(module: ModuleApi) {
+  constructor(module: ModuleApi, limits: RosterLimits) {
     this.#module = module;
     this.host = module.host;
-    this.#store = module.openStore<RosterData>('roster');
+    this.#limits = limits;
+    this.#bounds = { statusChars: limits.max_subscription_status_length, bytes: limits.max_subscription_request_size };
+    this.#store = new RosterStore(module);
   }
 
-  /** The user's roster (a copy: change it, then `save`). */
-  load(user: string): RosterData {
-    const stored = this.#store.get(user);
-    if (!stored) return { ver: 0, items: {}, pending: {} };
-    const copy = structuredClone(stored);
-    copy.items ??= {};
-    copy.pending ??= {};
-    copy.ver ??= 0;
-    return copy;
+  /** Most items one roster may hold (max_roster_items). */
+  get maxItems(): number {
+    return this.#limits.max_roster_items;
   }
 
-  /** Store the roster, bumping its version. */
-  save(user: string, data: RosterData): void {
-    data.ver += 1;
-    this.#store.set(user, data);
+  /** Most pending-in requests one user may have (max_pending_subscriptions). */
+  get maxPending(): number {
+    return this.#limits.max_pending_subscriptions;
   }
 
-  /** The user's item for a contact, if any. */
+  /** The roster version (RFC 6121 §2.6). */
+  version(user: string): number {
+    return this.#store.version(user);
+  }
+
+  /** The user's item for a contact (a copy), if any. */
   item(user: string, jid: string): RosterItem | undefined {
-    return this.load(user).items[jid];
+    return this.#store.item(user, jid);
   }
 
   /** Whether `contact` receives the user's presence (subscription from/both). */
   isSubscribed(user: string, contact: string): boolean {
-    const s = this.item(user, contact)?.subscription;
-    return s === 'from' || s === 'both';
+    return hasFrom(this.#store.item(user, contact));
   }
 
   /** Contacts that receive the user's presence (from/both). */
   subscribers(user: string): string[] {
-    return Object.entries(this.load(user).items).filter(([, i]) => i.subscription === 'from' || i.subscription === 'both').map(([j]) => j);
+    return this.#select(user, (i) => hasFrom(i));
   }
 
   /** Contacts whose presence the user receives (to/both). */
   subscriptions(user: string): string[] {
-    return Object.entries(this.load(user).items).filter(([, i]) => i.subscription === 'to' || i.subscription === 'both').map(([j]) => j);
+    return this.#select(user, (i) => hasTo(i));
   }
 
   /** Contacts the user asked to subscribe to and who have not answered (pending out). */
   pendingOut(user: string): string[] {
-    return Object.entries(this.load(user).items).filter(([, i]) => i.ask === 'subscribe').map(([j]) => j);
+    return this.#select(user, (i) => i.ask === 'subscribe');
   }
 
-  /** Inbound requests awaiting the user's answer (pending in). */
-  pendingIn(user: string): string[] {
-    return Object.keys(this.load(user).pending);
-  }
-
-  /** Apply `fn` to the user's item for `jid` (created as 'none' if absent); saves when it returns true. */
-  #update(user: string, jid: string, fn: (item: RosterItem, data: RosterData) => boolean, create = true): Change {
-    const data = this.load(user);
-    const existing = data.items[jid];
-    if (!existing && !create) return { changed: false };
-    const item: RosterItem = existing ?? { subscription: 'none', groups: [] };
-    const changed = fn(item, data);
-    if (changed) {
-      data.items[jid] = item;
-      this.save(user, data);
+  /**
+   * The stored requests as they are delivered (RFC 6121 §3.1.3), from the contact's bare JID
+   * to the user's; bounded again, so a request stored before the bounds (or under larger
+   * ones, or migrated from the old format) cannot carry more than they allow. At most
+   * max_pending_subscriptions are delivered; any beyond (only possible with older data) stay
+   * stored until the user has answered some.
+   */
+  pendingStanzas(user: string): Element[] {
+    const userBare = `${user}@${this.host}`;
+    const out: Element[] = [];
+    for (const [jid, request] of this.#store.pendingRequests(user).slice(0, this.#limits.max_pending_subscriptions)) {
+      const stored = fromData(request?.stanza) ?? xml('presence', { type: 'subscribe' });
+      const bounded = this.#bound(stored, user, jid);
+      bounded.attrs.from = jid;
+      bounded.attrs.to = userBare;
+      out.push(bounded);
     }
-    return { changed };
+    return out;
+  }
+
+  /** Whether the user's roster is cached (for tests and introspection). */
+  isCached(user: string): boolean {
+    return this.#store.isCached(user);
+  }
+
+  /** Forget the cached roster of a user who has no bound session left. */
+  release(user: string): void {
+    this.#store.drop(user);
+  }
+
+  #select(user: string, pred: (item: Readonly<RosterItem>) => boolean): string[] {
+    const out: string[] = [];
+    this.#store.forEachItem(user, (jid, item) => { if (pred(item)) out.push(jid); });
+    return out;
+  }
+
+  /** Whether adding an item for `jid` is refused: the roster holds max_roster_items already. */
+  #full(user: string, existing: RosterItem | undefined): boolean {
+    return existing === undefined && this.#store.itemCount(user) >= this.#limits.max_roster_items;
+  }
+
+  /** `stanza` within the request bounds; what was cut is logged at debug. */
+  #bound(stanza: Element, user: string, contact: string): Element {
+    const report: BoundReport = { truncated: 0, dropped: [] };
+    const bounded = boundRequest(stanza, this.#bounds, report);
+    if (report.truncated > 0 || report.dropped.length > 0) {
+      this.#module.log.debug({ user, contact, truncatedStatuses: report.truncated, dropped: report.dropped }, 'subscription request cut to its bounds');
+    }
+    return bounded;
+  }
+
+  // ---- the user's own roster edits (RFC 6121 §2.3, §2.5) ----
+
+  /**
+   * Roster set: create or update the item's name and groups; subscription and ask are kept
+   * (RFC 6121 §2.1.2.5). 'full' when it would add an item beyond max_roster_items.
+   */
+  setItem(user: string, jid: string, fields: { name?: string; groups: string[] }): 'ok' | 'full' {
+    const existing = this.#store.item(user, jid);
+    if (this.#full(user, existing)) return 'full';
+    const item: RosterItem = { subscription: existing?.subscription ?? 'none', groups: [...fields.groups] };
+    if (fields.name) item.name = fields.name;
+    if (existing?.ask) item.ask = existing.ask;
+    this.#store.commit(user, jid, { item });
+    return 'ok';
+  }
+
+  /** Roster remove: drop the item and any pending-in request; undefined when neither exists. */
+  removeItem(user: string, jid: string): Removal | undefined {
+    const item = this.#store.item(user, jid);
+    const wasPending = this.#store.hasPending(user, jid);
+    if (!item && !wasPending) return undefined;
+    this.#store.commit(user, jid, { item: item ? null : undefined, pending: wasPending ? null : undefined });
+    return { hadFrom: hasFrom(item), hadTo: hasTo(item) || item?.ask === 'subscribe', wasPending };
+  }
+
+  /** Apply `fn` to the user's item for `jid` (a new 'none' item when absent and `create`). */
+  #update(user: string, jid: string, fn: (item: RosterItem) => boolean, create: boolean): Change {
+    const existing = this.#store.item(user, jid);
+    if (!existing && !create) return UNCHANGED;
+    const item: RosterItem = existing ?? { subscription: 'none', groups: [] };
+    if (!fn(item)) return UNCHANGED;
+    if (this.#full(user, existing)) return FULL;
+    this.#store.commit(user, jid, { item });
+    return { changed: true };
   }
 
   // ---- outbound (the user's own stanzas), RFC 6121 Appendix A.3 ----
@@ -112,10 +190,10 @@ export class RosterManager {
   /** Outbound subscribe: set pending out unless already subscribed (A.3.1). */
   outSubscribe(user: string, contact: string): Change {
     return this.#update(user, contact, (item) => {
-      if (item.subscription === 'to' || item.subscription === 'both' || item.ask) return false;
+      if (hasTo(item) || item.ask) return false;
       item.ask = 'subscribe';
       return true;
-    });
+    }, true);
   }
 
   /** Outbound unsubscribe: to -> none, both -> from, clear pending out (A.3.2). */
@@ -131,13 +209,14 @@ export class RosterManager {
 
   /** Outbound subscribed: approve a pending-in request; none -> from, to -> both (A.3.3). */
   outSubscribed(user: string, contact: string): Change {
-    return this.#update(user, contact, (item, data) => {
-      if (!data.pending[contact]) return false; // no pre-approval support: no state change
-      delete data.pending[contact];
-      if (item.subscription === 'none') item.subscription = 'from';
-      else if (item.subscription === 'to') item.subscription = 'both';
-      return true;
-    });
+    if (!this.#store.hasPending(user, contact)) return UNCHANGED; // no pre-approval support: no state change
+    const existing = this.#store.item(user, contact);
+    if (this.#full(user, existing)) return FULL;
+    const item: RosterItem = existing ?? { subscription: 'none', groups: [] };
+    if (item.subscription === 'none') item.subscription = 'from';
+    else if (item.subscription === 'to') item.subscription = 'both';
+    this.#store.commit(user, contact, { item, pending: null });
+    return { changed: true };
   }
 
   /**
@@ -145,14 +224,12 @@ export class RosterManager {
    * from -> none, both -> to (A.3.4). `wasSubscribed` says the contact had from/both.
    */
   outUnsubscribed(user: string, contact: string): Change & { wasSubscribed: boolean; wasPending: boolean } {
-    const data = this.load(user);
-    const wasPending = Boolean(data.pending[contact]);
-    const item = data.items[contact];
-    const wasSubscribed = item?.subscription === 'from' || item?.subscription === 'both';
+    const wasPending = this.#store.hasPending(user, contact);
+    const item = this.#store.item(user, contact);
+    const wasSubscribed = hasFrom(item);
     if (!wasPending && !wasSubscribed) return { changed: false, wasSubscribed, wasPending };
-    delete data.pending[contact];
     if (item && wasSubscribed) item.subscription = item.subscription === 'both' ? 'to' : 'none';
-    this.save(user, data);
+    this.#store.commit(user, contact, { item: item && wasSubscribed ? item : undefined, pending: wasPending ? null : undefined });
     return { changed: wasSubscribed, wasSubscribed, wasPending };
   }
 
@@ -160,30 +237,30 @@ export class RosterManager {
 
   /**
    * Inbound subscribe (A.2.1): 'subscribed' when the contact already has from/both (auto-reply),
-   * 'pending' when already pending (do not deliver again), 'new' when stored as pending in.
+   * 'pending' when already pending (do not deliver again), 'full' when the user has
+   * max_pending_subscriptions requests already (not stored), 'new' when stored as pending in;
+   * `request` is the stanza as stored and delivered (bounded, addressed like `stanza`).
    */
-  inSubscribe(user: string, contact: string, status?: string): 'subscribed' | 'pending' | 'new' {
-    const data = this.load(user);
-    const s = data.items[contact]?.subscription;
-    if (s === 'from' || s === 'both') return 'subscribed';
-    if (data.pending[contact]) return 'pending';
-    data.pending[contact] = status === undefined ? {} : { status };
-    this.save(user, data);
-    return 'new';
+  inSubscribe(user: string, contact: string, stanza: Element): { result: 'subscribed' | 'pending' | 'full' | 'new'; request?: Element } {
+    if (hasFrom(this.#store.item(user, contact))) return { result: 'subscribed' };
+    if (this.#store.hasPending(user, contact)) return { result: 'pending' };
+    if (this.#store.pendingCount(user) >= this.#limits.max_pending_subscriptions) return { result: 'full' };
+    const bounded = this.#bound(stanza, user, contact);
+    this.#store.commit(user, contact, { pending: { stanza: toData(bounded) } });
+    bounded.attrs.from = stanza.attrs.from;
+    bounded.attrs.to = stanza.attrs.to;
+    return { result: 'new', request: bounded };
   }
 
   /** Inbound unsubscribe: drop pending in; from -> none, both -> to (A.2.2). */
   inUnsubscribe(user: string, contact: string): Change & { itemChanged: boolean } {
-    const data = this.load(user);
-    const wasPending = Boolean(data.pending[contact]);
-    delete data.pending[contact];
-    const item = data.items[contact];
-    let itemChanged = false;
-    if (item && (item.subscription === 'from' || item.subscription === 'both')) {
-      item.subscription = item.subscription === 'both' ? 'to' : 'none';
-      itemChanged = true;
+    const wasPending = this.#store.hasPending(user, contact);
+    const item = this.#store.item(user, contact);
+    const itemChanged = item !== undefined && hasFrom(item);
+    if (item && itemChanged) item.subscription = item.subscription === 'both' ? 'to' : 'none';
+    if (wasPending || itemChanged) {
+      this.#store.commit(user, contact, { item: itemChanged ? item : undefined, pending: wasPending ? null : undefined });
     }
-    if (wasPending || itemChanged) this.save(user, data);
     return { changed: wasPending || itemChanged, itemChanged };
   }
 
@@ -201,8 +278,7 @@ export class RosterManager {
   /** Inbound unsubscribed: cancel pending out or the user's subscription; to -> none, both -> from (A.2.4). */
   inUnsubscribed(user: string, contact: string): Change {
     return this.#update(user, contact, (item) => {
-      const had = item.ask === 'subscribe' || item.subscription === 'to' || item.subscription === 'both';
-      if (!had) return false;
+      if (item.ask !== 'subscribe' && !hasTo(item)) return false;
       delete item.ask;
       if (item.subscription === 'to') item.subscription = 'none';
       else if (item.subscription === 'both') item.subscription = 'from';
@@ -213,7 +289,7 @@ export class RosterManager {
   // ---- wire form ----
 
   /** The `<item/>` for a contact; `subscription='remove'` when the item is gone (RFC 6121 §2.1.2). */
-  itemElement(jid: string, item: RosterItem | undefined): Element {
+  itemElement(jid: string, item: Readonly<RosterItem> | undefined): Element {
     if (!item) return xml('item', { jid, subscription: 'remove' });
     return xml('item', { jid, name: item.name, subscription: item.subscription, ask: item.ask },
       ...item.groups.map((g) => xml('group', {}, g)));
@@ -221,19 +297,20 @@ export class RosterManager {
 
   /** The full roster result payload (RFC 6121 §2.1.4). */
   queryElement(user: string): Element {
-    const data = this.load(user);
-    return xml('query', { xmlns: NS_ROSTER, ver: String(data.ver) },
-      ...Object.entries(data.items).map(([jid, item]) => this.itemElement(jid, item)));
+    const query = xml('query', { xmlns: NS_ROSTER, ver: String(this.#store.version(user)) });
+    this.#store.forEachItem(user, (jid, item) => { query.append(this.itemElement(jid, item)); });
+    return query;
   }
 
   /** Send a roster push for `jid` to every interested resource of the user (RFC 6121 §2.1.6). */
   push(user: string, jid: string): void {
-    const data = this.load(user);
-    const item = data.items[jid];
-    for (const session of this.#module.server.sessions.ofUser(this.host, user)) {
-      if (!session.interested) continue;
+    const sessions = this.#module.server.sessions.ofUser(this.host, user).filter((s) => s.interested);
+    if (sessions.length === 0) return;
+    const ver = String(this.#store.version(user));
+    const item = this.#store.item(user, jid);
+    for (const session of sessions) {
       session.send(xml('iq', { type: 'set', id: `push${++this.#pushId}`, to: session.fullJid },
-        xml('query', { xmlns: NS_ROSTER, ver: String(data.ver) }, this.itemElement(jid, item))));
+        xml('query', { xmlns: NS_ROSTER, ver }, this.itemElement(jid, item))));
     }
   }
 }

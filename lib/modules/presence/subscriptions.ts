@@ -3,35 +3,50 @@
  * The subscription handshake (RFC 6121 §3): outbound requests and answers processed on the
  * user's host, inbound ones on the contact's host, with roster pushes on every state change.
  */
-import { xml, type Element } from '../../core/api.js';
+import { errorReply, xml, type Element, type Session } from '../../core/api.js';
 import { answerProbe, deliverToAvailable, deliverToInterested, sendPresenceOfAvailable, type PresenceContext } from './broadcast.js';
 import { withAttrs } from './stanza.js';
+
+/**
+ * A change that would add a roster item beyond max_roster_items is refused to its sender and
+ * nothing is routed: RFC 6121 §2.3.3 answers a roster set over the server's limit with
+ * <not-allowed/>; a subscription stanza that would add an item gets the same (RFC 6120 §8.3.3.10).
+ */
+function refuseFull(ctx: PresenceContext, origin: Session, stanza: Element): void {
+  origin.send(errorReply(stanza, 'cancel', 'not-allowed', `The roster is full (max_roster_items = ${ctx.roster.maxItems})`));
+}
 
 /**
  * Outbound subscribe/subscribed/unsubscribe/unsubscribed from `user` (RFC 6121 §3.1.2, §3.1.5,
  * §3.2.2, §3.3.2, Appendix A.3). The stanza is stamped with the user's bare JID and routed.
  */
-export function outboundSubscription(ctx: PresenceContext, user: string, userBare: string, contact: string, stanza: Element): void {
+export function outboundSubscription(ctx: PresenceContext, origin: Session, user: string, userBare: string, contact: string, stanza: Element): void {
   const { module, roster } = ctx;
   if (contact === userBare) return; // no subscriptions to oneself
   // RFC 6121 §3.1.2: the user's server stamps the bare JID of the user, to the contact's bare JID
   const out = withAttrs(stanza, { from: userBare, to: contact });
   switch (stanza.attrs.type) {
-    case 'subscribe':
-      if (roster.outSubscribe(user, contact).changed) roster.push(user, contact);
+    case 'subscribe': {
+      const r = roster.outSubscribe(user, contact);
+      if (r.full) return refuseFull(ctx, origin, stanza);
+      if (r.changed) roster.push(user, contact);
       module.server.route(out);
       break;
+    }
     case 'unsubscribe':
       if (roster.outUnsubscribe(user, contact).changed) roster.push(user, contact);
       module.server.route(out);
       break;
-    case 'subscribed':
+    case 'subscribed': {
       // RFC 6121 §3.1.5; without a pending request (and no pre-approval support) nothing happens (A.3.3)
-      if (!roster.outSubscribed(user, contact).changed) return;
+      const r = roster.outSubscribed(user, contact);
+      if (r.full) return refuseFull(ctx, origin, stanza);
+      if (!r.changed) return;
       roster.push(user, contact);
       module.server.route(out);
       sendPresenceOfAvailable(ctx, user, contact);
       break;
+    }
     case 'unsubscribed': {
       const r = roster.outUnsubscribed(user, contact);
       if (!r.wasPending && !r.wasSubscribed) return;
@@ -65,14 +80,20 @@ export function inboundSubscription(ctx: PresenceContext, user: string, stanza: 
       answerProbe(ctx, user, userBare, from, fromBare);
       break;
     case 'subscribe': {
-      const status = stanza.getChildText('status') ?? undefined;
-      const r = roster.inSubscribe(user, fromBare, status);
-      if (r === 'subscribed') {
+      const { result, request } = roster.inSubscribe(user, fromBare, inbound);
+      if (result === 'subscribed') {
         // RFC 6121 §3.1.3: already subscribed: answer on the contact's behalf
         module.server.route(xml('presence', { type: 'subscribed', from: userBare, to: fromBare }));
         sendPresenceOfAvailable(ctx, user, fromBare);
-      } else if (r === 'new') {
-        deliverToAvailable(ctx, user, inbound);
+      } else if (result === 'new') {
+        // RFC 6121 §3.1.3: delivered as stored (bounded), "including extended content"
+        deliverToAvailable(ctx, user, request!);
+      } else if (result === 'full') {
+        // Not stored: the user has max_pending_subscriptions unanswered requests. The sender
+        // learns it may try again later (RFC 6120 §8.3.3.18 resource-constraint, type wait).
+        module.log.debug({ user, from: fromBare }, 'subscription request refused: too many pending requests');
+        module.server.route(errorReply(inbound, 'wait', 'resource-constraint',
+          `Too many pending subscription requests (max_pending_subscriptions = ${roster.maxPending})`));
       }
       break;
     }

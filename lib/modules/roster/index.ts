@@ -6,16 +6,16 @@
  */
 import { defineModule, errorReply, option, parseJid, xml, NS_ROSTER, type Element, type Session, type StanzaErrorType, type StanzaEvent } from '../../core/api.js';
 
-type Subscription = 'none' | 'to' | 'from' | 'both';
-interface RosterItem { name?: string; subscription: Subscription; ask?: 'subscribe'; groups: string[] }
-interface RosterData { ver: number; items: Record<string, RosterItem>; pending: Record<string, { status?: string }> }
-
 /** What this module uses of the presence module's roster manager (shared state, not an import). */
 interface RosterManager {
-  load(user: string): RosterData;
-  save(user: string, data: RosterData): void;
   queryElement(user: string): Element;
   push(user: string, jid: string): void;
+  /** max_roster_items (declared and checked by presence, which owns rosters). */
+  readonly maxItems: number;
+  /** Create or update an item's name and groups; 'full' beyond max_roster_items. */
+  setItem(user: string, jid: string, fields: { name?: string; groups: string[] }): 'ok' | 'full';
+  /** Remove an item and any pending-in request; undefined when neither exists. */
+  removeItem(user: string, jid: string): { hadFrom: boolean; hadTo: boolean; wasPending: boolean } | undefined;
 }
 
 function result(stanza: Element, ...payload: Element[]): Element {
@@ -27,10 +27,7 @@ export default defineModule({
   description: 'Roster get/set/remove with pushes and versioning (RFC 6121 §2).',
   depends: ['presence'],
   options: {
-    max_roster_items: option.integer({
-      default: 1000, min: 1,
-      doc: 'Most contacts one roster may hold; adding more is refused with not-allowed (RFC 6121 §2.3.3).',
-    }),
+    // max_roster_items is the presence module's: it owns rosters and checks the limit on every path
     roster_max_name_length: option.integer({
       default: 1023, min: 1,
       doc: 'Longest roster item name or group name in characters; longer ones are refused with not-acceptable (RFC 6121 §2.3.3).',
@@ -43,7 +40,7 @@ export default defineModule({
       if (!m) throw new Error(`presence is not loaded on '${module.host}'`);
       return m;
     };
-    const { max_roster_items: maxItems, roster_max_name_length: maxName } = module.options;
+    const { roster_max_name_length: maxName } = module.options;
 
     // RFC 6121 §2.6.1: roster versioning is advertised after authentication
     module.hook('stream-features', ({ session, features }: { session: Session; features: Element }) => {
@@ -79,25 +76,18 @@ export default defineModule({
       if (!jid || jid.resource !== undefined) return fail('modify', 'jid-malformed');
       if (jid.bare === origin.bareJid) return fail('cancel', 'not-allowed', 'The roster cannot hold its owner');
       const roster = manager();
-      const data = roster.load(user);
       const contact = jid.bare;
 
       if (el.attrs.subscription === 'remove') {
-        const item = data.items[contact];
+        const removed = roster.removeItem(user, contact);
         // §2.5.3: removing an item that is not there
-        if (!item && !data.pending[contact]) return fail('cancel', 'item-not-found');
-        const hadFrom = item?.subscription === 'from' || item?.subscription === 'both';
-        const hadTo = item?.subscription === 'to' || item?.subscription === 'both' || item?.ask === 'subscribe';
-        const wasPending = Boolean(data.pending[contact]);
-        delete data.items[contact];
-        delete data.pending[contact];
-        roster.save(user, data);
+        if (!removed) return fail('cancel', 'item-not-found');
         origin.send(result(stanza));
         roster.push(user, contact);
         // §2.5.2: cancel both directions of the subscription on the contact's side
-        if (hadTo) module.server.route(xml('presence', { type: 'unsubscribe', from: origin.bareJid, to: contact }));
-        if (hadFrom || wasPending) module.server.route(xml('presence', { type: 'unsubscribed', from: origin.bareJid, to: contact }));
-        if (hadFrom) {
+        if (removed.hadTo) module.server.route(xml('presence', { type: 'unsubscribe', from: origin.bareJid, to: contact }));
+        if (removed.hadFrom || removed.wasPending) module.server.route(xml('presence', { type: 'unsubscribed', from: origin.bareJid, to: contact }));
+        if (removed.hadFrom) {
           for (const s of module.server.sessions.ofUser(module.host, user)) {
             if (s.presence !== undefined) module.server.route(xml('presence', { type: 'unavailable', from: s.fullJid, to: contact }));
           }
@@ -111,18 +101,10 @@ export default defineModule({
       if (new Set(groups).size !== groups.length) return fail('modify', 'bad-request', 'Duplicate group');
       const name = el.attrs.name as string | undefined;
       if ([name ?? '', ...groups].some((s) => s.length > maxName)) return fail('modify', 'not-acceptable', 'Name too long');
-      const existing = data.items[contact];
-      if (!existing && Object.keys(data.items).length >= maxItems) {
-        return fail('cancel', 'not-allowed', 'The roster is full');
+      // §2.3.3: over the server's roster size limit: not-allowed
+      if (roster.setItem(user, contact, { name, groups }) === 'full') {
+        return fail('cancel', 'not-allowed', `The roster is full (max_roster_items = ${roster.maxItems})`);
       }
-      // §2.1.2.5: a client cannot set subscription or ask; they are kept as they are
-      data.items[contact] = {
-        ...(name ? { name } : {}),
-        subscription: existing?.subscription ?? 'none',
-        ...(existing?.ask ? { ask: existing.ask } : {}),
-        groups,
-      };
-      roster.save(user, data);
       origin.send(result(stanza));
       roster.push(user, contact); // §2.3.2: to every interested resource, the requester included
       return true;

@@ -180,9 +180,12 @@ export class Endpoint implements TransportContext {
    */
   upgrade(endpointHost: string, req: HttpRequest, socket: Duplex, head: Buffer, refuse: HttpUpgradeRefusal): void {
     const config = this.#configFor(endpointHost, req);
+    const crowded = this.server.stopping ? undefined : this.server.sessions.admit(req.ip);
     const refusal = this.server.stopping
       ? { status: 503, message: 'The server is shutting down.' }
-      : checkUpgrade(req, config.options.websocket_allowed_origins);
+      : crowded !== undefined
+        ? { status: 503, message: crowded, headers: { 'retry-after': '5' } }
+        : checkUpgrade(req, config.options.websocket_allowed_origins);
     if (refusal !== undefined) {
       this.log.debug({ ip: req.ip, status: refusal.status, reason: refusal.message }, 'websocket upgrade refused');
       refuse(refusal.status, refusal.message, refusal.headers);

@@ -90,8 +90,12 @@ export const WEBSOCKET_OPTIONS = {
     doc: 'Seconds a client has to answer a WebSocket ping (a pong or any message) before the connection is closed as dead (connection-timeout, close 1011).',
   }),
   websocket_max_buffered_bytes: option.integer({
-    default: 1024 * 1024, min: 16 * 1024,
-    doc: 'Most bytes queued for a client that does not read; above it the session ends with resource-constraint and close 1013.',
+    default: 8 * 1024 * 1024, min: 16 * 1024,
+    doc: 'Most bytes of output held for a client that reads slower than its stanzas arrive; beyond it, messages and requests for it are bounced to their senders with resource-constraint (the client stays connected).',
+  }),
+  websocket_slow_reader_grace: option.number({
+    default: 10, min: 1,
+    doc: 'Seconds a client may stay at websocket_max_buffered_bytes without reading anything before its session ends with resource-constraint and close 1013 (queued stanzas go to offline storage or back to their senders).',
   }),
   websocket_frame_buffer_limit: option.custom<number | undefined>({
     default: undefined, scope: 'global',

@@ -93,7 +93,6 @@ export class WebSocketTransport implements Transport, Sweepable {
   #opened = false;
   #ended = false;
   #gone = false;
-  #overflowed = false;
   #lastInput: number;
   #lastPing: number;
   #pingSentAt = 0;
@@ -134,6 +133,31 @@ export class WebSocketTransport implements Transport, Sweepable {
     return this.#limit;
   }
 
+  /** Bytes written and not yet taken by the operating system (ws's and the socket's). */
+  get bufferedAmount(): number {
+    return this.ws?.bufferedAmount ?? 0;
+  }
+
+  get maxBufferedBytes(): number {
+    return this.config.options.websocket_max_buffered_bytes;
+  }
+
+  get slowReaderGraceMs(): number {
+    return this.config.options.websocket_slow_reader_grace * 1000;
+  }
+
+  readonly bufferLimitOptions = 'websocket_max_buffered_bytes, websocket_slow_reader_grace';
+
+  pauseInput(): void {
+    const ws = this.ws;
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.pause();
+  }
+
+  resumeInput(): void {
+    const ws = this.ws;
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.resume();
+  }
+
   /** Whether the connection is finished (ended by us or gone). */
   get ended(): boolean {
     return this.#ended;
@@ -147,7 +171,12 @@ export class WebSocketTransport implements Transport, Sweepable {
     ws.on('pong', wsOnPong);
     ws.on('error', wsOnError);
     ws.on('close', wsOnClose);
+    this.request.raw.socket.on('drain', this.#onDrain);
   }
+
+  readonly #onDrain = (): void => {
+    if (!this.#ended) this.session.drained();
+  };
 
   /** The upgrade did not happen (refused or the socket vanished): end the session quietly. */
   abort(): void {
@@ -226,6 +255,7 @@ export class WebSocketTransport implements Transport, Sweepable {
     this.#lastInput = this.#ctx.clock.now;
     this.#pingSentAt = 0;
     const session = this.session;
+    session.inputBytes(data.length);
     if (isBinary) {
       session.transportError('unsupported-encoding', 'Only text messages carry XMPP over WebSocket (RFC 7395 §3.2)', 1003);
       return;
@@ -275,6 +305,7 @@ export class WebSocketTransport implements Transport, Sweepable {
     if (this.#gone) return;
     this.#gone = true;
     this.#ended = true;
+    this.request.raw.socket.off('drain', this.#onDrain);
     this.#ctx.released(this);
     // RFC 7395 §3.6: a WebSocket closed without <close/> ends the stream implicitly (resumable with SM).
     this.session.disconnected(new Error(`WebSocket closed (${code})`));
@@ -356,12 +387,8 @@ export class WebSocketTransport implements Transport, Sweepable {
       this.request.raw.socket.cork();
       setImmediate(uncorkTransport, this);
     }
+    // Back-pressure is judged by the session over time (session-output.ts), never per write.
     ws.send(text);
-    if (!this.#overflowed && ws.bufferedAmount > this.config.options.websocket_max_buffered_bytes) {
-      this.#overflowed = true;
-      this.session.log.info({ ip: this.ip, buffered: ws.bufferedAmount }, 'websocket client is not reading; closing');
-      this.session.transportError('resource-constraint', 'The client does not read fast enough (websocket_max_buffered_bytes)', 1013);
-    }
   }
 }
 

@@ -1,0 +1,181 @@
+/**
+ * @module session-input
+ * Fairness on the way in: one connection gets at most `c2s_max_stanzas_per_turn` elements
+ * and about `c2s_max_bytes_per_turn` bytes processed per event-loop turn. Beyond that its
+ * input is paused and the rest of what was already read waits in a small inbox for the next
+ * turns, so a client flooding the server cannot starve everyone else, and a burst of large
+ * stanzas reaches its recipients spread over turns that let their connections drain. A rate limiter (the `limits` module) can pause input as well.
+ * Order is kept: once something waits, everything after it (a stream close, a parse error)
+ * waits behind it.
+ */
+import type { Transport } from './transport.js';
+import type { Element } from './xml.js';
+
+/** Something the transport handed in: an element, the peer's stream close, or an input error. */
+export type Inbound =
+  | { readonly kind: 'element'; readonly el: Element }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'error'; readonly condition: string; readonly text: string | undefined; readonly code: number | undefined };
+
+/** What the input needs from its session. */
+export interface InputOwner {
+  readonly transport: Transport;
+  /** Process one inbound item now. */
+  process(item: Inbound): void;
+}
+
+/** Paces input by bytes (a token bucket): returns how many ms to wait before reading more. */
+export interface InputLimiter {
+  take(bytes: number): number;
+}
+
+// Event-loop turns: a counter bumped once per turn, scheduled only when someone reads it.
+let turn = 0;
+let turnScheduled = false;
+function nextTurn(): void {
+  turn++;
+  turnScheduled = false;
+}
+function currentTurn(): number {
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(nextTurn);
+  }
+  return turn;
+}
+
+const PAUSED_FAIRNESS = 1;
+const PAUSED_RATE = 2;
+
+/** The per-turn budget of one connection. */
+export interface TurnBudget {
+  readonly stanzas: number;
+  readonly bytes: number;
+}
+
+export class SessionInput {
+  readonly #owner: InputOwner;
+  #budget: TurnBudget;
+  #turn = -1;
+  #count = 0;
+  #bytes = 0;
+  #inbox: Inbound[] = [];
+  #scheduled = false;
+  #paused = 0;
+  #limiter: InputLimiter | undefined;
+  #rateTimer: NodeJS.Timeout | undefined;
+  #ended = false;
+
+  constructor(owner: InputOwner, budget: TurnBudget) {
+    this.#owner = owner;
+    this.#budget = budget;
+  }
+
+  /** Set the per-turn budget (the host's settings, once the stream names its host). */
+  set budget(budget: TurnBudget) {
+    this.#budget = budget;
+  }
+
+  /** The rate limiter in force (undefined: none). */
+  get limiter(): InputLimiter | undefined {
+    return this.#limiter;
+  }
+
+  set limiter(limiter: InputLimiter | undefined) {
+    this.#limiter = limiter;
+    if (limiter === undefined && (this.#paused & PAUSED_RATE) !== 0) {
+      clearTimeout(this.#rateTimer);
+      this.#resume(PAUSED_RATE);
+    }
+  }
+
+  /** Elements waiting for a later turn. */
+  get waiting(): number {
+    return this.#inbox.length;
+  }
+
+  /** Hand `item` to the session now, or queue it behind what waits / beyond the turn's budget. */
+  push(item: Inbound): void {
+    if (this.#ended) return;
+    if (this.#inbox.length === 0 && this.#admit()) {
+      this.#owner.process(item);
+      return;
+    }
+    this.#inbox.push(item);
+    this.#pause(PAUSED_FAIRNESS);
+    this.#schedule();
+  }
+
+  /** `bytes` were read from the connection: they count against the turn and the rate limiter. */
+  bytes(n: number): void {
+    this.#sameTurn();
+    this.#bytes += n;
+    const limiter = this.#limiter;
+    if (limiter === undefined || this.#ended) return;
+    const wait = limiter.take(n);
+    if (wait <= 0 || (this.#paused & PAUSED_RATE) !== 0) return;
+    this.#pause(PAUSED_RATE);
+    this.#rateTimer = setTimeout(() => { this.#resume(PAUSED_RATE); }, wait);
+    this.#rateTimer.unref();
+  }
+
+  /** Process the next waiting item now, whatever the budget (the connection is gone). */
+  flushOne(): void {
+    const item = this.#inbox.shift();
+    if (item !== undefined) this.#owner.process(item);
+  }
+
+  /** The session is over: drop what waits (a closed session processes nothing more). */
+  end(): void {
+    this.#ended = true;
+    this.#inbox = [];
+    clearTimeout(this.#rateTimer);
+  }
+
+  #sameTurn(): void {
+    const now = currentTurn();
+    if (now !== this.#turn) {
+      this.#turn = now;
+      this.#count = 0;
+      this.#bytes = 0;
+    }
+  }
+
+  #admit(): boolean {
+    this.#sameTurn();
+    // The element whose bytes went over the budget still runs: a turn always makes progress.
+    return ++this.#count <= this.#budget.stanzas && (this.#count === 1 || this.#bytes <= this.#budget.bytes);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    while (!this.#ended && this.#inbox.length > 0) {
+      if (!this.#admit()) {
+        this.#schedule();
+        return;
+      }
+      this.#owner.process(this.#inbox.shift()!);
+    }
+    if (!this.#ended) this.#resume(PAUSED_FAIRNESS);
+  }
+
+  #pause(reason: number): void {
+    const was = this.#paused;
+    this.#paused |= reason;
+    if (was === 0) this.#owner.transport.pauseInput?.();
+  }
+
+  #resume(reason: number): void {
+    if ((this.#paused & reason) === 0) return;
+    this.#paused &= ~reason;
+    if (this.#paused === 0 && !this.#ended) this.#owner.transport.resumeInput?.();
+  }
+}
