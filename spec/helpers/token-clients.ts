@@ -94,7 +94,7 @@ function tcpClient(c: WireClient, jid: string): TokenClient {
       const id = `p${++pings}`;
       const start = performance.now();
       c.write(`<iq type='get' id='${id}' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
-      await waitText(c, (t) => new RegExp(`<iq\\b[^>]*id=["']${id}["']`).test(t), ms, `ping ${id}`);
+      await c.expect(new RegExp(`<iq\\b[^>]*id=["']${id}["']`), ms);
       return performance.now() - start;
     },
     waitFor: (pred, ms = 10_000, what = 'a condition') => waitText(c, pred, ms, what),
