@@ -3,7 +3,8 @@
  * default configuration serves it at `/`, signs in over XMPP over WebSocket, and chats with
  * another page and with a Node client over TCP; wrong passwords, an unreachable server, a lost
  * connection, a reload and an insecure endpoint each show what the user must see. Over https,
- * the page finds its wss:// endpoint through XEP-0156 host-meta.
+ * the page finds its wss:// endpoint through XEP-0156 host-meta. Its Content-Security-Policy
+ * blocks nothing the page does, and stops other sites from framing it.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,6 +64,7 @@ describe('the chat page in chromium', () => {
   it('is served at / with its bundle, and finds the WebSocket endpoint of its host', async () => {
     const res = await fetch(base);
     assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
     assert.match(await res.text(), /<script type="module" src="app\.bundle\.js">/);
     const bundle = await fetch(new URL('app.bundle.js', base));
     assert.equal(bundle.status, 200);
@@ -171,6 +173,33 @@ describe('the chat page in chromium', () => {
     const path = artifactPath('browser-chat.png');
     await alice.page.screenshot({ path });
     assert.deepEqual(pages.flatMap((p) => p.errors), [], 'no uncaught errors in any page');
+  });
+
+  it('reports no Content-Security-Policy violation in any page that signed in and chatted', async () => {
+    const violations: string[] = [];
+    for (const p of pages) {
+      // Every console message since the tab opened, across reloads (chromium reports each blocked load or inline script there).
+      for (const m of await p.page.consoleMessages({ filter: 'all' })) if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+    }
+    assert.ok(pages.length >= 4);
+    assert.deepEqual(violations, []);
+  });
+
+  it('cannot be framed by another site (frame-ancestors \'none\')', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const refused = page.waitForEvent('console', { predicate: (m) => /frame-ancestors/.test(m.text()) && /Content Security Policy/i.test(m.text()) });
+      await page.setContent(`<iframe src="${base}"></iframe>`);
+      const message = (await refused).text();
+      assert.ok(message.includes(`'${base}'`), message);
+      assert.match(message, /frame-ancestors 'none'/);
+      const frame = page.frames().find((f) => f !== page.mainFrame());
+      assert.ok(frame);
+      assert.equal(await frame.locator('#login-form').count(), 0, 'the chat page did not load in the frame');
+    } finally {
+      await context.close();
+    }
   });
 });
 

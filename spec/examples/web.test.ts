@@ -1,10 +1,16 @@
 /**
  * Tests for the chat page's DOM-free parts (examples/web): the plain-words explanations of
- * errors, the choice of WebSocket endpoint from host-meta, and the contact list model.
- * The page as a whole runs in chromium in spec/e2e/browser.test.ts.
+ * errors, the choice of WebSocket endpoint from host-meta, the contact list model, and the
+ * page as the default configuration serves it (Content-Security-Policy, no framing, nothing
+ * inline the policy would block). The page as a whole runs in chromium in spec/e2e/browser.test.ts.
  */
-import { describe, it } from 'node:test';
+import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHAT_PAGE_DIR, defaultConfig } from '../../lib/default-config.js';
+import { request } from '../helpers/http.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { explainError, explainStanzaError } from '../../examples/web/words.js';
 import { REL_WEBSOCKET, chooseWebSocketUrl, discoverWebSocketUrl } from '../../examples/web/discovery.js';
 import { ContactList, bareJid, isContactAddress } from '../../examples/web/contacts.js';
@@ -104,5 +110,56 @@ describe('ContactList', () => {
     assert.ok(isContactAddress('bob@example.org'));
     assert.ok(isContactAddress('alice@localhost'));
     for (const bad of ['bob', 'bob@', '@example.org', 'bob smith@example.org', 'bob@example.org/res']) assert.ok(!isContactAddress(bad), bad);
+  });
+});
+
+describe('the chat page as the default configuration serves it', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ ...defaultConfig(), https_ports: [] });
+  });
+  after(() => t?.stop());
+
+  const directives = (csp: unknown): Map<string, string> =>
+    new Map(String(csp).split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...v]) => [name!, v.join(' ')]));
+
+  it('is sent at / with a Content-Security-Policy and headers that forbid framing', async () => {
+    const r = await request({ port: t.port('http'), path: '/', headers: { host: 'localhost' } });
+    assert.equal(r.status, 200);
+    assert.match(r.body, /<title>XMPP chat<\/title>/);
+    const csp = directives(r.headers['content-security-policy']);
+    assert.equal(csp.get('frame-ancestors'), "'none'");
+    assert.equal(csp.get('default-src'), "'self'");
+    assert.equal(csp.get('connect-src'), "'self' ws: wss: http: https:");
+    assert.equal(csp.get('object-src'), "'none'");
+    assert.equal(csp.get('base-uri'), "'none'");
+    assert.equal(csp.has('script-src'), false, 'scripts fall back to default-src \'self\'');
+    assert.equal(r.headers['x-frame-options'], 'DENY');
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(r.headers['referrer-policy'], 'no-referrer');
+    for (const path of ['/style.css', '/app.bundle.js']) {
+      const asset = await request({ port: t.port('http'), path, method: 'HEAD', headers: { host: 'localhost' } });
+      assert.equal(asset.status, 200, path);
+      assert.equal(asset.headers['content-security-policy'], r.headers['content-security-policy'], path);
+    }
+    const missing = await request({ port: t.port('http'), path: '/nope.html', headers: { host: 'localhost' } });
+    assert.equal(missing.status, 404);
+    assert.equal(directives(missing.headers['content-security-policy']).get('frame-ancestors'), "'none'");
+    assert.equal(missing.headers['x-frame-options'], 'DENY');
+  });
+
+  it('has no inline script, style or handler that the policy would block', () => {
+    const html = readFileSync(join(CHAT_PAGE_DIR, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    assert.ok(scripts.length > 0);
+    for (const [, attrs, body] of scripts) {
+      assert.match(attrs!, /\ssrc="[^"/:][^":]*"/, 'a script from a same-origin file');
+      assert.equal(body!.trim(), '', 'no inline script');
+    }
+    assert.doesNotMatch(html, /<style\b/i);
+    assert.doesNotMatch(html, /\sstyle\s*=/i);
+    assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handlers');
+    assert.doesNotMatch(html, /javascript:/i);
+    for (const [, url] of html.matchAll(/\s(?:src|href)="([^"]*)"/gi)) assert.doesNotMatch(url!, /^(?:[a-z]+:|\/\/)/i, `${url} is on the page's origin`);
   });
 });

@@ -76,6 +76,16 @@ describe('GET without an upgrade (point 1)', () => {
     assert.equal(r.body, '<p>custom page</p>');
   });
 
+  it('sends the info page with a Content-Security-Policy and anti-framing headers', async () => {
+    for (const host of ['localhost', 'custom.example']) {
+      const r = await request({ port, path: '/xmpp-websocket', headers: { host } });
+      assert.equal(r.status, 200, host);
+      assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/, host);
+      assert.equal(r.headers['x-frame-options'], 'DENY', host);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', host);
+    }
+  });
+
   it('answers HEAD without a body', async () => {
     const r = await request({ port, path: '/xmpp-websocket', method: 'HEAD', headers: { host: 'localhost' } });
     assert.equal(r.status, 200);
@@ -144,6 +154,26 @@ describe('the upgrade (point 2)', () => {
       assert.equal((await p.head).status, status, JSON.stringify(req));
       await p.ended;
     }
+  });
+
+  it('refuses an HTTP/1.0 upgrade with 400 saying HTTP/1.1 is needed (RFC 6455 §4.1)', async () => {
+    seen.length = 0;
+    const request = upgradeRequest({ host: 'localhost' });
+    assert.match(request, /^GET \/xmpp-websocket HTTP\/1\.1\r\n/);
+    const p = await WsProbe.open(port, request.replace(' HTTP/1.1\r\n', ' HTTP/1.0\r\n'));
+    const head = await p.head;
+    if (head.status !== 400) p.destroy();
+    assert.equal(head.status, 400);
+    assert.equal(head.headers['sec-websocket-accept'], undefined);
+    await p.ended;
+    assert.match(p.body, /HTTP\/1\.1 or later/);
+    assert.match(p.body, /RFC 6455 §4\.1/);
+    assert.match(head.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/, 'the refusal page is not framable');
+    assert.deepEqual(seen, [], 'no session was created');
+    // The same request as HTTP/1.1 is accepted.
+    const ok = await WsProbe.open(port, request);
+    assert.equal((await ok.head).status, 101);
+    ok.destroy();
   });
 
   it('reads frames pipelined right behind the request head', async () => {

@@ -8,9 +8,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { corsHeaders, isPreflight } from './cors.js';
-import { DEFAULT_MESSAGES, statusText } from './pages.js';
+import { DEFAULT_MESSAGES, pageHeaders, statusText } from './pages.js';
 import { clientInfo } from './proxies.js';
-import { ResponseWriter } from './response.js';
+import { ResponseWriter, sameOriginLocation } from './response.js';
 import type { Mount, Route, RouteMatch } from './routing.js';
 import type { HttpState } from './state.js';
 import type { HttpRequest } from './types.js';
@@ -190,11 +190,14 @@ export function rejectSocket(state: HttpState, socket: Duplex, status: number, m
   }
   const body = state.render({ status, message: message ?? DEFAULT_MESSAGES[status] });
   // Headers from a module are written raw: drop any that could split the response.
-  const safe = Object.entries(extra).filter(([k, v]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) && !/[\r\n]/.test(v));
+  const safe = Object.entries(extra)
+    .filter(([k, v]) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) && !/[\r\n]/.test(v))
+    .map(([k, v]) => [k, k.toLowerCase() === 'location' ? sameOriginLocation(v) : v]);
   const headers = {
     'Content-Type': 'text/html; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     Connection: 'close',
+    ...pageHeaders(body),
     ...Object.fromEntries(safe),
   };
   const head = [`HTTP/1.1 ${status} ${statusText(status)}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n');

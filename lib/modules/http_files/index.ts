@@ -2,13 +2,15 @@
  * @module http_files
  * Serves a folder over HTTP (Prosody's mod_http_files): the app `files` at `/files` (move it
  * with `http_paths: { files: "/" }`), with index files, ETag / Last-Modified revalidation,
- * and no way out of the folder (dot-dot, symlinks, hidden files).
+ * security headers (a Content-Security-Policy, `http_files_csp`), redirects that stay on
+ * this origin, and no way out of the folder (dot-dot, symlinks, hidden files).
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { defineModule, option } from '../../core/api.js';
 import type { HttpRequest, HttpResponse, HttpResult } from '../../core/api.js';
+import { DEFAULT_CSP, fileHeaders, parseCsp } from './headers.js';
 
 /** Content types by file extension (the files a web client ships). */
 const TYPES: Readonly<Record<string, string>> = Object.freeze({
@@ -49,14 +51,30 @@ function notModified(req: HttpRequest, etag: string, mtime: Date): boolean {
   return !Number.isNaN(since) && Math.floor(mtime.getTime() / 1000) <= Math.floor(since / 1000);
 }
 
-async function serveFile(req: HttpRequest, res: HttpResponse, root: string, indexFiles: readonly string[]): Promise<HttpResult> {
+/**
+ * Where a folder's URL without its trailing slash redirects: the same path with one, each run
+ * of slashes made one (as routing reads them). The request path may start with `//` (or `/\`,
+ * which the URL parser reads as `//`): sent back as is, browsers would take it for another host
+ * (RFC 3986 §4.2 network-path reference), an open redirect.
+ */
+export function folderLocation(rawPath: string, search: string): string {
+  return `/${rawPath.split(/[/\\]+/).filter((p) => p !== '').map((p) => `${p}/`).join('')}${search}`;
+}
+
+interface Served {
+  readonly root: string;
+  readonly indexFiles: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+async function serveFile(req: HttpRequest, res: HttpResponse, { root, indexFiles, headers }: Served): Promise<HttpResult> {
   let file = safeJoin(root, req.wildcard ?? '');
   if (file === undefined) return 404;
   let info = await stat(file).catch(() => undefined);
   if (info?.isDirectory()) {
     if (!req.path.endsWith('/')) {
       // Relative links in an index page need the trailing slash.
-      res.status(301).header('location', `${req.rawPath}/${req.url.search}`);
+      res.status(301).header('location', folderLocation(req.rawPath, req.url.search));
       return 301;
     }
     let found: string | undefined;
@@ -77,7 +95,8 @@ async function serveFile(req: HttpRequest, res: HttpResponse, root: string, inde
   const real = await realpath(file).catch(() => undefined);
   if (real === undefined || !isInside(await realpath(root), real)) return 404;
   const etag = etagOf(info.size, info.mtimeMs);
-  res.header('etag', etag).header('last-modified', info.mtime.toUTCString()).header('x-content-type-options', 'nosniff');
+  res.header('etag', etag).header('last-modified', info.mtime.toUTCString());
+  for (const [k, v] of Object.entries(headers)) res.header(k, v);
   if (notModified(req, etag, info.mtime)) return 304;
   res.header('content-type', TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream').header('content-length', info.size);
   res.status(200);
@@ -107,6 +126,13 @@ export default defineModule({
   options: {
     http_files_dir: option.string<string | undefined>({ default: undefined, doc: 'Folder served by http_files (relative to the config file). Unset: nothing is served.' }),
     http_index_files: option.array(option.string({ default: '' }), { default: ['index.html'], doc: 'File names served for a folder\'s URL.' }),
+    http_files_csp: option.custom<string | false>({
+      default: DEFAULT_CSP,
+      describe: 'a string (a Content-Security-Policy) or false',
+      parse: parseCsp,
+      doc: 'Content-Security-Policy sent with every file; the default suits the chat page (its own scripts and styles, WebSocket to any host, never framed). '
+        + 'X-Frame-Options follows its frame-ancestors (DENY for \'none\', SAMEORIGIN for \'self\'). false or "" sends none (serving an app that needs more).',
+    }),
   },
   load(module) {
     const dir = module.options.http_files_dir;
@@ -116,8 +142,8 @@ export default defineModule({
     }
     const file = module.server.config.file;
     const root = resolve(file ? dirname(file) : process.cwd(), dir);
-    const indexFiles = module.options.http_index_files;
-    const handler = (req: HttpRequest, res: HttpResponse): Promise<HttpResult> => serveFile(req, res, root, indexFiles);
+    const served: Served = { root, indexFiles: module.options.http_index_files, headers: fileHeaders(module.options.http_files_csp) };
+    const handler = (req: HttpRequest, res: HttpResponse): Promise<HttpResult> => serveFile(req, res, served);
     module.provides('http', { name: 'files', default_path: '/files', route: { 'GET /*': handler } });
     module.log.debug({ root }, 'serving files');
   },

@@ -12,7 +12,7 @@ import { DEFAULT_PATH } from './discovery.js';
 import { checkUpgrade, XMPP_SUBPROTOCOL, type Refusal } from './handshake.js';
 import { KeepaliveSweep, type Clock } from './keepalive.js';
 import type { WebSocketOptions } from './options.js';
-import { infoPage } from './page.js';
+import { infoPage, infoPageHeaders } from './page.js';
 import { WebSocketTransport, type HostConfig, type TransportContext } from './transport.js';
 import type { WebSocketSessionVerdict } from './types.js';
 
@@ -162,8 +162,10 @@ export class Endpoint implements TransportContext {
   /** The HTTP app of the endpoint on `endpointHost` (a VirtualHost, or '*' for every Host). */
   app(endpointHost: string): HttpApp {
     const info = (req: HttpRequest, res: HttpResponse): void => {
+      const options = this.#configFor(endpointHost, req).options;
       res.header('cache-control', 'no-store');
-      res.send(infoPage(req, this.#configFor(endpointHost, req).options), 'text/html; charset=utf-8');
+      for (const [name, value] of Object.entries(infoPageHeaders(options))) res.header(name, value);
+      res.send(infoPage(req, options), 'text/html; charset=utf-8');
     };
     return {
       name: 'websocket',

@@ -1,9 +1,9 @@
 /**
  * @module websocket/handshake
  * Checks on an `Upgrade: websocket` request before it is handed to `ws` (RFC 6455 §4.2.1,
- * RFC 7395 §3.1): method, headers, version (426), the `xmpp` subprotocol and the Origin
- * allow-list (403), so every refusal is an HTTP answer whose body says why (written by the
- * http module's `refuse`).
+ * RFC 7395 §3.1): method and HTTP version, headers, WebSocket version (426), the `xmpp`
+ * subprotocol and the Origin allow-list (403), so every refusal is an HTTP answer whose body
+ * says why (written by the http module's `refuse`).
  */
 import type { HttpRequest } from '../../core/api.js';
 import { normalizeOrigin, type OriginPolicy } from './options.js';
@@ -70,6 +70,11 @@ function defaultPort(protocol: string): string {
  */
 export function checkUpgrade(req: HttpRequest, origins: OriginPolicy | undefined): Refusal | undefined {
   if (req.method !== 'GET') return { status: 405, message: 'A WebSocket handshake is a GET request (RFC 6455 §4.2.1).', headers: { Allow: 'GET' } };
+  // RFC 6455 §4.1 item 2, §4.2.1 item 1: an HTTP/1.1 or higher GET.
+  const { httpVersionMajor: major, httpVersionMinor: minor } = req.raw;
+  if (major < 1 || (major === 1 && minor < 1)) {
+    return { status: 400, message: `A WebSocket handshake needs HTTP/1.1 or later, not HTTP/${major}.${minor} (RFC 6455 §4.1).` };
+  }
   if (header(req, 'upgrade')?.trim().toLowerCase() !== 'websocket') {
     return { status: 400, message: 'This endpoint only upgrades to WebSocket (Upgrade: websocket).' };
   }

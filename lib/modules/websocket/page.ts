@@ -1,8 +1,10 @@
 /**
  * @module websocket/page
  * The page a plain GET of the WebSocket endpoint answers with (Prosody's "It works!"): the
- * configured text, the URL to give a client, and a warning when the endpoint is not secure.
+ * configured text, the URL to give a client, and a warning when the endpoint is not secure;
+ * and the security headers it is sent with.
  */
+import { createHash } from 'node:crypto';
 import type { HttpRequest } from '../../core/api.js';
 import type { WebSocketOptions } from './options.js';
 
@@ -11,6 +13,21 @@ const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
+
+const STYLE = 'body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}h1{font-size:1.4em}.warning{color:#a40000}';
+
+/**
+ * The page's policy (CSP3): nothing loaded, no script, only its own inline style (by hash,
+ * CSP3 §8.3), no <base>, no forms, never framed (frame-ancestors, against clickjacking).
+ */
+const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'; `
+  + "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * A `websocket_get_response_body` is the operator's own HTML, which may use inline styles or
+ * scripts: its policy only forbids framing, plugins and <base>.
+ */
+const CUSTOM_CSP = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** The ws:// or wss:// URL of the endpoint as this request reached it. */
 export function endpointUrl(req: HttpRequest): string {
@@ -42,7 +59,7 @@ export function infoPage(req: HttpRequest, options: WebSocketOptions): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>XMPP over WebSocket</title>
-<style>body{font-family:sans-serif;max-width:40em;margin:3em auto;padding:0 1em;color:#222}h1{font-size:1.4em}.warning{color:#a40000}</style></head>
+<style>${STYLE}</style></head>
 <body>
 <h1>XMPP over WebSocket</h1>
 <p>${escapeHtml(options.websocket_get_response_text)}</p>
@@ -50,4 +67,17 @@ export function infoPage(req: HttpRequest, options: WebSocketOptions): string {
 </body>
 </html>
 `;
+}
+
+/**
+ * The headers the info page is sent with: its Content-Security-Policy, X-Frame-Options DENY
+ * (RFC 7034, for browsers without frame-ancestors), nosniff and no referrer.
+ */
+export function infoPageHeaders(options: WebSocketOptions): Record<string, string> {
+  return {
+    'content-security-policy': options.websocket_get_response_body === undefined ? PAGE_CSP : CUSTOM_CSP,
+    'x-frame-options': 'DENY',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
 }

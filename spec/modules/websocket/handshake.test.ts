@@ -15,14 +15,15 @@ function policy(list: string[]): OriginPolicy | undefined {
   return parsed as OriginPolicy | undefined;
 }
 
-function req(headers: Record<string, string>, method = 'GET'): HttpRequest {
+function req(headers: Record<string, string>, method = 'GET', httpVersion = '1.1'): HttpRequest {
   const base: Record<string, string> = {
     upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
     'sec-websocket-version': '13', 'sec-websocket-protocol': 'xmpp',
   };
   const all = { ...base, ...headers };
   for (const k of Object.keys(all)) if (all[k] === '') delete all[k];
-  return { method, headers: all } as unknown as HttpRequest;
+  const [major, minor] = httpVersion.split('.').map(Number);
+  return { method, headers: all, raw: { httpVersion, httpVersionMajor: major, httpVersionMinor: minor } } as unknown as HttpRequest;
 }
 
 describe('parseSubprotocols', () => {
@@ -101,6 +102,16 @@ describe('checkUpgrade', () => {
       assert.match(r?.message ?? '', message);
     });
   }
+
+  it('refuses an HTTP/1.0 (or older) request with 400 saying HTTP/1.1 is needed (RFC 6455 §4.1)', () => {
+    for (const version of ['1.0', '0.9']) {
+      const r = checkUpgrade(req({}, 'GET', version), undefined);
+      assert.equal(r?.status, 400, version);
+      assert.match(r?.message ?? '', /HTTP\/1\.1 or later/);
+      assert.match(r?.message ?? '', /RFC 6455 §4\.1/);
+    }
+    assert.equal(checkUpgrade(req({}, 'GET', '2.0'), undefined), undefined, 'a higher version is fine');
+  });
 
   it('names version 13 in a 426 (RFC 6455 §4.2.2)', () => {
     assert.deepEqual(checkUpgrade(req({ 'sec-websocket-version': '7' }), undefined)?.headers, { 'Sec-WebSocket-Version': '13' });
