@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/**', 'node_modules/**', 'examples/web/vendor/**', 'examples/web/*.bundle.js'] },
+  { ignores: ['build/**', '.build-*/**', 'node_modules/**', 'examples/web/vendor/**', 'examples/web/*.bundle.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,9 +1,11 @@
 /**
  * @module scram
- * SCRAM primitives (RFC 5802, RFC 7677): credential derivation, HMAC/hash helpers, proof
- * checks, and an approximate SASLprep (RFC 4013). Used by accounts and the SASL module.
+ * SCRAM primitives (RFC 5802, RFC 7677): credential derivation (synchronous, and asynchronous
+ * on the libuv thread pool for run-time paths), HMAC/hash helpers, proof checks, and SASLprep
+ * (RFC 4013, by the maintained @mongodb-js/saslprep). Used by accounts and the SASL module.
  */
-import { createHash, createHmac, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { saslprep as saslprepProfile } from '@mongodb-js/saslprep';
 
 /** The SCRAM hash functions this server supports (SCRAM-SHA-1, SCRAM-SHA-256). */
 export type ScramHash = 'SHA-1' | 'SHA-256';
@@ -52,12 +54,31 @@ export function digest(hash: ScramHash, data: Bytes): Buffer {
   return createHash(nodeAlgorithm(hash)).update(data).digest();
 }
 
-/** Hi(password, salt, i) of RFC 5802 §2.2, which is PBKDF2 with HMAC and dkLen = the hash size. */
-export function hi(hash: ScramHash, password: Bytes, salt: Uint8Array, iterations: number): Buffer {
+function checkIterations(iterations: number): void {
   if (!Number.isSafeInteger(iterations) || iterations < 1) {
     throw new Error(`SCRAM iteration count must be a positive integer, got ${String(iterations)}`);
   }
+}
+
+/**
+ * Hi(password, salt, i) of RFC 5802 §2.2, which is PBKDF2 with HMAC and dkLen = the hash size.
+ * Synchronous: it blocks the event loop for the whole derivation, so only for start-up, the
+ * command line and tests; run-time paths use {@link hiAsync}.
+ */
+export function hi(hash: ScramHash, password: Bytes, salt: Uint8Array, iterations: number): Buffer {
+  checkIterations(iterations);
   return pbkdf2Sync(password, salt, iterations, hashLength(hash), nodeAlgorithm(hash));
+}
+
+/** {@link hi} on the libuv thread pool (crypto.pbkdf2): the event loop stays free meanwhile. */
+export function hiAsync(hash: ScramHash, password: Bytes, salt: Uint8Array, iterations: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    checkIterations(iterations);
+    pbkdf2(password, salt, iterations, hashLength(hash), nodeAlgorithm(hash), (err, key) => {
+      if (err) reject(err);
+      else resolve(key);
+    });
+  });
 }
 
 /** Byte-wise XOR of two buffers of the same length (throws when the lengths differ). */
@@ -90,8 +111,27 @@ export function deriveScramCredential(
   password: string,
   saltBytes: Uint8Array,
   iterations: number,
+  prep: SaslprepOptions = {},
 ): ScramCredential {
-  const salted = hi(hash, saslprep(password), saltBytes, iterations);
+  return credentialFrom(hash, hi(hash, saslprep(password, prep), saltBytes, iterations), saltBytes, iterations);
+}
+
+/**
+ * {@link deriveScramCredential} with the PBKDF2 step on the libuv thread pool.
+ * @throws (rejects) Error when SASLprep prohibits the password, or `iterations` < 1.
+ */
+export async function deriveScramCredentialAsync(
+  hash: ScramHash,
+  password: string,
+  saltBytes: Uint8Array,
+  iterations: number,
+  prep: SaslprepOptions = {},
+): Promise<ScramCredential> {
+  const prepped = saslprep(password, prep);
+  return credentialFrom(hash, await hiAsync(hash, prepped, saltBytes, iterations), saltBytes, iterations);
+}
+
+function credentialFrom(hash: ScramHash, salted: Buffer, saltBytes: Uint8Array, iterations: number): ScramCredential {
   const clientKey = hmac(hash, salted, 'Client Key');
   return {
     salt: Buffer.from(saltBytes).toString('base64'),
@@ -124,74 +164,40 @@ export function serverSignature(hash: ScramHash, credential: ScramCredential, au
 }
 
 // ---------------------------------------------------------------------------------------------
-// SASLprep (RFC 4013, the stringprep profile of RFC 3454). An approximation built on the
-// Unicode data of the running engine: mapping (B.1, C.1.2), NFKC, the prohibited tables
-// C.1.2-C.9, and the bidi rule with letters of right-to-left scripts standing in for RandALCat.
-// Unassigned code points are allowed (the "query" flavour).
+// SASLprep (RFC 4013, the stringprep profile of RFC 3454), by @mongodb-js/saslprep, which
+// carries the RFC 3454 tables: mapping (B.1, C.1.2), NFKC, prohibited output (C.1.2-C.9),
+// unassigned code points (A.1) and the bidi rule (§6).
 
-/** RFC 3454 B.1: commonly mapped to nothing (code points; several are combining or joiners). */
-const MAPPED_TO_NOTHING = new Set([
-  0x00ad, 0x034f, 0x1806, 0x180b, 0x180c, 0x180d, 0x200b, 0x200c, 0x200d, 0x2060, 0xfeff,
-  ...Array.from({ length: 16 }, (_, i) => 0xfe00 + i),
-]);
-/** RFC 3454 C.1.2: non-ASCII space characters, mapped to SPACE. */
-const NON_ASCII_SPACE = new Set([
-  0x00a0, 0x1680, 0x202f, 0x205f, 0x3000,
-  ...Array.from({ length: 12 }, (_, i) => 0x2000 + i),
-]);
-/** RFC 3454 C.1.2-C.9, less what the mapping step already removed (spaces, B.1). */
-const PROHIBITED = new RegExp(
-  [
-    '[\\u0000-\\u001F\\u007F]', // C.2.1 ASCII control
-    '[\\u0080-\\u009F\\u06DD\\u070F\\u180E\\u2028\\u2029\\u2060-\\u2063\\u206A-\\u206F\\uFEFF\\uFFF9-\\uFFFC]', // C.2.2
-    '[\\u{1D173}-\\u{1D17A}]', // C.2.2 musical symbol controls
-    '\\p{Co}', // C.3 private use
-    '[\\uFDD0-\\uFDEF\\uFFFE\\uFFFF]', // C.4 non-characters
-    '[\\u{1FFFE}\\u{1FFFF}\\u{2FFFE}\\u{2FFFF}\\u{3FFFE}\\u{3FFFF}\\u{4FFFE}\\u{4FFFF}\\u{5FFFE}\\u{5FFFF}\\u{6FFFE}\\u{6FFFF}\\u{7FFFE}\\u{7FFFF}\\u{8FFFE}\\u{8FFFF}\\u{9FFFE}\\u{9FFFF}\\u{AFFFE}\\u{AFFFF}\\u{BFFFE}\\u{BFFFF}\\u{CFFFE}\\u{CFFFF}\\u{DFFFE}\\u{DFFFF}\\u{EFFFE}\\u{EFFFF}\\u{FFFFE}\\u{FFFFF}\\u{10FFFE}\\u{10FFFF}]',
-    '\\p{Cs}', // C.5 surrogate code points (lone surrogates in a JS string)
-    '[\\uFFF9-\\uFFFD]', // C.6 inappropriate for plain text
-    '[\\u2FF0-\\u2FFB]', // C.7 inappropriate for canonical representation
-    '[\\u0340\\u0341\\u200E\\u200F\\u202A-\\u202E]', // C.8 change display properties
-    '[\\u{E0001}\\u{E0020}-\\u{E007F}]', // C.9 tagging characters
-  ].join('|'),
-  'u',
-);
-/** Right-to-left scripts: their letters approximate RFC 3454 D.1 (RandALCat). */
-const RTL_SCRIPT = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}\p{Script=Samaritan}\p{Script=Mandaic}]/u;
-/** Letters; those of other scripts approximate RFC 3454 D.2 (LCat). */
-const LETTER = /\p{L}/u;
-
-/**
- * SASLprep (RFC 4013), approximately: map B.1 characters to nothing and non-ASCII spaces to
- * SPACE, normalise NFKC, reject prohibited characters and bidi violations.
- * @throws Error (plain) naming the offending code point or rule.
- */
-export function saslprep(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    if (MAPPED_TO_NOTHING.has(cp)) continue;
-    out += NON_ASCII_SPACE.has(cp) ? ' ' : ch;
-  }
-  const mapped = out.normalize('NFKC');
-  const bad = PROHIBITED.exec(mapped);
-  if (bad) {
-    const cp = bad[0].codePointAt(0)!;
-    throw new Error(`SASLprep: prohibited character U+${cp.toString(16).toUpperCase().padStart(4, '0')}`);
-  }
-  checkBidi(mapped);
-  return mapped;
+/** How {@link saslprep} treats unassigned code points (RFC 4013 §2.5, RFC 3454 §7). */
+export interface SaslprepOptions {
+  /**
+   * Allow code points unassigned in Unicode 3.2 ("queries", e.g. a name or password a client
+   * presents). Default false: "stored strings" (what is derived and kept) must not have them.
+   */
+  readonly allowUnassigned?: boolean;
 }
 
-function checkBidi(s: string): void {
-  const chars = Array.from(s);
-  const isRandAL = (c: string): boolean => LETTER.test(c) && RTL_SCRIPT.test(c);
-  if (!chars.some(isRandAL)) return;
-  // RFC 3454 §6: no LCat alongside RandALCat; first and last must be RandALCat.
-  if (chars.some((c) => LETTER.test(c) && !RTL_SCRIPT.test(c))) {
-    throw new Error('SASLprep: mixes right-to-left and left-to-right characters');
+/**
+ * SASLprep (RFC 4013): map B.1 characters to nothing and non-ASCII spaces to SPACE, normalise
+ * NFKC, reject prohibited characters, unassigned code points (unless allowed) and bidi
+ * violations.
+ * @throws Error (plain) "SASLprep: ..." naming the rule: prohibited character, unassigned code
+ * point, or right-to-left (bidi).
+ */
+export function saslprep(s: string, opts: SaslprepOptions = {}): string {
+  if (typeof s !== 'string') throw new Error('SASLprep: the input must be a string');
+  try {
+    return saslprepProfile(s, { allowUnassigned: opts.allowUnassigned === true });
+  } catch (err) {
+    throw new Error(`SASLprep: ${reasonOf(err)}`, { cause: err });
   }
-  if (!isRandAL(chars[0]!) || !isRandAL(chars[chars.length - 1]!)) {
-    throw new Error('SASLprep: right-to-left string must start and end with a right-to-left character');
-  }
+}
+
+/** The rule the profile's error names, in the words of RFC 4013 (the library's text varies). */
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/prohibited/i.test(message)) return 'prohibited character (RFC 4013 §2.3)';
+  if (/unassigned/i.test(message)) return 'unassigned code point (RFC 4013 §2.5)';
+  if (/RandALCat|bidi/i.test(message)) return 'right-to-left text breaks the bidi rule (RFC 4013 §2.4, RFC 3454 §6)';
+  return 'invalid string';
 }

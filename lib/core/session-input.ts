@@ -5,14 +5,16 @@
  * input is paused and the rest of what was already read waits in a small inbox for the next
  * turns, so a client flooding the server cannot starve everyone else, and a burst of large
  * stanzas reaches its recipients spread over turns that let their connections drain. A rate limiter (the `limits` module) can pause input as well.
- * Order is kept: once something waits, everything after it (a stream close, a parse error)
- * waits behind it.
+ * Order is kept: once something waits, everything after it (a stream header, a stream close,
+ * a parse error) waits behind it. A module can also hold the input while it finishes an
+ * asynchronous step (SASL), so pipelined input is processed after it, in order.
  */
-import type { Transport } from './transport.js';
+import type { StreamAttrs, Transport } from './transport.js';
 import type { Element } from './xml.js';
 
-/** Something the transport handed in: an element, the peer's stream close, or an input error. */
+/** Something the transport handed in: a stream header, an element, the peer's stream close, or an input error. */
 export type Inbound =
+  | { readonly kind: 'open'; readonly attrs: StreamAttrs }
   | { readonly kind: 'element'; readonly el: Element }
   | { readonly kind: 'close' }
   | { readonly kind: 'error'; readonly condition: string; readonly text: string | undefined; readonly code: number | undefined };
@@ -46,6 +48,7 @@ function currentTurn(): number {
 
 const PAUSED_FAIRNESS = 1;
 const PAUSED_RATE = 2;
+const PAUSED_HOLD = 4;
 
 /** The per-turn budget of one connection. */
 export interface TurnBudget {
@@ -62,6 +65,8 @@ export class SessionInput {
   #inbox: Inbound[] = [];
   #scheduled = false;
   #paused = 0;
+  /** Whether the transport was asked to stop reading. */
+  #transportPaused = false;
   #limiter: InputLimiter | undefined;
   #rateTimer: NodeJS.Timeout | undefined;
   #ended = false;
@@ -97,13 +102,29 @@ export class SessionInput {
   /** Hand `item` to the session now, or queue it behind what waits / beyond the turn's budget. */
   push(item: Inbound): void {
     if (this.#ended) return;
-    if (this.#inbox.length === 0 && this.#admit()) {
+    if (this.#inbox.length === 0 && (this.#paused & PAUSED_HOLD) === 0 && this.#admit()) {
       this.#owner.process(item);
       return;
     }
     this.#inbox.push(item);
     this.#pause(PAUSED_FAIRNESS);
     this.#schedule();
+  }
+
+  /** Process nothing more until release(): what arrives waits, in order, and reading pauses. */
+  hold(): void {
+    if (!this.#ended) this.#pause(PAUSED_HOLD);
+  }
+
+  /** Go on with what waited during hold(), on a later turn. */
+  release(): void {
+    if ((this.#paused & PAUSED_HOLD) === 0 || this.#ended) return;
+    if (this.#inbox.length > 0) {
+      this.#paused = (this.#paused & ~PAUSED_HOLD) | PAUSED_FAIRNESS;
+      this.#schedule();
+    } else {
+      this.#resume(PAUSED_HOLD);
+    }
   }
 
   /** `bytes` were read from the connection: they count against the turn and the rate limiter. */
@@ -157,25 +178,29 @@ export class SessionInput {
   }
 
   #drain(): void {
-    while (!this.#ended && this.#inbox.length > 0) {
+    while (!this.#ended && this.#inbox.length > 0 && (this.#paused & PAUSED_HOLD) === 0) {
       if (!this.#admit()) {
         this.#schedule();
         return;
       }
       this.#owner.process(this.#inbox.shift()!);
     }
-    if (!this.#ended) this.#resume(PAUSED_FAIRNESS);
+    if (!this.#ended && (this.#paused & PAUSED_HOLD) === 0) this.#resume(PAUSED_FAIRNESS);
   }
 
   #pause(reason: number): void {
-    const was = this.#paused;
     this.#paused |= reason;
-    if (was === 0) this.#owner.transport.pauseInput?.();
+    if (!this.#transportPaused) {
+      this.#transportPaused = true;
+      this.#owner.transport.pauseInput?.();
+    }
   }
 
   #resume(reason: number): void {
-    if ((this.#paused & reason) === 0) return;
     this.#paused &= ~reason;
-    if (this.#paused === 0 && !this.#ended) this.#owner.transport.resumeInput?.();
+    if (this.#paused === 0 && this.#transportPaused && !this.#ended) {
+      this.#transportPaused = false;
+      this.#owner.transport.resumeInput?.();
+    }
   }
 }

@@ -187,8 +187,13 @@ export class Session implements OutputOwner, InputOwner {
 
   // ---- transport-facing inputs -------------------------------------------------------------
 
-  /** The peer's stream header arrived (RFC 6120 §4.7); answers with ours and the features. */
+  /** The peer's stream header arrived (RFC 6120 §4.7); in order with the peer's other input. */
   streamOpened(attrs: StreamAttrs): void {
+    this.#input.push({ kind: 'open', attrs });
+  }
+
+  /** Answer a stream header with ours and the features. */
+  #open(attrs: StreamAttrs): void {
     const state = this.#state;
     if (state === 'closing' || state === 'closed') return;
     if (state === 'open') {
@@ -210,6 +215,12 @@ export class Session implements OutputOwner, InputOwner {
       return;
     }
     const first = this.host === undefined;
+    // The transport may take that host's settings, or refuse the host (e.g. not enabled on it).
+    const refusal = first ? this.transport.selectHost?.(domain) : undefined;
+    if (refusal !== undefined) {
+      this.close(refusal);
+      return;
+    }
     this.#host = domain;
     const from = attrs.from !== undefined ? parseJid(attrs.from)?.bare : undefined;
     this.#sendHeader(domain, from);
@@ -226,6 +237,7 @@ export class Session implements OutputOwner, InputOwner {
       this.transport.setMaxStanzaSize(this.settings.c2s_unauthed_stanza_size_limit);
     }
     this.#sendFeatures();
+    if (first && !this.closed) this.transport.opened?.(domain);
   }
 
   /** One top-level element from the peer (stanza or nonza); paced per event-loop turn. */
@@ -263,8 +275,30 @@ export class Session implements OutputOwner, InputOwner {
     this.#destroy();
   }
 
+  /**
+   * Process nothing more of this client's input until releaseInput() (a module finishing an
+   * asynchronous step, such as a SASL check); what arrives meanwhile waits, in order.
+   */
+  holdInput(): void {
+    this.#input.hold();
+  }
+
+  /** Go on with the input held by holdInput(). */
+  releaseInput(): void {
+    this.#input.release();
+  }
+
   /** @internal (InputOwner) process one inbound item, in order. */
   process(item: Inbound): void {
+    if (item.kind === 'open') {
+      try {
+        this.#open(item.attrs);
+      } catch (err) {
+        this.log.error({ err }, 'error while opening the stream');
+        this.close('internal-server-error');
+      }
+      return;
+    }
     if (item.kind === 'element') {
       try {
         if (this.#state === 'open') this.#dispatch(item.el);

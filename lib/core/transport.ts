@@ -56,7 +56,17 @@ export interface Transport {
   readonly slowReaderGraceMs: number;
   /** The options that set the two limits above, for the operator (named in close texts). */
   readonly bufferLimitOptions: string;
-  /** Stop reading from the peer until resumeInput() (fairness and rate limits). Optional. */
+  /**
+   * The first stream header names `host`, a VirtualHost this server serves: take its settings,
+   * or refuse it with a stream error (e.g. the transport is not enabled there). Optional.
+   */
+  selectHost?(host: string): { readonly condition: string; readonly text?: string } | undefined;
+  /** The stream is open for `host` (the first header was accepted, features sent). Optional. */
+  opened?(host: string): void;
+  /**
+   * Stop reading from the peer, and stop parsing what was read, until resumeInput()
+   * (fairness, rate limits, a module holding input while an asynchronous step runs). Optional.
+   */
   pauseInput?(): void;
   resumeInput?(): void;
   /** Close our side of the stream (TCP: </stream:stream>; WebSocket: <close/>). */

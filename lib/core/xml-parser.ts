@@ -130,6 +130,20 @@ export class StreamParser {
     if (s.length > 0) this.tok.feed(s, false);
   }
 
+  /**
+   * Stop parsing after the current element (callable from a handler): later input is
+   * buffered until resume(), so a stream restart decided asynchronously (SASL) applies to
+   * pipelined input (RFC 6120 §4.3.3).
+   */
+  pause(): void {
+    this.tok.pause();
+  }
+
+  /** Parse what was buffered while paused. */
+  resume(): void {
+    this.tok.resume();
+  }
+
   /** Change the stanza size limit (e.g. raised after authentication). */
   setMaxStanzaSize(n: number): void {
     this.tok.maxStanzaSize = n;

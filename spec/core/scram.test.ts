@@ -1,13 +1,14 @@
 /**
  * Tests for lib/core/scram.ts: the RFC 5802 (SCRAM-SHA-1) and RFC 7677 (SCRAM-SHA-256) test
- * exchanges checked against derived credentials, the byte helpers, and SASLprep (RFC 4013).
+ * exchanges checked against derived credentials (synchronously and on the thread pool), the
+ * byte helpers, and SASLprep (RFC 4013) by @mongodb-js/saslprep.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
 import {
-  deriveScramCredential, digest, hashLength, hmac, saslprep, serverSignature, timingSafeEqualB64,
-  verifyClientProof, xorBuffers, type ScramHash,
+  deriveScramCredential, deriveScramCredentialAsync, digest, hashLength, hi, hiAsync, hmac, saslprep, serverSignature,
+  timingSafeEqualB64, verifyClientProof, xorBuffers, type ScramHash,
 } from '../../lib/core/scram.js';
 
 interface Vector {
@@ -94,9 +95,43 @@ describe('SCRAM test vectors', () => {
     });
   }
 
-  it('rejects an iteration count below 1', () => {
+  it('rejects an iteration count below 1', async () => {
     assert.throws(() => deriveScramCredential('SHA-256', 'pencil', Buffer.alloc(16), 0), /iteration/);
     assert.throws(() => deriveScramCredential('SHA-256', 'pencil', Buffer.alloc(16), 1.5), /iteration/);
+    await assert.rejects(deriveScramCredentialAsync('SHA-256', 'pencil', Buffer.alloc(16), 0), /iteration/);
+    await assert.rejects(hiAsync('SHA-1', 'pencil', Buffer.alloc(16), -1), /iteration/);
+  });
+});
+
+describe('asynchronous derivation (thread pool)', () => {
+  it('hiAsync and deriveScramCredentialAsync give what the synchronous ones give (RFC 7677 §3 credential)', async () => {
+    for (const hash of ['SHA-1', 'SHA-256'] as const) {
+      const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+      assert.ok((await hiAsync(hash, 'pencil', salt, 4096)).equals(hi(hash, 'pencil', salt, 4096)));
+      assert.deepEqual(await deriveScramCredentialAsync(hash, 'pencil', salt, 4096), deriveScramCredential(hash, 'pencil', salt, 4096));
+    }
+    // SASLprep applies: "I<U+00AD>X" derives like "IX"
+    const salt = Buffer.alloc(16, 1);
+    assert.deepEqual(await deriveScramCredentialAsync('SHA-256', 'I\u00ADX', salt, 4096), deriveScramCredential('SHA-256', 'IX', salt, 4096));
+    await assert.rejects(deriveScramCredentialAsync('SHA-256', 'bell\u0007', salt, 4096), /SASLprep: prohibited/);
+  });
+
+  it('leaves the event loop free while PBKDF2 runs', async () => {
+    // Calibrate: iterations that take about 300 ms here, so the timer below gets many chances.
+    const probe = 100_000;
+    const start = performance.now();
+    hi('SHA-256', 'pencil', Buffer.alloc(16), probe);
+    const perIteration = (performance.now() - start) / probe;
+    const iterations = Math.max(probe, Math.round(300 / perIteration));
+    let ticks = 0;
+    const timer = setInterval(() => { ticks++; }, 5);
+    const t0 = performance.now();
+    await hiAsync('SHA-256', 'pencil', Buffer.alloc(16), iterations);
+    const elapsed = performance.now() - t0;
+    clearInterval(timer);
+    console.log(`hiAsync: ${iterations} iterations in ${elapsed.toFixed(0)} ms, ${ticks} timer ticks meanwhile`);
+    // A blocked loop gets 0 or 1 tick; a free one about elapsed / 5.
+    assert.ok(ticks >= 5, `the 5 ms timer ran only ${ticks} times during ${elapsed.toFixed(0)} ms of PBKDF2`);
   });
 });
 
@@ -125,18 +160,19 @@ describe('byte helpers', () => {
 
 describe('saslprep', () => {
   it('passes the RFC 4013 §3 examples', () => {
-    assert.equal(saslprep('I\u00ADX'), 'IX'); // soft hyphen mapped to nothing
-    assert.equal(saslprep('user'), 'user');
-    assert.equal(saslprep('USER'), 'USER'); // case preserved
-    assert.equal(saslprep('\u00AA'), 'a'); // NFKC
-    assert.equal(saslprep('\u2168'), 'IX'); // NFKC
-    assert.throws(() => saslprep('\u0007'), /prohibited/); // control character
-    assert.throws(() => saslprep('\u0627\u0031'), /right-to-left/); // bidi rule
+    assert.equal(saslprep('I\u00ADX'), 'IX'); // 1. SOFT HYPHEN mapped to nothing
+    assert.equal(saslprep('user'), 'user'); // 2. no transformation
+    assert.equal(saslprep('USER'), 'USER'); // 3. case preserved, will not match #2
+    assert.equal(saslprep('\u00AA'), 'a'); // 4. output is NFKC, input in ISO 8859-1
+    assert.equal(saslprep('\u2168'), 'IX'); // 5. output is NFKC, will match #1
+    assert.throws(() => saslprep('\u0007'), /^Error: SASLprep: prohibited character/); // 6. Error - prohibited character
+    assert.throws(() => saslprep('\u0627\u0031'), /^Error: SASLprep: right-to-left/); // 7. Error - bidirectional check
   });
 
-  it('maps non-ASCII spaces to SPACE and zero-width characters to nothing', () => {
+  it('maps non-ASCII spaces (C.1.2) to SPACE and B.1 characters to nothing', () => {
     assert.equal(saslprep('a\u00A0b\u3000c'), 'a b c');
-    assert.equal(saslprep('a\u200Bb\uFEFFc\u200Dd'), 'abcd');
+    assert.equal(saslprep('a\u200Bb'), 'a b', 'ZERO WIDTH SPACE is in C.1.2, mapped to SPACE first');
+    assert.equal(saslprep('a\u034Fb\uFEFFc\u200Dd\uFE0F'), 'abcd');
     assert.equal(saslprep('pencil'), 'pencil');
     assert.equal(saslprep(''), '');
   });
@@ -147,7 +183,16 @@ describe('saslprep', () => {
     }
   });
 
-  it('accepts right-to-left strings that start and end right-to-left', () => {
+  it('refuses code points unassigned in Unicode 3.2 in stored strings, allows them in queries (RFC 4013 §2.5)', () => {
+    for (const s of ['key-\u{1F511}', 'a\u0221']) {
+      assert.throws(() => saslprep(s), /^Error: SASLprep: unassigned code point/, JSON.stringify(s));
+      assert.throws(() => saslprep(s, { allowUnassigned: false }), /unassigned/);
+      assert.equal(saslprep(s, { allowUnassigned: true }), s);
+    }
+    assert.throws(() => saslprep('\u0007', { allowUnassigned: true }), /prohibited/, 'queries still refuse prohibited characters');
+  });
+
+  it('applies the bidi rule of RFC 3454 §6: right-to-left strings start and end right-to-left, never mix with LCat', () => {
     assert.equal(saslprep('\u05D0\u05D1'), '\u05D0\u05D1');
     assert.equal(saslprep('\u0627\u0031\u0628'), '\u0627\u0031\u0628');
     assert.throws(() => saslprep('\u05D0a\u05D1'), /right-to-left/);

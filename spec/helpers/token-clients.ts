@@ -4,7 +4,7 @@
  * say which tokens it received, measure a ping round trip, stop and resume reading, and
  * close cleanly (reading everything the server sent before its close).
  */
-import { WireClient, login as tcpLogin } from './wire-client.js';
+import { login as tcpLogin, type WireClient } from './wire-client.js';
 import { wsLogin, type WsProbe } from './ws-probe.js';
 
 export type Transport = 'ws' | 'tcp';
@@ -64,10 +64,15 @@ function wsClient(probe: WsProbe, jid: string): TokenClient {
       const id = `p${++pings}`;
       const start = performance.now();
       probe.sendText(`<iq type='get' id='${id}' to='localhost' xmlns='jabber:client'><ping xmlns='urn:xmpp:ping'/></iq>`);
-      await probe.waitFor(() => probe.messages.some((m) => m.startsWith('<iq') && m.includes(`id="${id}"`)), ms, `ping ${id}`);
+      const answered = (): boolean => probe.messages.some((m) => m.startsWith('<iq') && m.includes(`id="${id}"`));
+      await probe.waitFor(() => answered() || probe.isEnded, ms, `ping ${id}`);
+      if (!answered()) throw new Error(`connection ended before ping ${id} was answered`);
       return performance.now() - start;
     },
-    waitFor: (pred, ms = 10_000, what = 'a condition') => probe.waitFor(() => pred(text()), ms, what),
+    async waitFor(pred, ms = 10_000, what = 'a condition') {
+      await probe.waitFor(() => pred(text()) || probe.isEnded, ms, what);
+      if (!pred(text())) throw new Error(`connection ended while waiting for ${what}`);
+    },
     pauseReading: () => probe.socket.pause(),
     resumeReading: () => probe.socket.resume(),
     get ended() { return probe.isEnded; },

@@ -104,12 +104,15 @@ export class TcpTransport implements Transport {
 
   pauseInput(): void {
     this.#inputPaused = true;
+    this.#parser.pause();
     this.#socket.pause();
   }
 
   resumeInput(): void {
     this.#inputPaused = false;
-    if (!this.#ended) this.#socket.resume();
+    if (this.#ended) return;
+    this.#parser.resume();
+    if (!this.#inputPaused) this.#socket.resume();
   }
 
   get canStartTls(): boolean {
@@ -150,6 +153,7 @@ export class TcpTransport implements Transport {
       secure.once('error', (err) => { if (!settled) { settled = true; done(err); } });
       this.#socket = secure;
       this.#parser = this.#newParser(this.session.settings.c2s_unauthed_stanza_size_limit);
+      if (this.#inputPaused) this.#parser.pause();
       this.#attach(secure);
     };
     // <proceed/> must reach the peer before the handshake takes the socket over.

@@ -2,12 +2,16 @@
  * @module register
  * In-Band Registration (XEP-0077): account creation before authentication (only with
  * `allow_registration`), and for an authenticated user: registration info, password change
- * and account removal.
+ * and account removal. Creation is limited per IP address as Prosody's mod_register_limits
+ * does (an interval between registrations, an allowlist exempt from it, a blocklist), and the
+ * password derivation (PBKDF2) runs on the thread pool, one request per connection at a time.
  */
 import {
   defineModule, errorReply, isServerError, option, parseJid, xml, NS_REGISTER,
   type Element, type Session, type StanzaErrorType, type StanzaEvent,
 } from '../../core/api.js';
+import { AddressList, addressListOption } from './addresses.js';
+import { RegistrationThrottle } from './throttle.js';
 
 const NS_FEATURE = 'http://jabber.org/features/iq-register';
 
@@ -42,8 +46,28 @@ export default defineModule({
       doc: 'Let anyone create an account in-band (XEP-0077) before authenticating.',
     }),
     min_seconds_between_registrations: option.number({
-      default: 0, min: 0,
-      doc: 'Seconds an IP address must wait between two in-band registrations (0 = no limit).',
+      default: 300, min: 0,
+      doc: 'Seconds an IP address must wait between two in-band registrations (0 = no limit); addresses in registration_allowlist are exempt. Refused ones get policy-violation (type wait) saying when to retry.',
+    }),
+    registration_allowlist: addressListOption({
+      default: Object.freeze(['127.0.0.1', '::1']),
+      doc: 'IP addresses and CIDR ranges exempt from min_seconds_between_registrations (Prosody\'s mod_register_limits; its old name registration_whitelist is read when this is not set).',
+    }),
+    registration_whitelist: addressListOption({
+      default: undefined,
+      doc: 'Old name of registration_allowlist (Prosody); used only when registration_allowlist is not set.',
+    }),
+    registration_blocklist: addressListOption({
+      default: Object.freeze([]),
+      doc: 'IP addresses and CIDR ranges that may not register in-band: they get forbidden (type auth). Prosody\'s old name registration_blacklist is read when this is not set.',
+    }),
+    registration_blacklist: addressListOption({
+      default: undefined,
+      doc: 'Old name of registration_blocklist (Prosody); used only when registration_blocklist is not set.',
+    }),
+    registration_throttle_cache_size: option.integer({
+      default: 10000, min: 1,
+      doc: 'IP addresses remembered for min_seconds_between_registrations; when full, the oldest are forgotten first (Prosody\'s mod_register_limits name).',
     }),
     registration_instructions: option.string({
       default: 'Choose a username and password for use with this service.',
@@ -52,9 +76,14 @@ export default defineModule({
   },
   load(module) {
     const { host, server } = module;
-    const { allow_registration: allow, min_seconds_between_registrations: minSeconds } = module.options;
-    /** When each IP last registered an account (ms), for the throttle. */
-    const lastByIp = new Map<string, number>();
+    const o = module.options;
+    const { allow_registration: allow, min_seconds_between_registrations: minSeconds } = o;
+    const set = (name: string): boolean => server.config.source(host, name) !== undefined;
+    const allowlist = new AddressList((set('registration_allowlist') ? undefined : o.registration_whitelist) ?? o.registration_allowlist);
+    const blocklist = new AddressList((set('registration_blocklist') ? undefined : o.registration_blacklist) ?? o.registration_blocklist);
+    const throttle = new RegistrationThrottle(minSeconds * 1000, o.registration_throttle_cache_size);
+    /** Sessions with a registration or password change under way (one at a time). */
+    const busy = new WeakSet<Session>();
 
     module.provides('feature', NS_REGISTER);
 
@@ -67,6 +96,22 @@ export default defineModule({
       return true;
     };
 
+    /**
+     * Run `work` (which answers the request) with the session marked busy; a rejection is
+     * logged and answered with internal-server-error, never thrown.
+     */
+    const runExclusive = (session: Session, stanza: Element, work: () => Promise<void>): true => {
+      busy.add(session);
+      work()
+        .catch((err: unknown) => {
+          module.log.error({ err, ip: session.ip }, 'in-band registration request failed');
+          fail(session, stanza, 'wait', 'internal-server-error');
+        })
+        .finally(() => busy.delete(session))
+        .catch(() => undefined);
+      return true;
+    };
+
     /** Registration is offered on this session (XEP-0077 §3.1; only where SASL would be). */
     const offered = (session: Session): boolean =>
       allow && !session.authenticated && (session.secure || !session.settings.c2s_require_encryption);
@@ -75,6 +120,25 @@ export default defineModule({
     module.hook('stream-features', ({ session, features }) => {
       if (offered(session)) features.append(xml('register', { xmlns: NS_FEATURE }));
     });
+
+    /** Create the account, then answer (XEP-0077 §3.1); `undo` takes back the throttle entry on failure. */
+    const createAccount = async (session: Session, stanza: Element, username: string, password: string, undo: () => void): Promise<void> => {
+      let created: string;
+      try {
+        created = await server.accounts.createAsync(host, username, password);
+      } catch (err) {
+        undo();
+        // XEP-0077 §3.1: a taken username is a conflict; an unusable one is not acceptable
+        if (isServerError(err, 'XS_ERR_ACCOUNT_EXISTS')) fail(session, stanza, 'cancel', 'conflict', 'The username is taken');
+        else if (isServerError(err, 'XS_ERR_USERNAME_INVALID')) fail(session, stanza, 'modify', 'not-acceptable', 'Invalid username');
+        else if (!isServerError(err)) fail(session, stanza, 'modify', 'not-acceptable', 'Invalid password');
+        else throw err;
+        return;
+      }
+      module.log.info({ user: created, ip: session.ip, transport: session.transport.kind }, 'account registered in-band');
+      module.fire('user-registered', { username: created, host, session, source: 'register' });
+      send(session, stanza);
+    };
 
     // ---- before authentication: the form and account creation (XEP-0077 §3.1) ----
     module.hook(`stanza/iq/${NS_REGISTER}:query`, (event: UnauthedIqEvent) => {
@@ -95,32 +159,28 @@ export default defineModule({
       const password = query?.getChildText('password') ?? '';
       // XEP-0077 §3.1: required fields missing
       if (!username || !password) return fail(session, stanza, 'modify', 'not-acceptable', 'A username and a password are required');
-      const now = Date.now();
-      const last = lastByIp.get(session.ip);
-      if (minSeconds > 0 && last !== undefined && now - last < minSeconds * 1000) {
-        return fail(session, stanza, 'wait', 'resource-constraint', 'Too many registrations from this address; try again later');
+      // One creation per connection at a time (RFC 6120 §8.3.3.18 resource-constraint, type wait)
+      if (busy.has(session)) return fail(session, stanza, 'wait', 'resource-constraint', 'A registration is already in progress on this connection');
+      // mod_register_limits: blocklisted addresses may not register (RFC 6120 §8.3.3.4 forbidden);
+      // others wait between registrations (§8.3.3.12 policy-violation, type wait: retry later)
+      if (blocklist.has(session.ip)) {
+        module.log.info({ ip: session.ip, transport: session.transport.kind }, 'in-band registration refused: address blocklisted');
+        return fail(session, stanza, 'auth', 'forbidden', 'Registration from this address is not allowed');
       }
-      let created: string;
-      try {
-        created = server.accounts.create(host, username, password);
-      } catch (err) {
-        // XEP-0077 §3.1: a taken username is a conflict; an unusable one is not acceptable
-        if (isServerError(err, 'XS_ERR_ACCOUNT_EXISTS')) return fail(session, stanza, 'cancel', 'conflict', 'The username is taken');
-        if (isServerError(err, 'XS_ERR_USERNAME_INVALID')) return fail(session, stanza, 'modify', 'not-acceptable', 'Invalid username');
-        if (!isServerError(err)) return fail(session, stanza, 'modify', 'not-acceptable', 'Invalid password');
-        throw err;
+      const exempt = allowlist.has(session.ip);
+      const waitMs = exempt ? 0 : throttle.wait(session.ip);
+      if (waitMs > 0) {
+        const seconds = Math.ceil(waitMs / 1000);
+        module.log.info({ ip: session.ip, transport: session.transport.kind, retryAfter: seconds }, 'in-band registration throttled');
+        return fail(session, stanza, 'wait', 'policy-violation', `Too many registrations from this address; try again in ${seconds} s`);
       }
-      if (minSeconds > 0) lastByIp.set(session.ip, now);
-      module.log.info({ user: created, ip: session.ip }, 'account registered in-band');
-      module.fire('user-registered', { username: created, host, session, source: 'register' });
-      return send(session, stanza);
+      // Recorded now, so parallel requests from one address cannot all pass during the derivation.
+      const undo = exempt ? () => undefined : throttle.record(session.ip);
+      return runExclusive(session, stanza, () => createAccount(session, stanza, username, password, undo));
     });
     if (minSeconds > 0) {
       // Forget throttle entries once they no longer matter.
-      module.setInterval(minSeconds * 1000, () => {
-        const cutoff = Date.now() - minSeconds * 1000;
-        for (const [ip, when] of lastByIp) if (when < cutoff) lastByIp.delete(ip);
-      });
+      module.setInterval(minSeconds * 1000, () => throttle.sweep());
     }
 
     // ---- authenticated: registration info (XEP-0077 §3.1 "already registered") ----
@@ -149,14 +209,18 @@ export default defineModule({
         return fail(origin, stanza, 'modify', 'bad-request', 'The username is not yours');
       }
       if (!password) return fail(origin, stanza, 'modify', 'not-acceptable', 'A new password is required');
-      try {
-        server.accounts.setPassword(host, user, password);
-      } catch (err) {
-        if (!isServerError(err)) return fail(origin, stanza, 'modify', 'not-acceptable', 'Invalid password');
-        throw err;
-      }
-      module.log.info({ user }, 'password changed in-band');
-      return send(origin, stanza);
+      if (busy.has(origin)) return fail(origin, stanza, 'wait', 'resource-constraint', 'A password change is already in progress on this connection');
+      return runExclusive(origin, stanza, async () => {
+        try {
+          await server.accounts.setPasswordAsync(host, user, password);
+        } catch (err) {
+          if (isServerError(err, 'XS_ERR_ACCOUNT_NOT_FOUND')) return void fail(origin, stanza, 'cancel', 'item-not-found', 'The account no longer exists');
+          if (!isServerError(err)) return void fail(origin, stanza, 'modify', 'not-acceptable', 'Invalid password');
+          throw err;
+        }
+        module.log.info({ user }, 'password changed in-band');
+        send(origin, stanza);
+      });
     });
   },
 });

@@ -1,7 +1,8 @@
 /**
  * @module saslauth/mechanism
  * The shape of a server-side SASL mechanism (RFC 4422): an exchange that takes the client's
- * messages one by one and answers with a challenge, a success or a failure (RFC 6120 §6.5).
+ * messages one by one and answers with a challenge, a success or a failure (RFC 6120 §6.5),
+ * at once or later (a password check runs PBKDF2 off the event loop).
  */
 import type { Accounts, ChannelBindingType } from '../../core/api.js';
 
@@ -15,7 +16,13 @@ export type SaslCondition =
 export type SaslStep =
   | { readonly kind: 'challenge'; readonly data: Buffer }
   | { readonly kind: 'success'; readonly username: string; readonly data?: Buffer }
-  | { readonly kind: 'failure'; readonly condition: SaslCondition; readonly text?: string; readonly username?: string };
+  | {
+    readonly kind: 'failure'; readonly condition: SaslCondition; readonly text?: string;
+    /** The identity the client tried (for the log and the per-account throttle). */
+    readonly username?: string;
+    /** Refused by the failure throttle, without checking credentials. */
+    readonly throttled?: 'ip' | 'account';
+  };
 
 /** What a mechanism may use: the host's accounts and the connection's channel binding. */
 export interface SaslContext {
@@ -29,11 +36,22 @@ export interface SaslContext {
   readonly iterations: number;
   /** A per-server secret for deriving fake salts of unknown users. */
   readonly secret: Buffer;
+  /**
+   * Called by a mechanism once it knows the identity (`username`, normalised when it can be)
+   * and before it checks a credential for it: a failure step when this attempt is throttled
+   * (answer it as is), else undefined and the attempt counts against the limits until this
+   * step's answer is known.
+   */
+  admit(username: string | undefined): SaslStep | undefined;
 }
 
-/** One authentication attempt; `step` gets each client message (undefined: no initial response). */
+/**
+ * One authentication attempt; `step` gets each client message (undefined: no initial response)
+ * and answers at once or with a promise. The caller never calls `step` again before the
+ * previous answer arrived.
+ */
 export interface SaslExchange {
-  step(message: Buffer | undefined): SaslStep;
+  step(message: Buffer | undefined): SaslStep | Promise<SaslStep>;
 }
 
 /** A failure step. */

@@ -2,11 +2,14 @@
  * @module saslauth/plain
  * SASL PLAIN (RFC 4616): `[authzid] NUL authcid NUL passwd` in one message, checked
  * against the stored SCRAM credential. Offered only on secure connections unless allowed.
+ * The check (PBKDF2) runs on the thread pool, and costs the same for unknown identities.
  */
 import { parseJid, saslprep } from '../../core/api.js';
 import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mechanism.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** RFC 4013 §2.5: what a client presents is a "query" (unassigned code points allowed). */
+const QUERY = { allowUnassigned: true } as const;
 /** RFC 4616 §2: each field is at most 255 octets. */
 const MAX_FIELD = 255;
 
@@ -18,7 +21,7 @@ export class PlainExchange implements SaslExchange {
     this.#ctx = ctx;
   }
 
-  step(message: Buffer | undefined): SaslStep {
+  step(message: Buffer | undefined): SaslStep | Promise<SaslStep> {
     if (message === undefined) {
       // No initial response: ask for it with an empty challenge (RFC 4422 §5).
       if (this.#done) return fail('malformed-request');
@@ -37,19 +40,27 @@ export class PlainExchange implements SaslExchange {
     if (!authcid || !password || Buffer.byteLength(authcid) > MAX_FIELD || Buffer.byteLength(password) > MAX_FIELD || Buffer.byteLength(authzid) > MAX_FIELD * 4) {
       return fail('malformed-request', 'empty or over-long PLAIN field');
     }
-    let name: string;
+    return this.#check(authzid, authcid, password);
+  }
+
+  async #check(authzid: string, authcid: string, password: string): Promise<SaslStep> {
+    const { host, accounts } = this.#ctx;
+    let username: string | undefined;
     try {
-      name = saslprep(authcid);
+      username = parseJid(`${saslprep(authcid, QUERY)}@${host}`)?.local;
     } catch {
-      return fail('not-authorized');
+      username = undefined;
     }
-    const jid = parseJid(`${name}@${this.#ctx.host}`);
-    const username = jid?.local;
-    if (username === undefined || !this.#ctx.accounts.verifyPassword(this.#ctx.host, username, password)) {
-      return fail('not-authorized', undefined, username);
-    }
+    const attempted = username ?? authcid;
+    const refused = this.#ctx.admit(attempted);
+    if (refused) return refused;
+    // An identity that cannot exist costs the same work as a wrong password (no enumeration).
+    const ok = username === undefined
+      ? await accounts.rejectPasswordAsync(host, authcid, password)
+      : await accounts.verifyPasswordAsync(host, username, password);
+    if (!ok || username === undefined) return fail('not-authorized', undefined, attempted);
     // The authorization identity must be the authenticated account itself.
-    if (authzid !== '' && parseJid(authzid)?.bare !== jid!.bare) return fail('invalid-authzid', undefined, username);
+    if (authzid !== '' && parseJid(authzid)?.bare !== parseJid(`${username}@${host}`)?.bare) return fail('invalid-authzid', undefined, username);
     return { kind: 'success', username };
   }
 }

@@ -14,6 +14,8 @@ import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mech
 const CHANNEL_BINDING_TYPES: readonly ChannelBindingType[] = ['tls-exporter', 'tls-server-end-point'];
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PRINTABLE_NONCE = /^[\x21-\x2b\x2d-\x7e]+$/; // RFC 5802 §7 printable, without ','
+/** RFC 4013 §2.5: what a client presents is a "query" (unassigned code points allowed). */
+const QUERY = { allowUnassigned: true } as const;
 
 /** Decode a saslname (RFC 5802 §5.1: '=2C' is ',', '=3D' is '='); undefined when malformed. */
 export function decodeSaslname(value: string): string | undefined {
@@ -85,12 +87,15 @@ export class ScramExchange implements SaslExchange {
     if (name === undefined || !name || !PRINTABLE_NONCE.test(cnonce)) return fail('malformed-request');
     let prepped: string;
     try {
-      prepped = saslprep(name);
+      prepped = saslprep(name, QUERY);
     } catch {
-      return fail('not-authorized');
+      return this.#ctx.admit(name) ?? fail('not-authorized', undefined, name);
     }
     const jid = parseJid(`${prepped}@${this.#ctx.host}`);
-    if (jid?.local === undefined) return fail('not-authorized');
+    if (jid?.local === undefined) return this.#ctx.admit(prepped) ?? fail('not-authorized', undefined, prepped);
+    // The failure throttle applies before the challenge too.
+    const refused = this.#ctx.admit(jid.local);
+    if (refused) return refused;
     if (authz !== '') {
       const authzid = authz.startsWith('a=') ? decodeSaslname(authz.slice(2)) : undefined;
       if (authzid === undefined) return fail('malformed-request', 'invalid authzid');
@@ -108,6 +113,9 @@ export class ScramExchange implements SaslExchange {
   /** client-final-message = channel-binding "," nonce ["," extensions] "," proof. */
   #final(text: string): SaslStep {
     const username = this.#username;
+    // Checked again: failures elsewhere may have reached a limit since the challenge.
+    const refused = this.#ctx.admit(username);
+    if (refused) return refused;
     const p = text.lastIndexOf(',p=');
     if (p === -1) return fail('malformed-request', 'no proof', username);
     const withoutProof = text.slice(0, p);

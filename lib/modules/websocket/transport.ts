@@ -8,7 +8,7 @@
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
 import {
-  parseJid, serialize, streamErrorElement, readTimeoutMs,
+  serialize, streamErrorElement, readTimeoutMs,
   type ChannelBindingType, type Element, type HttpRequest, type Logger, type ServerApi, type Session,
   type StreamAttrs, type Transport,
 } from '../../core/api.js';
@@ -312,46 +312,38 @@ export class WebSocketTransport implements Transport, Sweepable {
   }
 
   #open(m: Extract<Inbound, { kind: 'open' }>): void {
-    const session = this.session;
     if (!this.#opened) {
-      const refusal = this.#chooseHost(m.attrs.to);
-      if (refusal !== undefined) {
-        session.close(refusal);
-        return;
-      }
       if (m.legacy && !this.config.options.websocket_legacy_framing) {
-        session.transportError('not-well-formed', LEGACY_REFUSED);
+        this.session.transportError('not-well-formed', LEGACY_REFUSED);
         return;
       }
       this.#legacy = m.legacy;
-    }
-    session.streamOpened(m.attrs);
-    if (!this.#opened) {
       this.#opened = true;
-      this.#readMs = readTimeoutMs(session.settings);
-      const host = session.host;
-      if (host !== undefined && session.state === 'open') this.#fireOpened(host);
     }
+    this.session.streamOpened(m.attrs);
   }
 
-  /** The first `<open/>` picks the host's settings (RFC 7395 §4: one endpoint may serve several domains). */
-  #chooseHost(to: string | undefined): { condition: string; text: string } | undefined {
-    const jid = to === undefined ? undefined : parseJid(to);
-    const domain = jid !== undefined && jid.local === undefined && jid.resource === undefined ? jid.domain : undefined;
-    if (domain === undefined || !this.#ctx.server.isLocalHost(domain)) return undefined; // the session answers host-unknown
-    const config = this.#ctx.hostConfig(domain);
-    if (config === undefined) return { condition: 'host-unknown', text: `XMPP over WebSocket is not enabled for ${domain}` };
-    if (this.endpointHost !== '*' && this.endpointHost !== domain) {
-      return { condition: 'host-unknown', text: `This WebSocket endpoint serves ${this.endpointHost}; use the endpoint of ${domain}` };
+  /** The session's first `<open/>` named `host` (RFC 7395 §4: one endpoint may serve several domains). */
+  selectHost(host: string): { condition: string; text: string } | undefined {
+    const config = this.#ctx.hostConfig(host);
+    if (config === undefined) return { condition: 'host-unknown', text: `XMPP over WebSocket is not enabled for ${host}` };
+    if (this.endpointHost !== '*' && this.endpointHost !== host) {
+      return { condition: 'host-unknown', text: `This WebSocket endpoint serves ${this.endpointHost}; use the endpoint of ${host}` };
     }
     if (config !== this.config) {
       const origin = this.request.headers.origin;
       if (!originAllowed(config.options.websocket_allowed_origins, typeof origin === 'string' ? origin : undefined)) {
-        return { condition: 'policy-violation', text: `WebSocket connections from this origin are not allowed for ${domain} (websocket_allowed_origins)` };
+        return { condition: 'policy-violation', text: `WebSocket connections from this origin are not allowed for ${host} (websocket_allowed_origins)` };
       }
       this.config = config;
     }
     return undefined;
+  }
+
+  /** The stream is open: the host's read timeout applies, and websocket-session-opened fires. */
+  opened(host: string): void {
+    this.#readMs = readTimeoutMs(this.session.settings);
+    this.#fireOpened(host);
   }
 
   #fireOpened(host: string): void {

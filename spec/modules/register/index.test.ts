@@ -1,11 +1,14 @@
 /**
  * Tests for lib/modules/register (XEP-0077): registration is off unless allow_registration;
  * when on, the stream feature, the form and account creation before authentication (then a
- * login with the new account); conflicts, the per-IP throttle, password change and removal.
+ * login with the new account); conflicts, the per-IP throttle and its allowlist (loopback by
+ * default), the address list options, password change and removal. (More throttling and
+ * concurrency in spec/abuse/register-throttle.test.ts.)
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml, type Element } from '../../../lib/core/xml.js';
+import { isServerError } from '../../../lib/index.js';
 import { startImServer, PASSWORD } from '../../helpers/im-server.js';
 import { rawClient, rawStream, type RawStream } from '../../helpers/im-clients.js';
 
@@ -59,7 +62,7 @@ describe('in-band registration (XEP-0077)', () => {
   });
 
   it('throttles registrations per IP with min_seconds_between_registrations', async (t) => {
-    const s = await startImServer([], { modules_enabled: WITH_REGISTER, allow_registration: true, min_seconds_between_registrations: 3600 });
+    const s = await startImServer([], { modules_enabled: WITH_REGISTER, allow_registration: true, min_seconds_between_registrations: 3600, registration_allowlist: [] });
     t.after(() => s.stop());
     const stream = await rawStream(s.port);
     t.after(() => stream.close());
@@ -67,7 +70,34 @@ describe('in-band registration (XEP-0077)', () => {
     const second = await register(stream, 'b', 'two', 'pw2');
     assert.equal(second.attrs.type, 'error');
     assert.equal(second.getChild('error')?.attrs.type, 'wait');
+    assert.equal(conditionOf(second), 'policy-violation');
+    assert.match(second.getChild('error')?.getChildText('text') ?? '', /try again in 3600 s/);
     assert.equal(s.server.accounts.exists('localhost', 'two'), false);
+  });
+
+  it('exempts loopback by default (registration_allowlist), though the throttle is on by default (300 s)', async (t) => {
+    const s = await startImServer([], { modules_enabled: WITH_REGISTER, allow_registration: true });
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    assert.equal((await register(stream, 'a', 'one', 'pw1')).attrs.type, 'result');
+    assert.equal((await register(stream, 'b', 'two', 'pw2')).attrs.type, 'result');
+  });
+
+  it("reads Prosody's old names registration_whitelist / registration_blacklist when the new ones are unset", async (t) => {
+    const s = await startImServer([], { modules_enabled: WITH_REGISTER, allow_registration: true, registration_whitelist: [], registration_blacklist: ['10.0.0.0/8'] });
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    assert.equal((await register(stream, 'a', 'one', 'pw1')).attrs.type, 'result');
+    assert.equal(conditionOf(await register(stream, 'b', 'two', 'pw2')), 'policy-violation', 'loopback no longer exempt');
+  });
+
+  it('refuses address lists that are not IP addresses or CIDR ranges, naming the option', async () => {
+    for (const bad of [['localhost'], ['10.0.0.0/33'], ['::1/129'], '127.0.0.1', [42]]) {
+      await assert.rejects(startImServer([], { modules_enabled: WITH_REGISTER, registration_blocklist: bad }),
+        (err) => isServerError(err, 'XS_ERR_OPTION_INVALID') && /registration_blocklist/.test(err.message), JSON.stringify(bad));
+    }
   });
 
   it('changes the password and removes the account of an authenticated user', async (t) => {

@@ -1,7 +1,9 @@
 /**
  * Tests for lib/modules/saslauth: which mechanisms each connection is offered, PLAIN and
  * SCRAM (with -PLUS channel binding) against a hand-written client, the RFC 6120 §6.5
- * failures, surviving a wrong password, sasl_max_failures, events, and no secrets in logs.
+ * failures, surviving a wrong password, sasl_max_failures, elements pipelined behind a pending
+ * password check, a failing check, events, and no secrets in logs. (The failure throttle has
+ * its own tests in spec/abuse/sasl-throttle.test.ts; here it is set out of the way.)
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +49,8 @@ describe('saslauth', () => {
     t = await startTestServer({
       certificate: cert.certificate, key: cert.key, c2s_close_timeout: 1,
       modules_enabled: ['saslauth', 'test_sasl_events'],
+      // These tests fail logins on purpose, all from 127.0.0.1.
+      limit_auth_max: 1000, limit_auth_account_max: 1000,
     }, { users: { juliet: PW }, modules: [recorder], logger: log.logger });
   });
   after(async () => {
@@ -209,6 +213,43 @@ describe('saslauth', () => {
       assert.equal(failureCondition(await authPlain(c, 'juliet', 'c')), 'not-authorized');
       const text = await expectStreamError(c, 'policy-violation');
       assert.match(text, /sasl_max_failures/);
+    });
+  });
+
+  describe('pending password checks (PBKDF2 off the event loop)', () => {
+    it('elements pipelined behind a pending PLAIN check are answered in order', async (ctx) => {
+      events.length = 0;
+      const { c } = await secure();
+      ctx.after(() => c.destroy());
+      const token = (pw: string): string => Buffer.from(`\0juliet\0${pw}`).toString('base64');
+      c.write(`<auth xmlns='${SASL}' mechanism='PLAIN'>${token('wrong')}</auth><abort xmlns='${SASL}'/><auth xmlns='${SASL}' mechanism='PLAIN'>${token(PW)}</auth>`);
+      const answers = await c.expect(/^[\s\S]*?<\/failure>[\s\S]*?<\/failure>[\s\S]*?<success[^>]*\/>/);
+      assert.deepEqual([...answers[0].matchAll(/<(failure|success)\b[^>]*>(?:<([a-z-]+))?/g)].map((m) => m[2] ?? m[1]), ['not-authorized', 'aborted', 'success']);
+      assert.deepEqual(events, ['failure PLAIN not-authorized', 'failure PLAIN aborted', 'success PLAIN juliet']);
+    });
+
+    it('input pipelined behind a pending check waits unparsed, bounded by c2s_unauthed_stanza_size_limit', async (ctx) => {
+      const { c } = await secure();
+      ctx.after(() => c.destroy());
+      const guess = `<auth xmlns='${SASL}' mechanism='PLAIN'>${Buffer.from('\0juliet\0guess').toString('base64')}</auth>`;
+      // The first guess is being checked; 12 KB more is over the 10,000-byte unauthenticated bound.
+      c.write(guess + `<message>${'x'.repeat(12_000)}</message>`);
+      await expectStreamError(c, 'policy-violation');
+    });
+
+    it('a password check that fails (rejects) is answered with temporary-auth-failure; the session goes on', async (ctx) => {
+      const { c } = await secure();
+      ctx.after(() => c.destroy());
+      // Fault injection: storage that throws cannot be produced from the wire.
+      const accounts = t.server.accounts as { verifyPasswordAsync: unknown };
+      accounts.verifyPasswordAsync = () => Promise.reject(new Error('disk on fire'));
+      try {
+        assert.equal(failureCondition(await authPlain(c, 'juliet', PW)), 'temporary-auth-failure');
+      } finally {
+        delete accounts.verifyPasswordAsync;
+      }
+      assert.ok(log.lines.some((l) => l.msg === 'SASL mechanism failed' && l.level === 50), 'logged as an error');
+      assert.match(await authPlain(c, 'juliet', PW), /^<success/);
     });
   });
 
