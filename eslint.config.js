@@ -1,6 +1,10 @@
-// typescript-eslint flat config: recommended rules, type-aware where cheap.
+// typescript-eslint flat config: recommended rules, type-aware where cheap, and the module
+// boundary: core never imports modules; a module imports core only through its public API
+// files (api, transport-api, sasl-api, http-api, websocket-api) and never another module.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const PUBLIC_API = '(api|transport-api|sasl-api|http-api|websocket-api)';
 
 export default tseslint.config(
   { ignores: ['build/**', '.build-*/**', 'node_modules/**', 'examples/web/vendor/**', 'examples/web/*.bundle.js'] },
@@ -11,6 +15,28 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-constant-condition': ['error', { checkLoops: false }],
+      'max-len': ['error', { code: 180, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true }],
+    },
+  },
+  {
+    files: ['lib/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ regex: '(^|/)modules/', message: 'The core never imports from lib/modules: grow the public API instead.' }],
+      }],
+    },
+  },
+  {
+    files: ['lib/modules/**/*.ts'],
+    ignores: ['lib/modules/index.ts'], // the registry of built-in modules, not a module
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: `^\\.\\./\\.\\./core/(?!${PUBLIC_API}\\.js$)`, message: 'Modules import core only through its public API files (api, transport-api, sasl-api, http-api, websocket-api).' },
+          { regex: '^\\.\\./(?!\\.\\./core/)', message: 'A module never imports another module (or anything outside core\'s public API): share through events, items and services.' },
+          { regex: '^\\.\\./\\.\\./\\.\\.', message: 'Modules import core only through its public API files.' },
+        ],
+      }],
     },
   },
   {

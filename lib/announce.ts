@@ -20,7 +20,7 @@ export interface Endpoint {
   readonly warning?: string;
 }
 
-declare module './core/items.js' {
+declare module './core/api.js' {
   interface Items {
     endpoint: Endpoint;
   }

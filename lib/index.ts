@@ -1,12 +1,17 @@
 /**
  * @module xmpp-server-core
- * The public surface: createServer, the module API and its types.
+ * The package root: createServer and the Server, config loading, the built-in modules, and
+ * every public API (module, transport, SASL, http and websocket contracts) in one import.
  */
 import { Server, type ServerOptions } from './core/server.js';
 import type { Config, RawConfig } from './core/config.js';
 import { BUILTIN_MODULES } from './modules/index.js';
 
 export * from './core/api.js';
+export * from './core/transport-api.js';
+export * from './core/sasl-api.js';
+export * from './core/http-api.js';
+export * from './core/websocket-api.js';
 export { Server } from './core/server.js';
 export type { ServerOptions, ServerState } from './core/server.js';
 export { Config, loadConfigFile, CORE_OPTIONS, DEFAULT_MODULES } from './core/config.js';

@@ -6,8 +6,9 @@
  * Enable it with `"plugin_paths": ["path/to/examples/modules"], "modules_enabled": ["websocket", "websocket_token"]`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-// A module outside this repository imports the same API from 'xmpp-server-core/api'.
-import { defineModule, option, ServerError, type AuthSuccessEvent, type WebSocketSessionEvent, type WebSocketSessionVerdict } from '../../lib/core/api.js';
+// A module outside this repository imports the same APIs from 'xmpp-server-core/api' and 'xmpp-server-core/websocket'.
+import { defineModule, option, ServerError, type AuthSuccessEvent } from '../../lib/core/api.js';
+import type { WebSocketSessionEvent, WebSocketSessionVerdict } from '../../lib/core/websocket-api.js';
 
 /** Where the token's user is kept on the session. */
 export const TOKEN_USER = 'websocket_token_user';

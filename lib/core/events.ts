@@ -4,6 +4,7 @@
  * priorities in registration order, and the first handler returning anything but `undefined`
  * stops the chain and becomes fire()'s result. Wrappers surround the whole dispatch.
  */
+import type { Events } from './api.js';
 
 /** A handler gets the event's one payload object; returning non-undefined stops the chain. */
 export type Handler<P = EventPayload> = (payload: P) => unknown;
@@ -18,12 +19,8 @@ interface Entry {
   readonly seq: number;
 }
 
-/**
- * Event names to payload types. Modules extend it with declaration merging:
- * `declare module 'xmpp-server-core/api' { interface Events { 'my-event': { n: number } } }`.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Events {}
+/** A declared event name: a key of `Events` (api.ts), or one of its template patterns. */
+export type EventName = Extract<keyof Events, string>;
 
 /** The payload type of an event name: declared ones are typed, others are a plain record. */
 export type PayloadOf<E extends string> = E extends keyof Events ? Events[E] : EventPayload;

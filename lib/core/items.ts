@@ -6,12 +6,7 @@
  */
 import type { EventBus } from './events.js';
 
-/**
- * Item kinds to item types. Modules add kinds by declaration merging, e.g. the http module
- * declares `interface Items { http: HttpApp }`.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Items {}
+import type { Items } from './api.js';
 
 export type ItemKind = keyof Items extends never ? string : keyof Items | (string & {});
 export type ItemOf<K extends string> = K extends keyof Items ? Items[K] : unknown;
@@ -23,6 +18,22 @@ export interface ItemRecord<T = unknown> {
   /** The providing module's name and the host it was provided on ('*' for global). */
   readonly module: string;
   readonly host: string;
+}
+
+/** `item-added/<kind>` and `item-removed/<kind>` on the host's bus. */
+export interface ItemEvent {
+  readonly record: ItemRecord;
+  readonly item: unknown;
+  readonly kind: string;
+  readonly module: string;
+  readonly host: string;
+}
+
+declare module './api.js' {
+  interface Events {
+    [added: `item-added/${string}`]: ItemEvent;
+    [removed: `item-removed/${string}`]: ItemEvent;
+  }
 }
 
 /** Items of one host, announced on that host's event bus. */

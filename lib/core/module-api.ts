@@ -1,17 +1,22 @@
 /**
  * @module module-api
- * What a module is (`defineModule`) and the object it receives (`ModuleApi`): hooks, events,
- * items, shared state, timers, storage and a child logger, all bound to one (host, module)
- * pair. Everything registered through it is recorded and removed when the module unloads.
+ * What a module is (`defineModule`) and what it receives (`ModuleApi`): hooks typed by the
+ * declared events, items and services, timers, storage and a child logger, all bound to one
+ * (host, module) pair. Everything registered through it is recorded and removed when the
+ * module unloads. `ModuleInstance` is the core's implementation; modules see the interface.
  */
-import type { EventBus, Handler, PayloadOf } from './events.js';
+import type { EventBus, EventName, Handler, PayloadOf } from './events.js';
 import type { ItemOf, ItemRecord, ItemRegistry } from './items.js';
 import type { Logger } from './log.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 import type { ServerApi } from './server-api.js';
 
-/** A module: its name is the string operators put in modules_enabled. */
-export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs> {
+/**
+ * A module: its name is the string operators put in modules_enabled. A global module's
+ * `load()` runs once (host '*'); what it returns is handed to `addHost()` for every host that
+ * enables the module, and to its `unload()`: the one place a global module keeps its state.
+ */
+export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs, G = unknown> {
   readonly name: string;
   /** One instance for the whole server; `addHost` then runs for every host that enables it. */
   readonly global?: boolean;
@@ -20,17 +25,23 @@ export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs> {
   /** Typed option specs; values are validated before load and exposed as `module.options`. */
   readonly options?: S;
   readonly description?: string;
-  /** Runs once per host, or once with host '*' for a global module. */
-  load?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
-  /** Global modules: runs for each host that enables the module. */
-  addHost?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
-  /** Runs before the module's registrations are removed. */
-  unload?(module: ModuleApi<OptionValues<S>>): void | Promise<void>;
+  /**
+   * Events this module fires or answers beyond the core's, as names or prefixes ending in
+   * `*` ('my-module/*'). Hooking a name nobody declares logs a warning once (a typo never
+   * fires); the types come from `declare module 'xmpp-server-core/api' { interface Events }`.
+   */
+  readonly events?: readonly string[];
+  /** Runs once per host, or once with host '*' for a global module (its result goes to addHost). */
+  load?(module: ModuleApi<OptionValues<S>>): G | Promise<G>;
+  /** Global modules: runs for each host that enables the module, with what load() returned. */
+  addHost?(module: ModuleApi<OptionValues<S>>, global: G): void | Promise<void>;
+  /** Runs before the module's registrations are removed (`global`: what load() returned). */
+  unload?(module: ModuleApi<OptionValues<S>>, global: G): void | Promise<void>;
 }
 
 /**
  * Declare a module. Returns its argument unchanged; it exists so TypeScript infers the
- * type of `module.options` from the option specs.
+ * type of `module.options` from the option specs (and a global module's state from load()).
  * @example
  * export default defineModule({
  *   name: 'hello',
@@ -38,7 +49,7 @@ export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs> {
  *   load(module) { module.hook('resource-bind', () => module.log.info(module.options.hello_text)); },
  * });
  */
-export function defineModule<S extends OptionSpecs = Record<never, never>>(definition: ModuleDefinition<S>): ModuleDefinition<S> {
+export function defineModule<S extends OptionSpecs = Record<never, never>, G = undefined>(definition: ModuleDefinition<S, G>): ModuleDefinition<S, G> {
   return definition;
 }
 
@@ -74,6 +85,53 @@ export interface ListStore<T = unknown> {
   remove(user: string, ids?: readonly number[]): number;
 }
 
+/** What a module receives in load/addHost/unload, bound to its host ('*' for a global module's own). */
+export interface ModuleApi<O = Record<string, unknown>> {
+  readonly name: string;
+  /** The VirtualHost, or '*' for a global module's own instance. */
+  readonly host: string;
+  readonly options: Readonly<O>;
+  readonly log: Logger;
+  readonly server: ServerApi;
+  /** Whether this is a global module's own instance (host '*'). */
+  readonly isGlobal: boolean;
+  /** Hook a declared event on this module's host (the global bus for host '*'); higher priority runs first. */
+  hook<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>, priority?: number): void;
+  /** Hook a declared event on the server-wide bus. */
+  hookGlobal<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>, priority?: number): void;
+  /** Remove a handler this module hooked. */
+  unhook<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>): void;
+  /** Fire an event on this module's host; returns the first non-undefined handler result. */
+  fire<E extends EventName>(event: E, payload: PayloadOf<E>): unknown;
+  /** Fire an event on the server-wide bus. */
+  fireGlobal<E extends EventName>(event: E, payload: PayloadOf<E>): unknown;
+  /** Provide a typed item (an http app, a service) on this module's host. Removed on unload. */
+  provides<K extends string>(kind: K, item: ItemOf<K>): ItemRecord<ItemOf<K>>;
+  /** Withdraw an item this module provided. */
+  unprovide(record: ItemRecord): void;
+  /** Consume items of a kind on this host: `added` for each present and new one, `removed` when one goes. */
+  handleItems<K extends string>(kind: K, added: (record: ItemRecord<ItemOf<K>>) => void, removed?: (record: ItemRecord<ItemOf<K>>) => void): void;
+  /** Items of a kind currently provided on this module's host. */
+  items<K extends string>(kind: K): readonly ItemRecord<ItemOf<K>>[];
+  /**
+   * The service of a kind on this host: the first item provided under that name (a module
+   * shares a service by `provides('rosters', manager)`; its type is declared in `Items`).
+   */
+  service<K extends string>(kind: K): ItemOf<K> | undefined;
+  /** Run `fn` once after `ms`; cancelled on unload. Timers never keep the process alive. */
+  setTimer(ms: number, fn: () => void): Timer;
+  /** Run `fn` every `ms`; cancelled on unload. */
+  setInterval(ms: number, fn: () => void): Timer;
+  /** Run `fn` when the module unloads (close a listener, say), after its own `unload`. */
+  onUnload(fn: () => void | Promise<void>): void;
+  /** A key-value store on this module's host. */
+  openStore<T = unknown>(store: string): KeyValueStore<T>;
+  /** A map store on this module's host. */
+  openMap<T = unknown>(store: string): MapStore<T>;
+  /** A list store on this module's host. */
+  openList<T = unknown>(store: string): ListStore<T>;
+}
+
 /** Everything the manager hands an API object (internal wiring). */
 export interface ModuleContext {
   readonly name: string;
@@ -84,13 +142,13 @@ export interface ModuleContext {
   readonly events: EventBus;
   readonly globalEvents: EventBus;
   readonly items: ItemRegistry;
-  readonly shared: Map<string, unknown>;
+  /** Called for each hook, so names nobody declares can be reported. */
+  readonly checkEvent?: (event: string, module: string) => void;
 }
 
-/** The object a module receives in load/addHost/unload. */
-export class ModuleApi<O = Record<string, unknown>> {
+/** The core's implementation of ModuleApi (modules only see the interface). */
+export class ModuleInstance<O = Record<string, unknown>> implements ModuleApi<O> {
   readonly name: string;
-  /** The VirtualHost, or '*' for a global module's own instance. */
   readonly host: string;
   readonly options: Readonly<O>;
   readonly log: Logger;
@@ -111,76 +169,56 @@ export class ModuleApi<O = Record<string, unknown>> {
     this.server = ctx.server;
   }
 
-  /** Whether this is a global module's own instance (host '*'). */
   get isGlobal(): boolean {
     return this.host === '*';
   }
 
-  /** Hook an event on this module's host (the global bus for host '*'). */
-  hook<E extends string>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
+  hook<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
     this.#hookOn(this.#ctx.events, event, handler as Handler, priority);
   }
 
-  /** Hook an event on the server-wide bus. */
-  hookGlobal<E extends string>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
+  hookGlobal<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>, priority = 0): void {
     this.#hookOn(this.#ctx.globalEvents, event, handler as Handler, priority);
   }
 
-  /** Remove a handler this module hooked. */
-  unhook<E extends string>(event: E, handler: Handler<PayloadOf<E>>): void {
+  unhook<E extends EventName>(event: E, handler: Handler<PayloadOf<E>>): void {
     for (const h of this.#hooks.filter((x) => x.event === event && x.handler === handler)) h.bus.off(event, handler);
     this.#hooks = this.#hooks.filter((x) => !(x.event === event && x.handler === handler));
   }
 
-  /** Fire an event on this module's host; returns the first non-undefined handler result. */
-  fire<E extends string>(event: E, payload: PayloadOf<E>): unknown {
+  fire<E extends EventName>(event: E, payload: PayloadOf<E>): unknown {
     return this.#ctx.events.fire(event, payload);
   }
 
-  /** Fire an event on the server-wide bus. */
-  fireGlobal<E extends string>(event: E, payload: PayloadOf<E>): unknown {
+  fireGlobal<E extends EventName>(event: E, payload: PayloadOf<E>): unknown {
     return this.#ctx.globalEvents.fire(event, payload);
   }
 
-  /** Provide a typed item on this module's host (e.g. an http app). Removed on unload. */
   provides<K extends string>(kind: K, item: ItemOf<K>): ItemRecord<ItemOf<K>> {
     const record = this.#ctx.items.add(kind, item, this.name);
     this.#items.push({ registry: this.#ctx.items, record });
     return record as ItemRecord<ItemOf<K>>;
   }
 
-  /** Withdraw an item this module provided. */
   unprovide(record: ItemRecord): void {
     this.#ctx.items.remove(record);
     this.#items = this.#items.filter((i) => i.record !== record);
   }
 
-  /**
-   * Consume items of a kind on this module's host: `added` runs for items already present and
-   * for each new one; `removed` when one goes away.
-   */
   handleItems<K extends string>(kind: K, added: (record: ItemRecord<ItemOf<K>>) => void, removed?: (record: ItemRecord<ItemOf<K>>) => void): void {
-    this.hook(`item-added/${kind}`, (e) => { added(e.record as ItemRecord<ItemOf<K>>); });
-    if (removed) this.hook(`item-removed/${kind}`, (e) => { removed(e.record as ItemRecord<ItemOf<K>>); });
+    this.#hookOn(this.#ctx.events, `item-added/${kind}`, (e) => { added((e as { record: ItemRecord<ItemOf<K>> }).record); }, 0);
+    if (removed) this.#hookOn(this.#ctx.events, `item-removed/${kind}`, (e) => { removed((e as { record: ItemRecord<ItemOf<K>> }).record); }, 0);
     for (const record of this.#ctx.items.get(kind)) added(record as ItemRecord<ItemOf<K>>);
   }
 
-  /** Items of a kind currently provided on this module's host. */
   items<K extends string>(kind: K): readonly ItemRecord<ItemOf<K>>[] {
     return this.#ctx.items.get(kind) as readonly ItemRecord<ItemOf<K>>[];
   }
 
-  /**
-   * State shared by key across every instance of every module on this server. A key without
-   * '/' is this module's own (`<name>/<key>`); 'c2s/sessions' names another module's.
-   */
-  shared<T>(key: string, init: () => T): T {
-    const path = key.includes('/') ? key : `${this.name}/${key}`;
-    if (!this.#ctx.shared.has(path)) this.#ctx.shared.set(path, init());
-    return this.#ctx.shared.get(path) as T;
+  service<K extends string>(kind: K): ItemOf<K> | undefined {
+    return (this.#ctx.items.get(kind)[0] as ItemRecord<ItemOf<K>> | undefined)?.item;
   }
 
-  /** Run `fn` once after `ms`; cancelled on unload. Timers never keep the process alive. */
   setTimer(ms: number, fn: () => void): Timer {
     const t = setTimeout(() => { this.#timers.delete(t); fn(); }, ms);
     t.unref();
@@ -188,7 +226,6 @@ export class ModuleApi<O = Record<string, unknown>> {
     return { cancel: () => { clearTimeout(t); this.#timers.delete(t); } };
   }
 
-  /** Run `fn` every `ms`; cancelled on unload. */
   setInterval(ms: number, fn: () => void): Timer {
     const t = setInterval(fn, ms);
     t.unref();
@@ -196,12 +233,10 @@ export class ModuleApi<O = Record<string, unknown>> {
     return { cancel: () => { clearInterval(t); this.#timers.delete(t); } };
   }
 
-  /** Run `fn` when the module unloads (close a listener, say), after its own `unload`. */
   onUnload(fn: () => void | Promise<void>): void {
     this.#cleanups.push(fn);
   }
 
-  /** A key-value store on this module's host. */
   openStore<T = unknown>(store: string): KeyValueStore<T> {
     const driver = this.server.storage;
     const host = this.host;
@@ -212,7 +247,6 @@ export class ModuleApi<O = Record<string, unknown>> {
     };
   }
 
-  /** A map store on this module's host. */
   openMap<T = unknown>(store: string): MapStore<T> {
     const driver = this.server.storage;
     const host = this.host;
@@ -224,7 +258,6 @@ export class ModuleApi<O = Record<string, unknown>> {
     };
   }
 
-  /** A list store on this module's host. */
   openList<T = unknown>(store: string): ListStore<T> {
     const driver = this.server.storage;
     const host = this.host;
@@ -243,11 +276,12 @@ export class ModuleApi<O = Record<string, unknown>> {
 
   #hookOn(bus: EventBus, event: string, handler: Handler, priority: number): void {
     if (this.#disposed) throw new Error(`module '${this.name}' on '${this.host}' is unloaded; it cannot hook '${event}'`);
+    this.#ctx.checkEvent?.(event, this.name);
     bus.on(event, handler, priority);
     if (!this.#hooks.some((h) => h.bus === bus && h.event === event && h.handler === handler)) this.#hooks.push({ bus, event, handler });
   }
 
-  /** Remove every hook, item and timer this instance registered, then run onUnload callbacks. @internal */
+  /** Remove every hook, item and timer this instance registered, then run onUnload callbacks. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;

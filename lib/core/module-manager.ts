@@ -6,8 +6,9 @@
  */
 import { ServerError, describeValue, isServerError } from './errors.js';
 import { INVALID } from './options.js';
-import { ModuleApi } from './module-api.js';
+import { ModuleInstance } from './module-api.js';
 import type { ModuleDefinition } from './module-api.js';
+import { CORE_EVENTS, matchesEvent } from './event-catalog.js';
 import { CORE_OPTIONS, DEFAULT_MODULES, type Config } from './config.js';
 import { importModule, candidates, validateDefinition } from './module-loader.js';
 import type { Host } from './host.js';
@@ -34,11 +35,12 @@ interface Planned {
 export class ModuleManager {
   readonly #deps: ManagerDeps;
   readonly #registry = new Map<string, ModuleDefinition>();
-  readonly #shared = new Map<string, unknown>();
   /** host -> module name -> its API instance on that host. */
-  readonly #loaded = new Map<string, Map<string, ModuleApi>>();
-  /** Global modules' own instances, and the hosts that use each. */
-  readonly #globals = new Map<string, { api: ModuleApi; hosts: Set<string> }>();
+  readonly #loaded = new Map<string, Map<string, ModuleInstance>>();
+  /** Global modules' own instances, what their load() returned, and the hosts that use each. */
+  readonly #globals = new Map<string, { api: ModuleInstance; state: unknown; hosts: Set<string> }>();
+  /** Hooked event names nobody declares, reported once each. */
+  readonly #undeclared = new Set<string>();
 
   constructor(deps: ManagerDeps) {
     this.#deps = deps;
@@ -57,6 +59,27 @@ export class ModuleManager {
   definitions(): ModuleDefinition[] {
     return [...new Set(this.#registry.values())];
   }
+
+  /**
+   * Whether `name` runs on `host` by the configuration (Prosody's rule: autoload, global and
+   * host modules_enabled, minus modules_disabled). `host` '*' asks about the global list.
+   */
+  isEnabled(name: string, host: string): boolean {
+    if (host !== '*') return this.enabledNames(host).includes(name);
+    const { config } = this.#deps;
+    const enabled = Array.isArray(config.global.modules_enabled) ? config.global.modules_enabled : DEFAULT_MODULES;
+    const disabled = Array.isArray(config.global.modules_disabled) ? config.global.modules_disabled : [];
+    return (enabled.includes(name) || AUTOLOAD.includes(name)) && !disabled.includes(name);
+  }
+
+  /** Report (once, outside production) a hook of an event that neither the core nor a module declares. */
+  #checkEvent = (event: string, module: string): void => {
+    if (process.env.NODE_ENV === 'production' || this.#undeclared.has(event)) return;
+    if (matchesEvent(event, CORE_EVENTS)) return;
+    for (const def of this.#registry.values()) if (def.events && matchesEvent(event, def.events)) return;
+    this.#undeclared.add(event);
+    this.#deps.log.warn({ event, module }, 'hooking an event that no module declares (misspelt? declare it in defineModule({ events }))');
+  };
 
   /** The names of the modules enabled on `host`, before dependencies (Prosody's get_modules_for_host). */
   enabledNames(host: string): string[] {
@@ -147,14 +170,14 @@ export class ModuleManager {
   }
 
   /** Load one module (and its dependencies) on a host. */
-  async load(host: string, name: string): Promise<ModuleApi> {
+  async load(host: string, name: string): Promise<ModuleInstance> {
     this.#deps.host(host);
     for (const { name: n, planned } of this.plan(host, [name])) await this.#loadPlanned(host, n, planned);
     return this.#loaded.get(host)!.get(name)!;
   }
 
   /** The API instance of a module on a host ('*' for a global module's own), if loaded. */
-  get(host: string, name: string): ModuleApi | undefined {
+  get(host: string, name: string): ModuleInstance | undefined {
     if (host === '*') return this.#globals.get(name)?.api;
     return this.#loaded.get(host)?.get(name);
   }
@@ -177,14 +200,14 @@ export class ModuleManager {
         let g = this.#globals.get(name);
         if (!g) {
           const api = this.#api('*', name, this.#deps.config.options('*', def.options ?? {}, name));
-          g = { api, hosts: new Set() };
+          g = { api, state: undefined, hosts: new Set() };
           this.#globals.set(name, g);
-          await def.load?.(api as never);
+          g.state = await def.load?.(api as never);
         }
         g.hosts.add(host);
         const hostApi = this.#api(host, name, options);
         this.#hostMap(host).set(name, hostApi);
-        await def.addHost?.(hostApi as never);
+        await def.addHost?.(hostApi as never, g.state);
       } else {
         const api = this.#api(host, name, options);
         this.#hostMap(host).set(name, api);
@@ -213,7 +236,7 @@ export class ModuleManager {
     const def = this.#registry.get(name)!;
     map.delete(name);
     try {
-      if (!def.global) await def.unload?.(api as never);
+      if (!def.global) await def.unload?.(api as never, undefined);
     } finally {
       await api.dispose();
     }
@@ -247,25 +270,25 @@ export class ModuleManager {
     const g = this.#globals.get(name);
     if (!g || g.hosts.size > 0) return;
     this.#globals.delete(name);
-    try { await this.#registry.get(name)?.unload?.(g.api as never); } finally { await g.api.dispose(); }
+    try { await this.#registry.get(name)?.unload?.(g.api as never, g.state); } finally { await g.api.dispose(); }
   }
 
-  #hostMap(host: string): Map<string, ModuleApi> {
+  #hostMap(host: string): Map<string, ModuleInstance> {
     let map = this.#loaded.get(host);
     if (!map) this.#loaded.set(host, (map = new Map()));
     return map;
   }
 
-  #api(host: string, name: string, options: unknown): ModuleApi {
+  #api(host: string, name: string, options: unknown): ModuleInstance {
     const h = host === '*' ? this.#deps.global : this.#deps.host(host);
-    return new ModuleApi({
+    return new ModuleInstance({
       name, host, options,
       log: this.#deps.log.child({ host, module: name }),
       server: this.#deps.server,
       events: h.events,
       globalEvents: this.#deps.global.events,
       items: h.items,
-      shared: this.#shared,
+      checkEvent: this.#checkEvent,
     });
   }
 }

@@ -8,7 +8,7 @@
  */
 import type { EventBus } from './events.js';
 import type { ServerApi } from './server-api.js';
-import type { Session } from './session.js';
+import type { Session } from './session-view.js';
 import type { Element } from './xml.js';
 
 /** `stanza-undeliverable`: return anything but undefined to take the stanza over. */
@@ -18,7 +18,7 @@ export interface UndeliverableEvent {
   readonly stanza: Element;
 }
 
-declare module './events.js' {
+declare module './api.js' {
   interface Events {
     'stanza-undeliverable': UndeliverableEvent;
   }

@@ -9,7 +9,7 @@ import { parseJid } from './jid.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './log.js';
 import { xml, NS_STANZAS, type Element } from './xml.js';
-import type { Session } from './session.js';
+import type { Session } from './session-view.js';
 
 /** Where a stanza is addressed: a domain, a bare JID, a full JID, or the sender's own account. */
 export type RouteKind = 'host' | 'bare' | 'full' | 'self';

@@ -9,7 +9,7 @@ import type { StorageDriver } from './storage/store.js';
 import type { Accounts } from './storage/accounts.js';
 import type { Config } from './config.js';
 import type { Element } from './xml.js';
-import type { Session } from './session.js';
+import type { Session } from './session-view.js';
 import type { SessionRegistry } from './sessions.js';
 
 export interface ServerApi {
@@ -34,6 +34,11 @@ export interface ServerApi {
    * <name>/<kind>, then delivers to a full JID or bounces.
    */
   route(stanza: Element, origin?: Session): void;
+  /**
+   * Whether module `name` runs on `host` by the configuration (autoload, modules_enabled,
+   * modules_disabled; '*' asks about the global list, Prosody's rule for host-agnostic routes).
+   */
+  moduleEnabled(name: string, host: string): boolean;
 }
 
 /** A socket a module listens on; modules append theirs to the global `listeners` event's list. */
@@ -44,9 +49,22 @@ export interface ListenerInfo {
   readonly port: number;
 }
 
-declare module './events.js' {
+/** `server-started`, `server-stopping`, `server-stopped` (global bus). */
+export interface ServerLifecycleEvent {
+  readonly server: ServerApi;
+  /** Why the server stops (stopping and stopped only). */
+  readonly reason?: string;
+}
+
+declare module './api.js' {
   interface Events {
     /** Global: every listening module pushes its sockets onto `list` (and returns nothing). */
     listeners: { list: ListenerInfo[] };
+    /** Global: every module loaded. */
+    'server-started': ServerLifecycleEvent;
+    /** Global: stop() began; modules are still loaded (close sessions here, say goodbye). */
+    'server-stopping': ServerLifecycleEvent;
+    /** Global: every module unloaded, storage about to close. */
+    'server-stopped': ServerLifecycleEvent;
   }
 }

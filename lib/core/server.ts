@@ -14,7 +14,7 @@ import type { ModuleDefinition } from './module-api.js';
 import { ModuleManager } from './module-manager.js';
 import type { ServerApi } from './server-api.js';
 import { LocalRouter, type Router } from './router.js';
-import type { Session } from './session.js';
+import type { Session } from './session-view.js';
 import { LocalSessionRegistry } from './sessions.js';
 import type { Element } from './xml.js';
 import { Accounts } from './storage/accounts.js';
@@ -111,6 +111,10 @@ export class Server implements ServerApi {
   get storage(): StorageDriver {
     this.#storage ??= openStorage(this.core.storage, { dataPath: this.dataPath });
     return this.#storage;
+  }
+
+  moduleEnabled(name: string, host: string): boolean {
+    return this.modules.isEnabled(name, host);
   }
 
   /** Route a stanza (see ServerApi.route). */

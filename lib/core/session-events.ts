@@ -4,7 +4,7 @@
  * `Events` so `module.hook('resource-bind', (e) => e.session.jid)` is typed.
  */
 import type { Element } from './xml.js';
-import type { Session } from './session.js';
+import type { Session } from './session-view.js';
 
 /** Why a session closed: a stream error condition (RFC 6120 §4.9.3) and/or a text. */
 export interface CloseReason {
@@ -14,6 +14,8 @@ export interface CloseReason {
   readonly text?: string;
   /** A WebSocket close code overriding the table's (e.g. 1009 for an oversized message). */
   readonly code?: number;
+  /** The connection was gone before the stream closed (no `<close/>`: a network cut, a dead peer). */
+  readonly dropped?: boolean;
 }
 
 /** `stream-features`: append children to `features` (mechanisms, bind, ...). */
@@ -67,7 +69,7 @@ export interface NonzaEvent {
   readonly stanza: Element;
 }
 
-declare module './events.js' {
+declare module './api.js' {
   interface Events {
     /** Global bus: a transport connected and its session exists (nothing is negotiated yet). */
     'session-created': SessionEvent;
@@ -88,6 +90,8 @@ declare module './events.js' {
     'pre-iq/host': StanzaEvent; 'pre-iq/bare': StanzaEvent; 'pre-iq/full': StanzaEvent; 'pre-iq/self': StanzaEvent;
     [stanza: `iq-get/${string}`]: StanzaEvent;
     [stanza: `iq-set/${string}`]: StanzaEvent;
+    [stanza: `iq-result/${string}`]: StanzaEvent;
+    [stanza: `iq-error/${string}`]: StanzaEvent;
     [nonza: `stanza/${string}`]: NonzaEvent;
   }
 }

@@ -38,9 +38,8 @@ import { SessionOutput, type OutputOwner } from './session-output.js';
 import { SessionInput, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
 import { rerouteUndeliverable } from './reroute.js';
 import { isServerError } from './errors.js';
+import type { Session, SessionState, TransportSession } from './session-view.js';
 
-/** Where a session is in its life (see the diagram in this file's header). */
-export type SessionState = 'connected' | 'open' | 'restarting' | 'closing' | 'closed';
 
 /** What a session needs from its registry (internal wiring; modules use SessionRegistry). */
 export interface SessionContext {
@@ -64,7 +63,8 @@ function turnBudget(settings: SessionSettings): { stanzas: number; bytes: number
 const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
 
-export class Session implements OutputOwner, InputOwner {
+/** The session of one client connection: both faces of session-view.ts. */
+export class ClientSession implements TransportSession, OutputOwner, InputOwner {
   /** Random, unique per connection (logs, metrics). */
   readonly id: string = randomBytes(9).toString('base64url');
   readonly transport: Transport;
@@ -265,14 +265,20 @@ export class Session implements OutputOwner, InputOwner {
     this.#output.drained();
   }
 
-  /** The connection is gone: process what it had already sent, then destroy without waiting. */
+  /**
+   * The connection is gone: process what it had already sent, then end through the one close
+   * path (pre-session-close with a `dropped` reason, unbind, re-routing) without waiting.
+   */
   disconnected(err?: Error): void {
     this.#transportAlive = false;
     if (this.#state === 'closed') return;
-    this.#closeReason ??= { text: err?.message ?? 'connection lost' };
     while (this.#input.waiting > 0 && (this.#state as SessionState) !== 'closed') this.#input.flushOne();
     this.#peerOpen = false;
-    this.#destroy();
+    if (this.#state === 'closing') {
+      this.#destroy();
+      return;
+    }
+    this.close({ text: err?.message ?? 'connection lost', dropped: true });
   }
 
   /**
@@ -332,12 +338,15 @@ export class Session implements OutputOwner, InputOwner {
 
   /**
    * The transport saw no input for network_settings.read_timeout: run the `c2s-read-timeout`
-   * chain (keepalives). `false` from a handler, or no handler at all, closes the session.
+   * chain (a module may answer: true keeps the session, false closes it); when nobody answers,
+   * the transport's own keepalive decides (no keepalive, or a dead connection, closes it).
    */
   readTimeout(): void {
     if (this.closed) return;
-    const result = this.#safeFire('c2s-read-timeout', { session: this });
-    if (result === false || result === undefined) this.close({ condition: 'connection-timeout', text: 'No data from the client (read timeout)' });
+    let result = this.#safeFire('c2s-read-timeout', { session: this });
+    // No module took it: the transport's own keepalive (TCP whitespace, a WebSocket ping).
+    if (result === undefined) result = this.transport.keepalive?.() ?? false;
+    if (result === false) this.close({ condition: 'connection-timeout', text: 'No data from the client (read timeout)' });
   }
 
   // ---- module-facing actions ---------------------------------------------------------------
@@ -420,7 +429,7 @@ export class Session implements OutputOwner, InputOwner {
     const old = this.#ctx.get(jid.full);
     if (old && old !== this) {
       old.close({ condition: 'conflict', text: 'Replaced by a new connection for the same resource' });
-      old.#unbind();
+      if (old instanceof ClientSession) old.#unbind();
     }
     this.#jid = jid;
     this.#bound = true;

@@ -6,19 +6,13 @@
  */
 import type { Config } from './config.js';
 import type { ServerApi } from './server-api.js';
-import { Session, type SessionContext } from './session.js';
+import { ClientSession, type SessionContext } from './session.js';
+import type { Session, TransportSession } from './session-view.js';
 import { SESSION_OPTIONS, type SessionSettings } from './session-options.js';
 import type { Transport } from './transport.js';
 
 /** What modules see of the registry. */
 export interface SessionRegistry {
-  /**
-   * Whether a new connection from `ip` may start: undefined when it may, else why not
-   * (c2s_max_unauthed, c2s_max_unauthed_per_ip). Transports ask before `create`.
-   */
-  admit(ip: string): string | undefined;
-  /** A new session for a transport that just connected (the transport then feeds it). */
-  create(transport: Transport): Session;
   /** The bound session with this normalised full JID (`Jid.full`). */
   get(fullJid: string): Session | undefined;
   /** The bound sessions of an account (username normalised), in bind order. */
@@ -33,8 +27,19 @@ export interface SessionRegistry {
   settings(host: string): SessionSettings;
 }
 
+/** What transports use of the registry (the transport API). */
+export interface TransportSessionRegistry extends SessionRegistry {
+  /**
+   * Whether a new connection from `ip` may start: undefined when it may, else why not
+   * (c2s_max_unauthed, c2s_max_unauthed_per_ip). Transports ask before `create`.
+   */
+  admit(ip: string): string | undefined;
+  /** A new session for a transport that just connected (the transport then feeds it). */
+  create(transport: Transport): TransportSession;
+}
+
 /** The registry for one process. */
-export class LocalSessionRegistry implements SessionRegistry, SessionContext {
+export class LocalSessionRegistry implements TransportSessionRegistry, SessionContext {
   readonly server: ServerApi;
   readonly #config: Config;
   readonly #all = new Set<Session>();
@@ -61,8 +66,8 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     return undefined;
   }
 
-  create(transport: Transport): Session {
-    const session = new Session(this, transport);
+  create(transport: Transport): TransportSession {
+    const session = new ClientSession(this, transport);
     this.#all.add(session);
     this.#unauthed.add(session);
     this.#unauthedByIp.set(transport.ip, (this.#unauthedByIp.get(transport.ip) ?? 0) + 1);
@@ -151,4 +156,14 @@ export class LocalSessionRegistry implements SessionRegistry, SessionContext {
     if (n <= 0) this.#unauthedByIp.delete(ip);
     else this.#unauthedByIp.set(ip, n);
   }
+}
+
+/**
+ * The registry as a transport uses it (creating sessions for new connections).
+ * @throws Error when `server.sessions` is not a transport-capable registry.
+ */
+export function transportSessions(server: { readonly sessions: SessionRegistry }): TransportSessionRegistry {
+  const sessions = server.sessions as Partial<TransportSessionRegistry>;
+  if (typeof sessions.create !== 'function' || typeof sessions.admit !== 'function') throw new Error('this server\'s session registry cannot create sessions');
+  return sessions as TransportSessionRegistry;
 }

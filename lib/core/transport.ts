@@ -80,8 +80,8 @@ export interface Transport {
   /**
    * Send this transport's own keepalive after read-timeout silence (WebSocket: a ping; TCP:
    * whitespace, RFC 6120 §4.6.1). Returns true when one was sent (or a liveness check is
-   * already pending), false when the connection is known to be dead. The `c2s-read-timeout`
-   * chain calls it, so nothing above the transport branches on its kind. Optional.
+   * already pending), false when the connection is known to be dead. The session calls it
+   * when no `c2s-read-timeout` handler answered, so nothing branches on the transport's kind.
    */
   keepalive?(): boolean;
 }

@@ -186,8 +186,29 @@ export function serialize(el: Element): string {
 export function withNamespace(el: Element, ns: string): Element {
   const attrs = el.attrs as Record<string, unknown>;
   if (attrs.xmlns !== undefined && attrs.xmlns !== null) return el;
+  return withAttrs(el, { xmlns: ns });
+}
+
+/**
+ * A shallow copy of `el` with some attributes replaced (`undefined` removes one). The copy
+ * has a new attrs object and a new children array holding the same children; the original
+ * is never mutated (stanzas are shared between recipients).
+ * @example withAttrs(presence, { from: session.fullJid, to: contact })
+ */
+export function withAttrs(el: Element, attrs: Readonly<Record<string, string | undefined>>): Element {
+  const merged: Record<string, string> = {};
+  const old = el.attrs as Record<string, unknown>;
+  for (const k in old) {
+    const v = old[k];
+    if (v !== undefined && v !== null) merged[k] = String(v);
+  }
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
   const copy = new Element(el.name);
-  copy.attrs = { ...attrs, xmlns: ns };
+  copy.attrs = merged;
   copy.children = el.children.slice();
   return copy;
 }

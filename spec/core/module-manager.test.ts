@@ -20,6 +20,13 @@ function makeServer(config: RawConfig, modules: ModuleDefinition[]) {
   return { server, log };
 }
 
+declare module '../../lib/core/api.js' {
+  interface Events {
+    /** The test event these modules hook. */
+    ping: Record<string, never>;
+  }
+}
+
 /** A module that records its lifecycle into `trace` and hooks one event. */
 function tracer(name: string, trace: string[], extra: Partial<ModuleDefinition> = {}): ModuleDefinition {
   return defineModule({
@@ -90,19 +97,20 @@ describe('ModuleManager', () => {
   });
 
   describe('options', () => {
+    const seen: unknown[] = [];
     const withLimit = defineModule({
       name: 'limited',
       options: {
         limited_size: option.integer({ default: 262144, min: 10000, doc: 'x' }),
         limited_name: option.string({ default: 'n', doc: 'y' }),
       },
-      load(module) { module.shared('seen', () => [] as unknown[]).push([module.host, module.options.limited_size, module.options.limited_name]); },
+      load(module) { seen.push([module.host, module.options.limited_size, module.options.limited_name]); },
     });
 
     it('gives each host its own validated values (host section, then global, then default)', async () => {
+      seen.length = 0;
       const { server } = makeServer({ modules_enabled: ['limited'], limited_size: 20000, VirtualHost: { 'a.example': { limited_size: 30000 }, 'b.example': { limited_name: 'b' } } }, [withLimit]);
       await server.start();
-      const seen = server.modules.get('a.example', 'limited')!.shared('seen', () => []);
       assert.deepEqual(seen, [['a.example', 30000, 'n'], ['b.example', 20000, 'b']]);
       await server.stop();
     });
@@ -231,6 +239,29 @@ describe('ModuleManager', () => {
       assert.equal(server.modules.isLoaded('*', 'g'), false);
       assert.equal(trace.at(-1), 'unload *');
       assert.equal(server.events.handlers('ping').length, 0);
+      await server.stop();
+    });
+  });
+
+  describe('declared events', () => {
+    it('warns once about a hook of an event nobody declares (a typo), never about declared ones', async () => {
+      const typo = defineModule({
+        name: 'typo',
+        events: ['typo/*'],
+        load(module) {
+          const hook = module.hook as (event: string, handler: () => void) => void;
+          hook.call(module, 'resouce-bind', () => undefined);
+          hook.call(module, 'resouce-bind', () => undefined);
+          module.hook('resource-bind', () => undefined);
+          module.hook('iq-get/host/urn:example:x:query', () => undefined);
+          hook.call(module, 'typo/own', () => undefined);
+        },
+      });
+      const { server, log } = makeServer({ modules_enabled: ['typo'], VirtualHost: { 'a.example': {}, 'b.example': {} } }, [typo]);
+      await server.start();
+      const warned = log.lines.filter((l) => l.msg === 'hooking an event that no module declares (misspelt? declare it in defineModule({ events }))');
+      assert.deepEqual(warned.map((l) => l.event), ['resouce-bind'], 'once, for the typo only');
+      assert.equal(warned[0]!.module, 'typo');
       await server.stop();
     });
   });

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import { Server } from '../../lib/core/server.js';
 import { MemoryDriver } from '../../lib/core/storage/memory.js';
 import { xml, type Element } from '../../lib/core/xml.js';
-import type { Session } from '../../lib/core/session.js';
+import type { Session, TransportSession } from '../../lib/core/session-view.js';
 import { errorReply } from '../../lib/core/router.js';
 import { captureLog } from '../helpers/log.js';
 import { MemoryTransport } from '../helpers/memory-transport.js';
 
 /** A bound session for user@host/resource on `server`. */
-function bound(server: Server, user: string, host: string, resource: string): { s: Session; t: MemoryTransport } {
+function bound(server: Server, user: string, host: string, resource: string): { s: TransportSession; t: MemoryTransport } {
   const t = new MemoryTransport();
   const s = server.sessions.create(t);
   s.streamOpened({ to: host, version: '1.0' });
@@ -28,8 +28,8 @@ function bound(server: Server, user: string, host: string, resource: string): { 
 describe('router', () => {
   let server: Server;
   let fired: string[];
-  let juliet: { s: Session; t: MemoryTransport };
-  let romeo: { s: Session; t: MemoryTransport };
+  let juliet: { s: TransportSession; t: MemoryTransport };
+  let romeo: { s: TransportSession; t: MemoryTransport };
 
   beforeEach(() => {
     server = new Server({ VirtualHost: { localhost: {}, 'other.example': {} } }, { logger: captureLog('silent').logger, storage: new MemoryDriver() });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Server } from '../../lib/core/server.js';
 import { MemoryDriver } from '../../lib/core/storage/memory.js';
 import { xml, NS_CLIENT, NS_BIND, type Element } from '../../lib/core/xml.js';
-import type { Session } from '../../lib/core/session.js';
+import type { Session, TransportSession } from '../../lib/core/session-view.js';
 import { DEFAULT_INSECURE_HINT } from '../../lib/core/session-elements.js';
 import type { RawConfig } from '../../lib/core/config.js';
 import { captureLog } from '../helpers/log.js';
@@ -23,7 +23,7 @@ function makeServer(extra: RawConfig = {}): Server {
 }
 
 /** A session on `server` with a transport that records everything. */
-function connect(server: Server, secure = true): { s: Session; t: MemoryTransport } {
+function connect(server: Server, secure = true): { s: TransportSession; t: MemoryTransport } {
   const t = new MemoryTransport();
   t.secure = secure;
   return { s: server.sessions.create(t), t };
@@ -161,13 +161,13 @@ describe('Session', () => {
       assert.deepEqual(events, ['pre-session-close', 'c2s-closed']);
     });
 
-    it('disconnected() destroys without writing anything', () => {
+    it('disconnected() goes through the close path with a dropped reason, writing nothing', () => {
       const { s, t } = connect(server);
       s.streamOpened(OPEN);
       const before = t.calls.length;
       s.disconnected(new Error('ECONNRESET'));
       assert.deepEqual(t.ops.slice(before), ['end']);
-      assert.deepEqual(events, ['c2s-closed']);
+      assert.deepEqual(events, ['pre-session-close', 'c2s-closed']);
       s.send(xml('message'));
       assert.equal(t.sent.length, 1, 'nothing is sent once closed');
     });
@@ -299,7 +299,7 @@ describe('Session', () => {
     });
 
     it('bindResource: generated resources; a conflict unbinds the old session and closes it with conflict', () => {
-      const bind = (resource?: string): { s: Session; t: MemoryTransport } => {
+      const bind = (resource?: string): { s: TransportSession; t: MemoryTransport } => {
         const c = connect(server);
         c.s.streamOpened(OPEN);
         c.s.setAuthenticated('juliet');

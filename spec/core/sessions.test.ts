@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Server } from '../../lib/core/server.js';
 import { MemoryDriver } from '../../lib/core/storage/memory.js';
 import { xml, type Element } from '../../lib/core/xml.js';
-import type { Session } from '../../lib/core/session.js';
+import type { TransportSession } from '../../lib/core/session-view.js';
 import { captureLog } from '../helpers/log.js';
 import { MemoryTransport } from '../helpers/memory-transport.js';
 
@@ -22,7 +22,7 @@ function makeServer(): Server {
   return server;
 }
 
-function open(server: Server, host: string, user?: string, resource?: string): Session {
+function open(server: Server, host: string, user?: string, resource?: string): TransportSession {
   const s = server.sessions.create(new MemoryTransport());
   s.streamOpened({ to: host, version: '1.0' });
   if (user !== undefined) {

@@ -277,7 +277,10 @@ export class WsProbe {
 }
 
 /** Connect and log in (PLAIN) over a raw WebSocket. */
-export async function wsLogin(port: number, user: string, password: string, o: { resource?: string; to?: string; request?: UpgradeOptions; probe?: ProbeOptions } = {}): Promise<{ probe: WsProbe; jid: string }> {
+export async function wsLogin(
+  port: number, user: string, password: string,
+  o: { resource?: string; to?: string; request?: UpgradeOptions; probe?: ProbeOptions } = {},
+): Promise<{ probe: WsProbe; jid: string }> {
   const probe = await WsProbe.connect(port, { host: o.to ?? 'localhost', ...o.request }, o.probe);
   try {
     return { probe, jid: await probe.login(user, password, o.resource, o.to) };

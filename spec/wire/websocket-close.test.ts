@@ -49,7 +49,7 @@ describe('closing a running server\'s sessions', () => {
     assert.equal(session.state, 'closed');
   });
 
-  it('a bare Close frame is echoed and the session destroyed without the close path (resumable)', async () => {
+  it('a bare Close frame is echoed and the session ends as dropped, with no <close/> of ours', async () => {
     spy.clear();
     const { probe: p } = await wsLogin(port, 'juliet', 'pw');
     const session = await sessionOf();
@@ -58,7 +58,8 @@ describe('closing a running server\'s sessions', () => {
     await p.waitEnd();
     const closed = await spy.waitFor((r) => r.event === 'c2s-closed' && r.session === session);
     assert.match(closed.reason?.text ?? '', /WebSocket closed \(1000\)/);
-    assert.ok(!spy.of(session).some((r) => r.event === 'pre-session-close'), 'no pre-session-close: the stream was not closed');
+    const pre = spy.of(session).find((r) => r.event === 'pre-session-close');
+    assert.equal(pre?.reason?.dropped, true, 'the one close path, as a drop (the stream was not closed)');
     assert.equal(p.messages.filter((m) => m.startsWith('<close')).length, 0, 'we send no <close/> after the Close frame');
   });
 
@@ -68,7 +69,7 @@ describe('closing a running server\'s sessions', () => {
     const session = await sessionOf();
     p.destroy();
     await spy.waitFor((r) => r.event === 'c2s-closed' && r.session === session);
-    assert.ok(!spy.of(session).some((r) => r.event === 'pre-session-close'));
+    assert.equal(spy.of(session).find((r) => r.event === 'pre-session-close')?.reason?.dropped, true);
     assert.equal(t.server.sessions.get('juliet@localhost/drop'), undefined);
   });
 

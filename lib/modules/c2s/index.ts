@@ -7,9 +7,10 @@
 import { createServer as createNetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import {
-  defineModule, option, xml, serialize, escapeAttr, streamErrorElement, ServerError, SESSION_OPTIONS, NS_TLS, NS_CLIENT, NS_STREAMS,
-  type ModuleApi, type NonzaEvent, type ServerApi, type SessionEvent, type StreamFeaturesEvent,
+  defineModule, option, xml, serialize, escapeAttr, ServerError, NS_TLS, NS_CLIENT, NS_STREAMS,
+  type ModuleApi, type NonzaEvent, type StreamFeaturesEvent,
 } from '../../core/api.js';
+import { streamErrorElement, transportSessions, SESSION_OPTIONS } from '../../core/transport-api.js';
 import { closeListeners, openListeners, type C2sListener } from './listeners.js';
 import { peerAddress, TcpTransport } from './tcp-transport.js';
 import { loadHostCertificate, TlsContexts } from './tls.js';
@@ -32,16 +33,6 @@ interface C2sState {
   readonly tls: TlsContexts;
   readonly transports: Set<TcpTransport>;
   listeners: C2sListener[];
-}
-
-const states = new WeakMap<ServerApi, C2sState>();
-
-/**
- * The lowest-priority step of c2s-read-timeout: the transport's own keepalive (TCP whitespace,
- * a WebSocket ping, ...). One handler for every transport; nothing here branches on its kind.
- */
-function keepalive({ session }: SessionEvent): boolean | undefined {
-  return session.transport.keepalive?.();
 }
 
 /** Close every TCP session with system-shutdown. */
@@ -67,13 +58,14 @@ function accept(module: ModuleApi<unknown>, state: C2sState) {
       socket.destroy();
       return;
     }
-    const refusal = module.server.sessions.admit(peerAddress(socket));
+    const sessions = transportSessions(module.server);
+    const refusal = sessions.admit(peerAddress(socket));
     if (refusal !== undefined) {
       module.log.info({ ip: peerAddress(socket) }, 'connection refused: too many unauthenticated connections');
       refuseConnection(module, socket, refusal);
       return;
     }
-    const transport = new TcpTransport(socket, module.server.sessions, {
+    const transport = new TcpTransport(socket, sessions, {
       tls: state.tls,
       log: module.log,
       onClose: (t) => state.transports.delete(t),
@@ -99,7 +91,6 @@ export default defineModule({
     if (o.c2s_direct_tls_ports.length > 0 && state.tls.default === undefined) {
       throw new ServerError('XS_ERR_CERTIFICATE', { host: '*', file: '(none)', reason: 'c2s_direct_tls_ports is set but no VirtualHost has a certificate and key' });
     }
-    states.set(server, state);
     const onConnection = accept(module, state);
     state.listeners = await openListeners('c2s', o.c2s_ports, o.c2s_interfaces, () => createNetServer(onConnection), module.log);
     const def = state.tls.default;
@@ -118,28 +109,26 @@ export default defineModule({
         throw err;
       }
     }
-    // Sessions fire on the global bus until their stream names a host.
-    module.hook('c2s-read-timeout', keepalive, -1000);
     module.hook('listeners', ({ list }) => {
       for (const l of state.listeners) list.push({ service: l.service, address: l.address, port: l.port });
     });
     // Close sessions while every module is still loaded (presence can still say goodbye).
     module.hook('server-stopping', () => { shutdownSessions(state); });
+    return state;
   },
 
   addHost(module) {
-    module.hook('c2s-read-timeout', keepalive, -1000);
     // RFC 6120 §5.3.1: STARTTLS first, and mandatory when encryption is required.
     module.hook('stream-features', ({ session, features }: StreamFeaturesEvent) => {
       const t = session.transport;
-      if (session.authenticated || !(t instanceof TcpTransport) || !t.canStartTls) return;
+      if (session.authenticated || !t.canStartTls || !t.startTls) return;
       const starttls = xml('starttls', { xmlns: NS_TLS });
       if (session.settings.c2s_require_encryption) starttls.append(xml('required'));
       features.append(starttls);
     }, 100);
     module.hook(`stanza/${NS_TLS}:starttls`, ({ session }: NonzaEvent) => {
       const t = session.transport;
-      if (session.authenticated || !(t instanceof TcpTransport) || !t.canStartTls) {
+      if (session.authenticated || !t.canStartTls || !t.startTls) {
         // RFC 6120 §5.4.2.2: <failure/>, then close the stream.
         session.send(xml('failure', { xmlns: NS_TLS }));
         session.close({ text: 'STARTTLS is not available on this connection' });
@@ -147,20 +136,16 @@ export default defineModule({
       }
       session.send(xml('proceed', { xmlns: NS_TLS }));
       session.resetStream();
+      // A failed handshake ends the connection (the transport tells its session).
       t.startTls(session.host, (err) => {
-        if (err) {
-          session.log.info({ err: err.message }, 'TLS negotiation failed');
-          session.disconnected(err);
-        }
+        if (err) session.log.info({ err: err.message }, 'TLS negotiation failed');
       });
       return true;
     });
   },
 
-  async unload(module) {
-    const state = states.get(module.server);
+  async unload(module, state) {
     if (!state) return;
-    states.delete(module.server);
     const closing = closeListeners(state.listeners);
     shutdownSessions(state);
     const grace = (module.options.c2s_close_timeout + 1) * 1000;

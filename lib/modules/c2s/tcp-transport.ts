@@ -6,11 +6,11 @@
  */
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { serialize, escapeAttr, normalizeIp, NS_CLIENT, NS_STREAMS, type Element, type Logger } from '../../core/api.js';
 import {
-  StreamParser, serialize, escapeAttr, readTimeoutMs, NS_CLIENT, NS_STREAMS,
-  type ChannelBindingType, type Element, type Logger, type Session, type SessionRegistry, type StreamAttrs,
-  type StreamParserHandler, type Transport,
-} from '../../core/api.js';
+  StreamParser, readTimeoutMs,
+  type ChannelBindingType, type StreamAttrs, type StreamParserHandler, type Transport, type TransportSession, type TransportSessionRegistry,
+} from '../../core/transport-api.js';
 import { channelBindingData, type TlsContexts } from './tls.js';
 
 /** How long a socket may linger after our FIN before it is destroyed (ms). */
@@ -23,16 +23,16 @@ export interface TcpTransportOptions {
   readonly onClose: (transport: TcpTransport) => void;
 }
 
-/** The peer's address without the IPv4-mapped IPv6 prefix. */
+/** The peer's address, normalised (no IPv4-mapped IPv6 prefix). */
 export function peerAddress(socket: Socket): string {
   const ip = socket.remoteAddress ?? '';
-  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
+  return normalizeIp(ip) ?? ip;
 }
 
 export class TcpTransport implements Transport {
   readonly kind = 'tcp';
   readonly ip: string;
-  readonly session: Session;
+  readonly session: TransportSession;
   /** Resolves when the socket has closed. */
   readonly closed: Promise<void>;
   readonly #opts: TcpTransportOptions;
@@ -67,7 +67,7 @@ export class TcpTransport implements Transport {
     this.#resolveClosed();
   };
 
-  constructor(socket: Socket, sessions: SessionRegistry, opts: TcpTransportOptions) {
+  constructor(socket: Socket, sessions: TransportSessionRegistry, opts: TcpTransportOptions) {
     this.#opts = opts;
     this.#socket = socket;
     this.ip = peerAddress(socket);
@@ -150,7 +150,12 @@ export class TcpTransport implements Transport {
       });
       let settled = false;
       secure.once('secure', () => { settled = true; done(); });
-      secure.once('error', (err) => { if (!settled) { settled = true; done(err); } });
+      secure.once('error', (err) => {
+        if (settled) return;
+        settled = true;
+        done(err);
+        this.session.disconnected(err);
+      });
       this.#socket = secure;
       this.#parser = this.#newParser(this.session.settings.c2s_unauthed_stanza_size_limit);
       if (this.#inputPaused) this.#parser.pause();
@@ -178,7 +183,7 @@ export class TcpTransport implements Transport {
     this.#write('</stream:stream>');
   }
 
-  /** RFC 6120 §4.6.1 whitespace keepalive (the c2s-read-timeout chain's last step). */
+  /** RFC 6120 §4.6.1 whitespace keepalive (after read-timeout silence). */
   keepalive(): boolean {
     if (this.#ended || this.#gone) return false;
     this.#write(' ');

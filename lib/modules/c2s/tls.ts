@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
-import { ServerError, type ChannelBindingType, type ServerApi } from '../../core/api.js';
+import { ServerError, type ServerApi } from '../../core/api.js';
+import type { ChannelBindingType } from '../../core/transport-api.js';
 
 /** A host's certificate: the context for handshakes, and the PEM files' contents. */
 export interface HostCertificate {

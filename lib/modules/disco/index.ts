@@ -24,6 +24,12 @@ export interface DiscoItem {
 }
 
 declare module '../../core/api.js' {
+  interface Events {
+    'host-disco-info': DiscoQueryEvent;
+    'host-disco-info-node': DiscoNodeEvent;
+    'account-disco-info': DiscoQueryEvent;
+    'account-disco-items': DiscoQueryEvent;
+  }
   interface Items {
     /** A feature var the host supports (XEP-0030 §3.1), e.g. 'urn:xmpp:ping'. */
     feature: string;
@@ -36,8 +42,17 @@ declare module '../../core/api.js' {
   }
 }
 
-/** Minimal view of the presence module's shared rosters (shared state, not an import). */
-type Rosters = Map<string, { isSubscribed(user: string, contact: string): boolean }>;
+/** `host-disco-info`, `account-disco-info`, `account-disco-items`: add to `reply` (the query). */
+export interface DiscoQueryEvent {
+  readonly origin: Session | undefined;
+  readonly stanza: Element;
+  readonly reply: Element;
+}
+
+/** `host-disco-info-node`: answer a node query by filling `reply`; return true when handled. */
+export interface DiscoNodeEvent extends DiscoQueryEvent {
+  readonly node: string;
+}
 
 function parseItems(raw: unknown): DiscoItem[] | typeof INVALID {
   if (!Array.isArray(raw)) return INVALID;
@@ -53,6 +68,7 @@ function parseItems(raw: unknown): DiscoItem[] | typeof INVALID {
 
 export default defineModule({
   name: 'disco',
+  events: ['host-disco-info', 'host-disco-info-node', 'account-disco-info', 'account-disco-items'],
   description: 'Service Discovery (XEP-0030) for the host and its accounts.',
   options: {
     disco_items: option.custom<readonly DiscoItem[]>({
@@ -70,7 +86,6 @@ export default defineModule({
     module.provides('feature', NS_INFO);
     module.provides('feature', NS_ITEMS);
     module.provides('account-feature', NS_INFO);
-    const rosters = module.shared<Rosters>('presence/rosters', () => new Map());
 
     const reply = (origin: Session | undefined, stanza: Element, payload?: Element): true => {
       const el = xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
@@ -118,7 +133,7 @@ export default defineModule({
       if (!user) return undefined;
       if (self) return user;
       const from = parseJid(stanza.attrs.from as string | undefined);
-      if (from && rosters.get(module.host)?.isSubscribed(user, from.bare)) return user;
+      if (from && module.service('rosters')?.isSubscribed(user, from.bare)) return user;
       return undefined;
     };
 

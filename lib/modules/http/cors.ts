@@ -4,7 +4,7 @@
  * access_control_* options, the app's `cors` and `http_cors_override`, and the response
  * headers for simple requests and OPTIONS preflights.
  */
-import type { CorsOverride } from './types.js';
+import type { CorsOverride } from '../../core/http-api.js';
 
 /** The host-level CORS options (module.options of the http module on that host). */
 export interface CorsOptions {

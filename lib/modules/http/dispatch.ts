@@ -13,7 +13,7 @@ import { clientInfo } from './proxies.js';
 import { ResponseWriter, sameOriginLocation } from './response.js';
 import type { Mount, Route, RouteMatch } from './routing.js';
 import type { HttpState } from './state.js';
-import type { HttpRequest } from './types.js';
+import type { HttpRequest } from '../../core/http-api.js';
 
 /** A request's facts before routing; or the status that refuses it. */
 type Prepared =
@@ -123,7 +123,9 @@ function refuse(res: ResponseWriter, status: number, message?: string): void {
   res.page(status, message);
 }
 
-async function serveRoute(state: HttpState, raw: IncomingMessage, res: ResponseWriter, p: Extract<Prepared, { ok: true }>, route: Route, wildcard: string | undefined): Promise<void> {
+async function serveRoute(
+  state: HttpState, raw: IncomingMessage, res: ResponseWriter, p: Extract<Prepared, { ok: true }>, route: Route, wildcard: string | undefined,
+): Promise<void> {
   const mount = route.mount;
   const method = raw.method ?? 'GET';
   const request = toRequest(raw, p, mount, wildcard, method);

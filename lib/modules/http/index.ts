@@ -3,7 +3,8 @@
  * The `http` module (global): HTTP and HTTPS listeners serving every app that modules provide
  * with `module.provides('http', app)`, routed by VirtualHost (`Host`, `http_host`,
  * `http_default_host`), behind trusted proxies, with CORS. Host-agnostic apps come from
- * global modules' own instances. See types.ts for the app contract.
+ * global modules' own instances. The app contract is core/http-api.ts
+ * (`xmpp-server-core/http`).
  */
 import { dirname } from 'node:path';
 import { ServerError, defineModule } from '../../core/api.js';
@@ -15,19 +16,10 @@ import { renderPage } from './pages.js';
 import { TrustedProxies } from './proxies.js';
 import { basePath, createMount, type RouteTable } from './routing.js';
 import { HttpState } from './state.js';
-import type { HttpApp } from './types.js';
+import type { HttpApp } from '../../core/http-api.js';
 import { appUrl, type UrlOptions } from './urls.js';
 
 type Api = ModuleApi<HttpOptions>;
-
-/** Holds the state of the running global instance (replaced on reload). */
-interface Holder {
-  current: HttpState | undefined;
-}
-
-function holder(module: Api): Holder {
-  return module.shared<Holder>('state', () => ({ current: undefined }));
-}
 
 /** Mount an app on a table, with the providing host's paths and CORS options. */
 function mountApp(module: Api, table: RouteTable, record: ItemRecord<HttpApp>): void {
@@ -83,6 +75,7 @@ async function startListeners(module: Api, state: HttpState): Promise<void> {
 
 export default defineModule({
   name: 'http',
+  events: ['http-url', 'http-message'],
   global: true,
   description: 'HTTP and HTTPS for modules: apps per VirtualHost, trusted proxies, CORS.',
   options: HTTP_OPTIONS,
@@ -104,22 +97,17 @@ export default defineModule({
     });
     module.hook('http-url', (query) => appUrl(state, query, urlOptions(module, query.host)));
     consumeApps(module, state.tables.get('*')!);
-    module.onUnload(async () => {
-      await closeAll(state);
-      if (holder(module).current === state) holder(module).current = undefined;
-    });
+    module.onUnload(async () => { await closeAll(state); });
     try {
       await startListeners(module, state);
     } catch (err) {
       await closeAll(state);
       throw err;
     }
-    holder(module).current = state;
+    return state;
   },
 
-  addHost(module) {
-    const state = holder(module).current;
-    if (!state) throw new Error('the http module\'s global instance is not running');
+  addHost(module, state) {
     const table = state.addHost(module.host, module.options.http_host ?? module.host);
     module.onUnload(() => {
       if (state.tables.get(module.host) === table) state.removeHost(module.host);
@@ -128,4 +116,3 @@ export default defineModule({
   },
 });
 
-export type { HttpApp, HttpRequest, HttpResponse, HttpHandler, HttpUpgradeHandler, HttpUpgradeRefusal, CorsOverride, HttpListenerInfo, HttpUrlQuery, HttpMessageQuery, HttpResult } from './types.js';

@@ -5,8 +5,8 @@
  */
 import { INVALID, option } from '../../core/api.js';
 import type { OptionValues } from '../../core/api.js';
-import { parseProxyEntry } from './proxies.js';
-import type { CorsOverride } from './types.js';
+import { parseAddressRange } from '../../core/api.js';
+import type { CorsOverride } from '../../core/http-api.js';
 
 const port = option.integer({ default: 0, min: 0, max: 65535 });
 const text = option.string({ default: '' });
@@ -62,7 +62,7 @@ export const HTTP_OPTIONS = {
     describe: 'an array of IP addresses or CIDR ranges ("10.0.0.0/8", "fd00::/8")',
     parse: (raw) => {
       const list = parseStringList(raw);
-      return list !== INVALID && list.every((e) => parseProxyEntry(e) !== undefined) ? list : INVALID;
+      return list !== INVALID && list.every((e) => parseAddressRange(e) !== undefined) ? list : INVALID;
     },
     doc: 'Proxies whose X-Forwarded-For / X-Forwarded-Proto (or Forwarded) headers are believed.',
   }),

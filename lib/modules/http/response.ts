@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { DEFAULT_MESSAGES, pageHeaders, type PageContent } from './pages.js';
-import type { HttpResponse } from './types.js';
+import type { HttpResponse } from '../../core/http-api.js';
 
 /** Renders a page (the `http-message` event, so other modules may restyle pages). */
 export type PageRenderer = (content: PageContent) => string;

@@ -7,7 +7,7 @@
 import { ServerError } from '../../core/api.js';
 import type { ItemRecord } from '../../core/api.js';
 import type { CorsPolicy } from './cors.js';
-import type { HttpApp, HttpHandler } from './types.js';
+import type { HttpApp, HttpHandler } from '../../core/http-api.js';
 
 /** A route key, parsed. `path` is relative to the base path, without a trailing '/'. */
 export interface RouteKey {
@@ -191,7 +191,10 @@ export class RouteTable {
     let best: { mount: Mount; wildcard: string | undefined; rank: number } | undefined;
     let exists = false;
     for (const mount of this.#mounts) {
-      const candidates = [{ path: mount.base, wildcard: false, route: undefined as Route | undefined }, ...mount.routes.map((r) => ({ path: r.path, wildcard: r.wildcard, route: r as Route | undefined }))];
+      const candidates = [
+        { path: mount.base, wildcard: false, route: undefined as Route | undefined },
+        ...mount.routes.map((r) => ({ path: r.path, wildcard: r.wildcard, route: r as Route | undefined })),
+      ];
       for (const c of candidates) {
         const r = rank(c, p);
         if (r < 0) continue;

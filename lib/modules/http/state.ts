@@ -12,7 +12,7 @@ import type { HttpOptions } from './options.js';
 import type { TrustedProxies } from './proxies.js';
 import type { PageRenderer } from './response.js';
 import { RouteTable } from './routing.js';
-import type { HttpListenerInfo } from './types.js';
+import type { HttpListenerInfo } from '../../core/http-api.js';
 
 /** One bound socket of the module. */
 export interface Listener {

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type { HttpOptions } from './options.js';
 import { basePath, trimPath } from './routing.js';
 import type { HttpState } from './state.js';
-import type { HttpUrlQuery } from './types.js';
+import type { HttpUrlQuery } from '../../core/http-api.js';
 
 /** The per-host options a URL depends on. */
 export type UrlOptions = Pick<HttpOptions, 'http_paths' | 'http_host' | 'http_external_url'>;

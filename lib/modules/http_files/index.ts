@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { defineModule, option } from '../../core/api.js';
-import type { HttpRequest, HttpResponse, HttpResult } from '../../core/api.js';
+import type { HttpRequest, HttpResponse, HttpResult } from '../../core/http-api.js';
 import { DEFAULT_CSP, fileHeaders, parseCsp } from './headers.js';
 
 /** Content types by file extension (the files a web client ships). */

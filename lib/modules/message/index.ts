@@ -34,6 +34,7 @@ declare module '../../core/api.js' {
 
 export default defineModule({
   name: 'message',
+  events: ['message/offline/handle', 'message/offline/broadcast'],
   description: 'Delivers messages to local users: full JID, bare JID by priority, offline handoff (RFC 6121 §8.5).',
   load(module) {
     const { server, host } = module;

@@ -3,9 +3,9 @@
  * Presence notifications (RFC 6121 §4): a client's broadcast presence (initial, updates,
  * unavailable), directed presence, answers to probes, and delivery of inbound notifications.
  */
-import { xml, NS_DELAY, type Element, type ModuleApi, type Session } from '../../core/api.js';
+import { xml, withAttrs, NS_DELAY, type Element, type ModuleApi, type Session } from '../../core/api.js';
 import type { RosterManager } from './roster-manager.js';
-import { parsePriority, withAttrs } from './stanza.js';
+import { parsePriority } from './stanza.js';
 
 /** What the presence handlers share on one host. */
 export interface PresenceContext {

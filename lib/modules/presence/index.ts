@@ -2,27 +2,32 @@
  * @module presence
  * Presence (RFC 6121 §3, §4) with Prosody's event names: outbound processing on `pre-presence/*`
  * (the sender's host), inbound on `presence/*` (the recipient's host), the unavailable presence
- * of a closing session, and the host's rosters (shared as 'presence/rosters'), with their
- * limits (max_roster_items, the pending-request bounds: options.ts).
+ * of a closing session, and the host's rosters (provided as the `rosters` service, the
+ * contract in core/rosters.ts), with their limits (max_roster_items, the pending-request
+ * bounds: options.ts).
  */
 import { defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
 import { broadcastUnavailableOnClose, deliverToAvailable, handleBroadcastPresence, sendPresenceOfAvailable, trackDirected, type PresenceContext } from './broadcast.js';
 import { PRESENCE_OPTIONS } from './options.js';
-import { RosterManager, type Rosters } from './roster-manager.js';
+import { RosterManager } from './roster-manager.js';
 import { PRESENCE_TYPES, SUBSCRIPTION_TYPES } from './stanza.js';
 import { inboundSubscription, outboundSubscription } from './subscriptions.js';
 
-export type { RosterManager, RosterItem, RosterLimits, Removal, Subscription, Rosters } from './roster-manager.js';
+declare module '../../core/api.js' {
+  interface Events {
+    /** A resource sent its initial presence (after the broadcast, before probes). */
+    'presence/initial': StanzaEvent;
+  }
+}
 
 export default defineModule({
   name: 'presence',
+  events: ['presence/initial'],
   description: 'Presence broadcast, probes, directed presence and the subscription handshake (RFC 6121).',
   options: PRESENCE_OPTIONS,
   load(module) {
     const roster = new RosterManager(module, module.options);
-    const rosters = module.shared<Rosters>('rosters', () => new Map());
-    rosters.set(module.host, roster);
-    module.onUnload(() => { if (rosters.get(module.host) === roster) rosters.delete(module.host); });
+    module.provides('rosters', roster);
     const ctx: PresenceContext = { module, roster, directed: new WeakMap(), unbinding: new WeakSet() };
 
     const reject = (origin: Session | undefined, stanza: Element): true => {

@@ -5,7 +5,7 @@
  * Owned by presence (always loaded, like Prosody's core rostermanager) and shared with roster
  * and disco as `module.shared('presence/rosters')`, a Map from host to manager.
  */
-import { xml, NS_ROSTER, type Element, type ModuleApi } from '../../core/api.js';
+import { xml, NS_ROSTER, type Element, type ModuleApi, type RosterService } from '../../core/api.js';
 import { boundRequest, fromData, toData, type BoundReport, type RequestBounds } from './pending-request.js';
 import { RosterStore, type RosterItem } from './roster-store.js';
 
@@ -42,7 +42,7 @@ const UNCHANGED: Change = Object.freeze({ changed: false });
 const FULL: Change = Object.freeze({ changed: false, full: true });
 
 /** The host's rosters: reading, the RFC 6121 Appendix A state machine, bounds, pushes. */
-export class RosterManager {
+export class RosterManager implements RosterService {
   readonly host: string;
   readonly #module: ModuleApi;
   readonly #store: RosterStore;
@@ -314,6 +314,3 @@ export class RosterManager {
     }
   }
 }
-
-/** The shared host -> RosterManager map (key 'presence/rosters'). */
-export type Rosters = Map<string, RosterManager>;

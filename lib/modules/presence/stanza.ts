@@ -1,18 +1,8 @@
 /**
  * @module presence/stanza
- * Small stanza helpers for presence handling: copies with changed addresses (stanzas are shared
- * between recipients, so they are never mutated), priorities and the valid presence types.
+ * Small stanza helpers for presence handling: priorities and the valid presence types.
  */
-import { xml, type Element } from '../../core/api.js';
-
-/** A copy of `stanza` with some attributes replaced (undefined removes one); children are shared. */
-export function withAttrs(stanza: Element, attrs: Record<string, string | undefined>): Element {
-  const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...stanza.attrs, ...attrs })) if (v !== undefined && v !== null) merged[k] = String(v);
-  const copy = xml(stanza.name, merged);
-  copy.children = stanza.children.slice();
-  return copy;
-}
+import type { Element } from '../../core/api.js';
 
 /** RFC 6121 §4.7.2.3: priority is an integer from -128 to 127; absent or invalid means 0. */
 export function parsePriority(stanza: Element): number {

@@ -5,7 +5,7 @@
  */
 import { errorReply, xml, type Element, type Session } from '../../core/api.js';
 import { answerProbe, deliverToAvailable, deliverToInterested, sendPresenceOfAvailable, type PresenceContext } from './broadcast.js';
-import { withAttrs } from './stanza.js';
+import { withAttrs } from '../../core/api.js';
 
 /**
  * A change that would add a roster item beyond max_roster_items is refused to its sender and

@@ -4,8 +4,8 @@
  * CIDR ranges (RFC 4632 for IPv4, RFC 4291 §2.3 for IPv6 prefixes), IPv4 and IPv6, as an
  * option spec and a matcher (node:net BlockList).
  */
-import { BlockList, isIP } from 'node:net';
-import { INVALID, option, type OptionSpec } from '../../core/api.js';
+import { isIP } from 'node:net';
+import { AddressList, INVALID, option, type OptionSpec } from '../../core/api.js';
 
 /** True when `entry` is an IPv4/IPv6 address or CIDR range (prefix within the address size). */
 export function isAddressOrRange(entry: unknown): entry is string {
@@ -28,35 +28,4 @@ export function addressListOption<D extends readonly string[] | undefined>(o: { 
   });
 }
 
-/** The address without an IPv4-mapped IPv6 prefix (`::ffff:192.0.2.1` is `192.0.2.1`). */
-export function canonicalIp(ip: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  return m ? m[1]! : ip.toLowerCase();
-}
-
-/** Matches addresses against a list of addresses and ranges. */
-export class AddressList {
-  readonly #list = new BlockList();
-  readonly #empty: boolean;
-
-  /** @throws Error for an entry that is not an address or range (the option spec refuses those first). */
-  constructor(entries: readonly string[]) {
-    for (const entry of entries) {
-      if (!isAddressOrRange(entry)) throw new Error(`not an IP address or CIDR range: ${entry}`);
-      const [address, prefix] = entry.split('/') as [string, string | undefined];
-      const type = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-      if (prefix === undefined) this.#list.addAddress(address, type);
-      else this.#list.addSubnet(address, Number(prefix), type);
-    }
-    this.#empty = entries.length === 0;
-  }
-
-  /** True when `ip` is one of the addresses or inside one of the ranges. */
-  has(ip: string): boolean {
-    if (this.#empty) return false;
-    const address = canonicalIp(ip);
-    const family = isIP(address);
-    if (family === 0) return false;
-    return this.#list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-  }
-}
+export { AddressList };

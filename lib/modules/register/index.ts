@@ -39,6 +39,7 @@ interface UnauthedIqEvent {
 
 export default defineModule({
   name: 'register',
+  events: ['user-registered', 'user-deregistered'],
   description: 'In-band registration, password change and account removal (XEP-0077).',
   options: {
     allow_registration: option.boolean({

@@ -4,7 +4,9 @@
  * (the semantics of Prosody's mod_register_limits): bounded to a number of addresses, the
  * oldest forgotten first.
  */
-import { canonicalIp } from './addresses.js';
+import { normalizeIp } from '../../core/api.js';
+
+const canonicalIp = (ip: string): string => normalizeIp(ip) ?? ip;
 
 /** Per-address time of the last registration, in a table of at most `capacity` entries. */
 export class RegistrationThrottle {

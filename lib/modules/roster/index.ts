@@ -2,21 +2,9 @@
  * @module roster
  * The jabber:iq:roster protocol (RFC 6121 §2): roster get (with versioning, §2.6), set and
  * remove, each answered and pushed to every interested resource. The rosters themselves belong
- * to the presence module (shared as 'presence/rosters'), which runs the subscription states.
+ * to the presence module (the `rosters` service), which runs the subscription states.
  */
-import { defineModule, errorReply, option, parseJid, xml, NS_ROSTER, type Element, type Session, type StanzaErrorType, type StanzaEvent } from '../../core/api.js';
-
-/** What this module uses of the presence module's roster manager (shared state, not an import). */
-interface RosterManager {
-  queryElement(user: string): Element;
-  push(user: string, jid: string): void;
-  /** max_roster_items (declared and checked by presence, which owns rosters). */
-  readonly maxItems: number;
-  /** Create or update an item's name and groups; 'full' beyond max_roster_items. */
-  setItem(user: string, jid: string, fields: { name?: string; groups: string[] }): 'ok' | 'full';
-  /** Remove an item and any pending-in request; undefined when neither exists. */
-  removeItem(user: string, jid: string): { hadFrom: boolean; hadTo: boolean; wasPending: boolean } | undefined;
-}
+import { defineModule, errorReply, option, parseJid, xml, NS_ROSTER, type Element, type RosterService, type Session, type StanzaErrorType, type StanzaEvent } from '../../core/api.js';
 
 function result(stanza: Element, ...payload: Element[]): Element {
   return xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, ...payload);
@@ -34,9 +22,8 @@ export default defineModule({
     }),
   },
   load(module) {
-    const rosters = module.shared<Map<string, RosterManager>>('presence/rosters', () => new Map());
-    const manager = (): RosterManager => {
-      const m = rosters.get(module.host);
+    const manager = (): RosterService => {
+      const m = module.service('rosters');
       if (!m) throw new Error(`presence is not loaded on '${module.host}'`);
       return m;
     };

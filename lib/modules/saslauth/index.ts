@@ -9,9 +9,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  defineModule, option, xml, NS_SASL,
-  type ChannelBindingType, type Element, type NonzaEvent, type Session, type StreamFeaturesEvent,
+  defineModule, option, xml, NS_SASL, type Element, type NonzaEvent, type Session, type StreamFeaturesEvent,
 } from '../../core/api.js';
+import type { ChannelBindingType } from '../../core/sasl-api.js';
 import { AuthThrottle, type AuthAttempt, type ThrottleReason } from './limits.js';
 import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mechanism.js';
 import { PlainExchange } from './plain.js';

@@ -4,7 +4,7 @@
  * messages one by one and answers with a challenge, a success or a failure (RFC 6120 §6.5),
  * at once or later (a password check runs PBKDF2 off the event loop).
  */
-import type { Accounts, ChannelBindingType } from '../../core/api.js';
+import type { Accounts, ChannelBindingType } from '../../core/sasl-api.js';
 
 /** SASL failure conditions (RFC 6120 §6.5). */
 export type SaslCondition =

@@ -4,7 +4,8 @@
  * against the stored SCRAM credential. Offered only on secure connections unless allowed.
  * The check (PBKDF2) runs on the thread pool, and costs the same for unknown identities.
  */
-import { parseJid, saslprep } from '../../core/api.js';
+import { parseJid } from '../../core/api.js';
+import { saslprep } from '../../core/sasl-api.js';
 import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mechanism.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -5,10 +5,10 @@
  * get a believable challenge and fail at the proof, so accounts cannot be enumerated.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseJid } from '../../core/api.js';
 import {
-  hmac, parseJid, saslprep, serverSignature, verifyClientProof,
-  type ChannelBindingType, type ScramCredential, type ScramHash,
-} from '../../core/api.js';
+  hmac, saslprep, serverSignature, verifyClientProof, type ChannelBindingType, type ScramCredential, type ScramHash,
+} from '../../core/sasl-api.js';
 import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mechanism.js';
 
 const CHANNEL_BINDING_TYPES: readonly ChannelBindingType[] = ['tls-exporter', 'tls-server-end-point'];

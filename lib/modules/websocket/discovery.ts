@@ -4,7 +4,8 @@
  * `/.well-known/host-meta.json` (JRD) advertising the public wss:// URL of the endpoint
  * (honouring http_external_url), with `Access-Control-Allow-Origin: *`.
  */
-import { httpUrl, NS_XRD, escapeAttr, type HttpApp, type HttpRequest, type HttpResponse, type ModuleApi } from '../../core/api.js';
+import { NS_XRD, escapeAttr, type ModuleApi } from '../../core/api.js';
+import { httpUrl, type HttpApp, type HttpRequest, type HttpResponse } from '../../core/http-api.js';
 import type { WebSocketOptions } from './options.js';
 
 /** The link relation of a WebSocket endpoint (XEP-0156 §3.1, RFC 7395 §4). */

@@ -7,14 +7,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import type { HttpApp, HttpRequest, HttpResponse, HttpUpgradeRefusal, Logger, ModuleApi, ServerApi } from '../../core/api.js';
+import type { Logger, ModuleApi, ServerApi } from '../../core/api.js';
+import type { HttpApp, HttpRequest, HttpResponse, HttpUpgradeRefusal } from '../../core/http-api.js';
+import { transportSessions } from '../../core/transport-api.js';
 import { DEFAULT_PATH } from './discovery.js';
 import { checkUpgrade, XMPP_SUBPROTOCOL, type Refusal } from './handshake.js';
 import { KeepaliveSweep, type Clock } from './keepalive.js';
 import type { WebSocketOptions } from './options.js';
 import { infoPage, infoPageHeaders } from './page.js';
 import { WebSocketTransport, type HostConfig, type TransportContext } from './transport.js';
-import type { WebSocketSessionVerdict } from './types.js';
+import type { WebSocketSessionVerdict } from '../../core/websocket-api.js';
 
 const kPending = Symbol('xmpp-websocket-pending');
 type PendingRequest = IncomingMessage & { [kPending]?: WebSocketTransport };
@@ -182,7 +184,7 @@ export class Endpoint implements TransportContext {
    */
   upgrade(endpointHost: string, req: HttpRequest, socket: Duplex, head: Buffer, refuse: HttpUpgradeRefusal): void {
     const config = this.#configFor(endpointHost, req);
-    const crowded = this.server.stopping ? undefined : this.server.sessions.admit(req.ip);
+    const crowded = this.server.stopping ? undefined : transportSessions(this.server).admit(req.ip);
     const refusal = this.server.stopping
       ? { status: 503, message: 'The server is shutting down.' }
       : crowded !== undefined

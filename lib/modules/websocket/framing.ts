@@ -4,11 +4,8 @@
  * messages into stream opens, closes and elements (optionally the pre-RFC `<stream:stream>`
  * framing), and builds outbound `<open/>`, `<close/>` and self-contained elements.
  */
-import {
-  parseFrame, withNamespace, escapeAttr, Element,
-  NS_CLIENT, NS_FRAMING, NS_STREAMS,
-  type StreamAttrs,
-} from '../../core/api.js';
+import { withNamespace, withAttrs, escapeAttr, NS_CLIENT, NS_FRAMING, NS_STREAMS, type Element } from '../../core/api.js';
+import { parseFrame, type StreamAttrs } from '../../core/transport-api.js';
 
 /** What one inbound message means. */
 export type Inbound =
@@ -118,10 +115,7 @@ export function frameElement(el: Element): Element {
   const name = el.name;
   if (name.charCodeAt(6) === 0x3a /* ':' */ && name.startsWith('stream:')) {
     if (attrs['xmlns:stream'] !== undefined) return el;
-    const copy = new Element(name);
-    copy.attrs = { ...attrs, 'xmlns:stream': NS_STREAMS };
-    copy.children = el.children.slice();
-    return copy;
+    return withAttrs(el, { 'xmlns:stream': NS_STREAMS });
   }
   return withNamespace(el, NS_CLIENT);
 }

@@ -5,7 +5,7 @@
  * subprotocol and the Origin allow-list (403), so every refusal is an HTTP answer whose body
  * says why (written by the http module's `refuse`).
  */
-import type { HttpRequest } from '../../core/api.js';
+import type { HttpRequest } from '../../core/http-api.js';
 import { normalizeOrigin, type OriginPolicy } from './options.js';
 
 /** The IANA subprotocol token (RFC 7395 §3.1). */

@@ -5,22 +5,15 @@
  * module: one endpoint per server; each VirtualHost that enables it gets its own route and
  * settings, and enabling it globally also answers for any Host header (as Prosody does).
  */
-import { defineModule, httpUrl, DEFAULT_MODULES, type ModuleApi, type ServerApi } from '../../core/api.js';
+import { defineModule, type ModuleApi } from '../../core/api.js';
+import { httpUrl } from '../../core/http-api.js';
 import { DEFAULT_PATH, hostMetaApp } from './discovery.js';
 import { Endpoint } from './endpoint.js';
 import { WEBSOCKET_OPTIONS, type WebSocketOptions } from './options.js';
 
-export type { WebSocketSessionEvent, WebSocketSessionVerdict } from './types.js';
-
-const endpoints = new WeakMap<ServerApi, Endpoint>();
-
-/** Whether the global modules_enabled (or its default) enables the module (Prosody's rule for a host-agnostic route). */
+/** Whether the global modules_enabled enables the module (Prosody's rule for a host-agnostic route). */
 function enabledGlobally(module: ModuleApi<WebSocketOptions>): boolean {
-  const { config } = module.server;
-  const enabled = config.raw('*', 'modules_enabled');
-  const disabled = config.raw('*', 'modules_disabled');
-  const list = Array.isArray(enabled) ? enabled : DEFAULT_MODULES;
-  return list.includes(module.name) && !(Array.isArray(disabled) && disabled.includes(module.name));
+  return module.server.moduleEnabled(module.name, '*');
 }
 
 /**
@@ -46,6 +39,7 @@ function announceEndpoints(module: ModuleApi<WebSocketOptions>): void {
 
 export default defineModule({
   name: 'websocket',
+  events: ['websocket-session', 'websocket-session-opened'],
   global: true,
   depends: ['c2s', 'http'],
   description: 'XMPP over WebSocket (RFC 7395) with XEP-0156 discovery.',
@@ -53,22 +47,17 @@ export default defineModule({
 
   load(module) {
     const endpoint = new Endpoint(module);
-    endpoints.set(module.server, endpoint);
     // Close sessions while every module is still loaded (presence can still say goodbye).
     module.hook('server-stopping', () => { endpoint.shutdown(); });
     if (enabledGlobally(module)) {
       module.provides('http', endpoint.app('*'));
       announceEndpoints(module);
     }
-    module.onUnload(async () => {
-      if (endpoints.get(module.server) === endpoint) endpoints.delete(module.server);
-      await endpoint.close();
-    });
+    module.onUnload(async () => { await endpoint.close(); });
+    return endpoint;
   },
 
-  addHost(module) {
-    const endpoint = endpoints.get(module.server);
-    if (endpoint === undefined) throw new Error("the websocket module's global instance is not running");
+  addHost(module, endpoint) {
     const host = module.host;
     endpoint.addHost(host, module.options);
     module.provides('http', endpoint.app(host));

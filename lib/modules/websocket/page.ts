@@ -5,7 +5,7 @@
  * and the security headers it is sent with.
  */
 import { createHash } from 'node:crypto';
-import type { HttpRequest } from '../../core/api.js';
+import type { HttpRequest } from '../../core/http-api.js';
 import type { WebSocketOptions } from './options.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -7,11 +7,12 @@
  */
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
+import { normalizeIp, serialize, type Element, type Logger, type ServerApi } from '../../core/api.js';
+import type { HttpRequest } from '../../core/http-api.js';
 import {
-  serialize, streamErrorElement, readTimeoutMs,
-  type ChannelBindingType, type Element, type HttpRequest, type Logger, type ServerApi, type Session,
-  type StreamAttrs, type Transport,
-} from '../../core/api.js';
+  streamErrorElement, readTimeoutMs, transportSessions,
+  type ChannelBindingType, type StreamAttrs, type Transport, type TransportSession,
+} from '../../core/transport-api.js';
 import { closeMessage, decodeMessage, frameElement, openMessage, type Inbound } from './framing.js';
 import { originAllowed } from './handshake.js';
 import type { Clock, Sweepable } from './keepalive.js';
@@ -78,7 +79,7 @@ export class WebSocketTransport implements Transport, Sweepable {
   /** TLS terminated by this process (wss on our https port): channel binding is possible. */
   readonly encrypted: boolean;
   readonly request: HttpRequest;
-  readonly session: Session;
+  readonly session: TransportSession;
   /** The endpoint's VirtualHost, or '*' for the host-agnostic endpoint. */
   readonly endpointHost: string;
   /** The settings in force: the endpoint's until the first `<open/>` names a host. */
@@ -106,7 +107,7 @@ export class WebSocketTransport implements Transport, Sweepable {
     this.ip = request.ip;
     this.encrypted = request.encrypted;
     this.#lastInput = this.#lastPing = ctx.clock.now;
-    this.session = ctx.server.sessions.create(this);
+    this.session = transportSessions(ctx.server).create(this);
     this.session.data.request = request;
     this.#limit = this.session.settings.c2s_unauthed_stanza_size_limit;
     this.#readMs = readTimeoutMs(this.session.settings);
@@ -120,8 +121,8 @@ export class WebSocketTransport implements Transport, Sweepable {
   /** What the operator should change when encryption is required but this WebSocket is not secure. */
   get insecureHint(): string {
     const peer = this.request.remoteAddress;
-    // The socket peer (IPv4-mapped on dual-stack listeners) differs from ip only behind a trusted proxy.
-    const behindProxy = this.request.ip !== (peer.startsWith('::ffff:') && peer.includes('.') ? peer.slice(7) : peer);
+    // The socket peer differs from ip only behind a trusted proxy.
+    const behindProxy = this.request.ip !== (normalizeIp(peer) ?? peer);
     return 'Encryption is required (c2s_require_encryption) but this WebSocket is not secure: '
       + (behindProxy
         ? 'the trusted proxy in front did not send X-Forwarded-Proto: https; make it send that header, or set consider_websocket_secure = true'

@@ -7,7 +7,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { defineModule, type HttpRequest } from '../../../lib/core/api.js';
+import { defineModule } from '../../../lib/core/api.js';
+import type { HttpRequest } from '../../../lib/core/http-api.js';
 import { captureLog } from '../../helpers/log.js';
 import { rawRequest, request, startHttpServer, type HttpTestServer } from '../../helpers/http.js';
 

@@ -7,7 +7,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createNetServer, connect, type Server as NetServer } from 'node:net';
-import { defineModule, httpUrl, type ModuleApi } from '../../../lib/core/api.js';
+import { defineModule, type ModuleApi } from '../../../lib/core/api.js';
+import { httpUrl } from '../../../lib/core/http-api.js';
 import type { ServerError } from '../../../lib/core/errors.js';
 import { captureLog } from '../../helpers/log.js';
 import { httpListeners, request, selfSignedCertificate, startHttpServer, type HttpTestServer, type TestCertificate } from '../../helpers/http.js';

@@ -4,7 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrustedProxies, clientInfo, normalizeIp, parseForwarded, parseProxyEntry, type ForwardedMode } from '../../../lib/modules/http/proxies.js';
+import { TrustedProxies, clientInfo, parseForwarded, type ForwardedMode } from '../../../lib/modules/http/proxies.js';
+import { normalizeIp, parseAddressRange as parseProxyEntry } from '../../../lib/core/ip.js';
 
 describe('parseProxyEntry', () => {
   it('accepts IPs and CIDRs of both families and rejects the rest', () => {

@@ -5,13 +5,17 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineModule, type HttpApp, type ItemRecord } from '../../../lib/core/api.js';
+import { defineModule, type ItemRecord } from '../../../lib/core/api.js';
+import type { HttpApp } from '../../../lib/core/http-api.js';
 import { basePath, createMount, parseRouteKey, RouteTable, trimPath } from '../../../lib/modules/http/routing.js';
 import { resolveCors } from '../../../lib/modules/http/cors.js';
 import type { ServerError } from '../../../lib/core/errors.js';
 import { request, startHttpServer, type HttpTestServer } from '../../helpers/http.js';
 
-const NO_CORS = { access_control_allow_origins: undefined, access_control_allow_methods: new Set<string>(), access_control_allow_headers: new Set<string>(), access_control_allow_credentials: false, access_control_max_age: 0, http_default_cors_enabled: false, http_cors_override: {} };
+const NO_CORS = {
+  access_control_allow_origins: undefined, access_control_allow_methods: new Set<string>(), access_control_allow_headers: new Set<string>(),
+  access_control_allow_credentials: false, access_control_max_age: 0, http_default_cors_enabled: false, http_cors_override: {},
+};
 
 function mountOn(table: RouteTable, app: HttpApp, base: string): void {
   const record: ItemRecord<HttpApp> = { kind: 'http', item: app, module: 'test', host: table.host };

@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INVALID } from '../../../lib/core/options.js';
-import { AddressList, addressListOption, canonicalIp, isAddressOrRange } from '../../../lib/modules/register/addresses.js';
+import { AddressList, addressListOption, isAddressOrRange } from '../../../lib/modules/register/addresses.js';
+import { normalizeIp as canonicalIp } from '../../../lib/core/ip.js';
 
 describe('register address lists', () => {
   it('accepts addresses and CIDR ranges, nothing else', () => {
@@ -39,7 +40,7 @@ describe('register address lists', () => {
     assert.throws(() => new AddressList(['nope']), /not an IP address/);
   });
 
-  it('canonicalIp strips the IPv4-mapped prefix', () => {
+  it('normalizeIp strips the IPv4-mapped prefix', () => {
     assert.equal(canonicalIp('::ffff:192.0.2.1'), '192.0.2.1');
     assert.equal(canonicalIp('::FFFF:192.0.2.1'), '192.0.2.1');
     assert.equal(canonicalIp('2001:DB8::1'), '2001:db8::1');

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { HttpRequest } from '../../../lib/core/api.js';
+import type { HttpRequest } from '../../../lib/core/http-api.js';
 import { checkUpgrade, originAllowed, parseSubprotocols } from '../../../lib/modules/websocket/handshake.js';
 import { WEBSOCKET_OPTIONS, type OriginPolicy } from '../../../lib/modules/websocket/options.js';
 import { INVALID } from '../../../lib/core/api.js';

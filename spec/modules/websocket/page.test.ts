@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { HttpRequest } from '../../../lib/core/api.js';
+import type { HttpRequest } from '../../../lib/core/http-api.js';
 import { endpointUrl, infoPage, infoPageHeaders } from '../../../lib/modules/websocket/page.js';
 import { WEBSOCKET_OPTIONS, type WebSocketOptions } from '../../../lib/modules/websocket/options.js';
 

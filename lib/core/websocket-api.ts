@@ -1,9 +1,10 @@
 /**
- * @module websocket/types
- * The public contract of the `websocket` module: the events it fires and what their handlers
- * may return. Re-exported by core/api.ts so third-party modules can type their handlers.
+ * @module websocket-api
+ * `xmpp-server-core/websocket`: the public contract of the `websocket` module, for module
+ * authors: the events it fires and what their handlers may return.
  */
-import type { HttpRequest, Session } from '../../core/api.js';
+import type { HttpRequest } from './http-api.js';
+import type { Session } from './api.js';
 
 /**
  * Payload of `websocket-session` (global bus, fired during the upgrade, before the 101 and
@@ -23,10 +24,11 @@ export interface WebSocketSessionEvent {
  */
 export type WebSocketSessionVerdict = undefined | boolean | { readonly status: number; readonly message?: string };
 
-// Declared on the declaring core file (see http/types.ts for why not through api.js).
-declare module '../../core/events.js' {
+declare module './api.js' {
   interface Events {
+    /** Global, during the upgrade: refuse (false, { status, message }) or accept a WebSocket. */
     'websocket-session': WebSocketSessionEvent;
+    /** On the session's host, after its first `<open/>` was accepted. */
     'websocket-session-opened': WebSocketSessionEvent;
   }
 }

@@ -1,11 +1,13 @@
 /**
- * @module http/types
- * The public contract of the `http` module: the app a module provides with
- * `module.provides('http', app)`, the request and response its handlers receive, and the
- * events the module answers. Re-exported by core/api.ts so third-party modules can use them.
+ * @module http-api
+ * `xmpp-server-core/http`: the public contract of the `http` module, for module authors who
+ * serve HTTP: the app a module provides with `module.provides('http', app)`, the request and
+ * response its handlers receive, the events the http module answers, and `httpUrl()`.
+ * Modules import it instead of the http module itself.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { ModuleApi } from './api.js';
 
 /** What a handler returns: a number = status with a default page, a string = an HTML body, nothing = it answered itself. */
 export type HttpResult = void | undefined | number | string;
@@ -137,18 +139,25 @@ export interface HttpMessageQuery {
   readonly message?: string;
 }
 
-// Declaration merging on the declaring core files, not through api.js: an augmentation of a
-// re-exported interface is merged or silently dropped depending on file order once the
-// interface is also augmented directly (seen with TypeScript 6 and Events), so it is not relied on.
-declare module '../../core/items.js' {
+/**
+ * The URL at which the app `name` that `module` provides is reachable (on the module's host,
+ * or host-agnostic for a global module's own instance). Honours `http_external_url`,
+ * `http_host` and `http_paths`; prefers https when it is listening, unless `secure` is false.
+ * @example const url = httpUrl(module, 'websocket', '/xmpp-websocket'); // "https://example.org:5281/xmpp-websocket"
+ */
+export function httpUrl(module: Pick<ModuleApi<unknown>, 'host' | 'fireGlobal'>, name: string, defaultPath?: string, secure?: boolean): string | undefined {
+  const url = module.fireGlobal('http-url', { host: module.host, name, defaultPath, secure });
+  return typeof url === 'string' ? url : undefined;
+}
+
+declare module './api.js' {
   interface Items {
     http: HttpApp;
   }
-}
-
-declare module '../../core/events.js' {
   interface Events {
+    /** Global: the public URL of an app (answered by the http module). */
     'http-url': HttpUrlQuery;
+    /** Global: render a small page (answered by the http module). */
     'http-message': HttpMessageQuery;
   }
 }

@@ -1,0 +1,38 @@
+/**
+ * @module rosters
+ * The roster service's contract (RFC 6121 §2): the presence module owns rosters and the
+ * subscription states (as Prosody's core rostermanager does) and provides this service on each
+ * host with `module.provides('rosters', ...)`; the roster and disco modules, and third-party
+ * ones, use it through `module.service('rosters')` without importing presence.
+ */
+import type { Element } from './xml.js';
+
+/** What removing a roster item did (RFC 6121 §2.5.2: what to cancel on the contact's side). */
+export interface RosterRemoval {
+  readonly hadFrom: boolean;
+  readonly hadTo: boolean;
+  readonly wasPending: boolean;
+}
+
+/** A host's rosters. Users are normalised local parts; contacts are bare JIDs. */
+export interface RosterService {
+  /** max_roster_items of the host. */
+  readonly maxItems: number;
+  /** Whether `contact` receives the user's presence (subscription from or both). */
+  isSubscribed(user: string, contact: string): boolean;
+  /** The full roster result payload (RFC 6121 §2.1.4), with its version. */
+  queryElement(user: string): Element;
+  /** Send a roster push for `jid` to every interested resource of the user (RFC 6121 §2.1.6). */
+  push(user: string, jid: string): void;
+  /** Create or update an item's name and groups; 'full' beyond max_roster_items. */
+  setItem(user: string, jid: string, fields: { name?: string; groups: string[] }): 'ok' | 'full';
+  /** Remove an item and any pending-in request; undefined when neither exists. */
+  removeItem(user: string, jid: string): RosterRemoval | undefined;
+}
+
+declare module './api.js' {
+  interface Items {
+    /** The host's roster service (provided by the presence module). */
+    rosters: RosterService;
+  }
+}
