@@ -1,6 +1,6 @@
 /**
  * @module bench/report
- * Turns measurements into the stdout table (medians over repeats, ratios, the issue's targets)
+ * Turns measurements into the stdout table (medians over repeats, ratios, the targets)
  * and JSON lines for tracking.
  */
 import { cpus, totalmem, release } from 'node:os';
@@ -121,7 +121,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   return out.join('\n');
 }
 
-/** The targets, each with the measured figures and whether it holds. */
+/** The targets, each with the measured figures and whether it holds. */
 export function targetChecks(ms: readonly Measurement[], params: Record<string, unknown>): string[] {
   const lines = ['ratios and targets:'];
   const check = (label: string, value: string, holds: boolean | undefined): void => {

@@ -2,7 +2,7 @@
  * @module bench/targets/ours
  * Our server as a benchmark target: a generated config (SQLite storage, the default modules,
  * HTTP on a free loopback port, consider_websocket_secure), accounts made with setup-ours.js,
- * and `node build/lib/cli.js start` as the measured process.
+ * and `node build/lib/cli/main.js start` as the measured process.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ export function oursTarget(dirs: TargetDirs): Target {
       await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
     },
     async start(): Promise<RunningTarget> {
-      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli.js'), 'start', '--config', configFile], {
+      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', configFile], {
         cwd: dirs.dir,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -42,6 +42,7 @@ export type { ItemRecord, ItemOf, ItemEvent } from './items.js';
 export { ServerError, isServerError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { ServerApi, ListenerInfo, ServerLifecycleEvent } from './server-api.js';
+export type { Certificates, HostCertificate, SniOptions } from './certificates.js';
 export type { Logger } from './log.js';
 export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';

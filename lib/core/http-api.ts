@@ -87,6 +87,12 @@ export interface HttpRequest {
   readonly encrypted: boolean;
   /** The VirtualHost the request was routed to, or '*' for a host-agnostic app. */
   readonly host: string;
+  /**
+   * The VirtualHost this request is for, whichever app serves it: the one its `Host` header
+   * names (by `http_host`), else `http_default_host`'s; undefined when none. A host-agnostic
+   * app (`host` '*') reads the VirtualHost here instead of parsing `Host` itself.
+   */
+  readonly vhost: string | undefined;
   /** The socket peer's address and port (the proxy, when there is one). */
   readonly remoteAddress: string;
   readonly remotePort: number;

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import type { Element } from './xml.js';
 import type { Session } from './session-view.js';
 import type { SessionRegistry } from './sessions.js';
+import type { Certificates } from './certificates.js';
 
 export interface ServerApi {
   /** VirtualHost names, in config order. */
@@ -24,9 +25,14 @@ export interface ServerApi {
   readonly storage: StorageDriver;
   readonly accounts: Accounts;
   readonly config: Config;
+  /**
+   * Each VirtualHost's certificate and key (the `certificate`/`key` options), read once and
+   * shared by every module that terminates TLS: by host, by SNI name, for channel binding.
+   */
+  readonly certificates: Certificates;
   /** True from the start of stop() on. */
   readonly stopping: boolean;
-  /** Client sessions (issue 3). */
+  /** Client sessions. */
   readonly sessions: SessionRegistry;
   /**
    * Route a stanza (RFC 6120 §8): `origin` is the local session that sent it; omit it for

@@ -4,6 +4,7 @@
  * (start, graceful stop). No global state: many servers can run in one process.
  */
 import { resolve } from 'node:path';
+import { CertificateStore } from './certificates.js';
 import { Config, CORE_OPTIONS, type CoreOptions, type RawConfig } from './config.js';
 import { ServerError } from './errors.js';
 import type { EventBus } from './events.js';
@@ -38,10 +39,12 @@ export class Server implements ServerApi {
   readonly events: EventBus;
   readonly modules: ModuleManager;
   readonly core: CoreOptions;
-  /** Client sessions (issue 3). */
+  /** Client sessions. */
   readonly sessions: LocalSessionRegistry;
   /** The stanza router (replaceable for a cluster). */
   readonly router: Router;
+  /** Each VirtualHost's certificate and key, read on first use (see ServerApi.certificates). */
+  readonly certificates: CertificateStore;
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
   #storage: StorageDriver | undefined;
@@ -57,6 +60,7 @@ export class Server implements ServerApi {
     this.#storage = options.storage;
     this.#global = new Host('*');
     this.events = this.#global.events;
+    this.certificates = new CertificateStore(this.config);
     for (const name of this.config.hostNames()) this.#hosts.set(name, new Host(name));
     this.sessions = new LocalSessionRegistry(this);
     this.router = new LocalRouter({

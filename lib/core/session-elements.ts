@@ -5,6 +5,27 @@
  */
 import { xml, NS_CLIENT, NS_STREAMS, NS_XMPP_STREAMS, type Element } from './xml.js';
 import { defaultTextFor, isStreamErrorCondition } from './stream-errors.js';
+import { parseJid } from './jid.js';
+import type { CloseReason } from './session-events.js';
+
+const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
+
+/** A stream header's `xml:lang` when it is a well-formed language tag (RFC 6120 §4.7.4). */
+export function streamLang(lang: string | undefined): string | undefined {
+  return lang !== undefined && LANG.test(lang) ? lang : undefined;
+}
+
+/**
+ * The served domain a stream header's `to` names, or the close it gets: host-unknown for a
+ * missing `to`, a JID that is not a bare domain, or a domain this server does not serve
+ * (RFC 6120 §4.7.2, §4.9.3.6).
+ */
+export function headerDomain(to: string | undefined, served: (domain: string) => boolean): string | CloseReason {
+  const jid = parseJid(to);
+  const domain = jid && jid.local === undefined && jid.resource === undefined ? jid.domain : undefined;
+  if (domain !== undefined && served(domain)) return domain;
+  return { condition: 'host-unknown', text: to ? `This server does not serve ${to}` : "The stream header has no 'to' attribute (RFC 6120 §4.7.2)" };
+}
 
 /** Text sent when encryption is required but the transport gives no hint of its own. */
 export const DEFAULT_INSECURE_HINT = 'Encryption is required (c2s_require_encryption) but this connection is not secure; '

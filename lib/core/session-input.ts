@@ -9,6 +9,7 @@
  * a parse error) waits behind it. A module can also hold the input while it finishes an
  * asynchronous step (SASL), so pipelined input is processed after it, in order.
  */
+import type { SessionSettings } from './session-options.js';
 import type { StreamAttrs, Transport } from './transport.js';
 import type { Element } from './xml.js';
 
@@ -54,6 +55,11 @@ const PAUSED_HOLD = 4;
 export interface TurnBudget {
   readonly stanzas: number;
   readonly bytes: number;
+}
+
+/** A connection's share of one event-loop turn, from its host's settings. */
+export function turnBudget(settings: SessionSettings): TurnBudget {
+  return { stanzas: settings.c2s_max_stanzas_per_turn, bytes: settings.c2s_max_bytes_per_turn };
 }
 
 export class SessionInput {

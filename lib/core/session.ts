@@ -28,16 +28,16 @@ import { parseJid, type Jid } from './jid.js';
 import type { EventBus } from './events.js';
 import type { ServerApi } from './server-api.js';
 import type { Transport, StreamAttrs } from './transport.js';
-import { xml, NS_CLIENT, NS_STREAMS, NS_BIND, type Element } from './xml.js';
+import { xml, NS_STREAMS, type Element } from './xml.js';
 import { closeCodeFor } from './stream-errors.js';
-import { classifyNonStanza, streamErrorElement, DEFAULT_INSECURE_HINT } from './session-elements.js';
+import { streamErrorElement, headerDomain, streamLang, DEFAULT_INSECURE_HINT } from './session-elements.js';
 import type { SessionSettings } from './session-options.js';
 import type { CloseReason } from './session-events.js';
-import { errorReply, onlyChild } from './router.js';
+import { errorReply } from './router.js';
 import { SessionOutput, type OutputOwner } from './session-output.js';
-import { SessionInput, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
+import { SessionInput, turnBudget, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
 import { rerouteUndeliverable } from './reroute.js';
-import { isServerError } from './errors.js';
+import { dispatchElement, receivedOutsideOpen, routeReply } from './session-dispatch.js';
 import type { Session, SessionState, TransportSession } from './session-view.js';
 
 
@@ -55,40 +55,27 @@ export interface SessionContext {
   removed(session: Session): void;
 }
 
-/** A connection's share of one event-loop turn. */
-function turnBudget(settings: SessionSettings): { stanzas: number; bytes: number } {
-  return { stanzas: settings.c2s_max_stanzas_per_turn, bytes: settings.c2s_max_bytes_per_turn };
-}
 
-const LANG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
-const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
-
-/** The session of one client connection: both faces of session-view.ts. */
+/**
+ * The session of one client connection: both faces of session-view.ts (where its members are
+ * documented), the stream state machine above, and the one close path.
+ */
 export class ClientSession implements TransportSession, OutputOwner, InputOwner {
-  /** Random, unique per connection (logs, metrics). */
   readonly id: string = randomBytes(9).toString('base64url');
   readonly transport: Transport;
-  /** Child logger carrying { session: id }. */
   readonly log: Logger;
-  /** Module annotations (the websocket module puts `request` here). */
   readonly data: Record<string, unknown> = {};
+  readonly connectedAt = Date.now();
+  priority = 0;
+  presence: Element | undefined;
+  interested = false;
+  settings: SessionSettings;
   #type: 'c2s_unauthed' | 'c2s' = 'c2s_unauthed';
   #host: string | undefined;
   #username: string | undefined;
   #jid: Jid | undefined;
   #streamId: string | undefined;
   #lang = 'en';
-  /** Presence priority (written by the presence module). */
-  priority = 0;
-  /** The last available presence (written by the presence module). */
-  presence: Element | undefined;
-  /** The client requested the roster (written by the roster module). */
-  interested = false;
-  /** When the transport connected (ms since the epoch). */
-  readonly connectedAt = Date.now();
-  /** The session options of its host (global ones until the stream opens). */
-  settings: SessionSettings;
-
   readonly #ctx: SessionContext;
   readonly #server: ServerApi;
   #state: SessionState = 'connected';
@@ -120,21 +107,15 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
   }
 
-  /** 'c2s_unauthed' until SASL success, then 'c2s'. */
   get type(): 'c2s_unauthed' | 'c2s' { return this.#type; }
-  /** The VirtualHost from the stream header's `to`; undefined before the stream opens. */
   get host(): string | undefined { return this.#host; }
   get username(): string | undefined { return this.#username; }
   get resource(): string | undefined { return this.#jid?.resource; }
-  /** The full JID once a resource is bound. */
   get jid(): Jid | undefined { return this.#jid; }
-  /** The current stream's id (RFC 6120 §4.7.3); new on every restart. */
   get streamId(): string | undefined { return this.#streamId; }
-  /** The stream's language (RFC 6120 §4.7.4). */
   get lang(): string { return this.#lang; }
   get state(): SessionState { return this.#state; }
   get authenticated(): boolean { return this.#type === 'c2s'; }
-  /** True once close() started (or the peer vanished): output is discarded from then on. */
   get closed(): boolean { return this.#state === 'closing' || this.#state === 'closed'; }
   get secure(): boolean { return this.transport.secure; }
   get encrypted(): boolean { return this.transport.encrypted; }
@@ -143,15 +124,13 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     return this.jid?.bare ?? (this.username !== undefined && this.host !== undefined ? `${this.username}@${this.host}` : undefined);
   }
   get fullJid(): string | undefined { return this.jid?.full; }
-  /** Whether the session holds its resource in the registry. */
   get bound(): boolean { return this.#bound; }
+  get writable(): boolean { return !this.closed && this.#output.writable; }
+  get pendingOutput(): number { return this.#output.held; }
+  get inputLimiter(): InputLimiter | undefined { return this.#input.limiter; }
+  set inputLimiter(limiter: InputLimiter | undefined) { this.#input.limiter = limiter; }
 
-  /**
-   * Send one element to the peer. Returns false when the session is closing: the element is
-   * then re-routed (a message to another resource or offline storage, a request answered with
-   * an error), never dropped in silence. A producer with its own copy (a stored backlog)
-   * checks `writable` first and keeps what it could not hand over.
-   */
+  /** Once the session is closing, `el` is re-routed instead (reroute.ts) and false returned. */
   send(el: Element): boolean {
     if (this.#state === 'closing' || this.#state === 'closed') {
       this.#undeliverable(el);
@@ -161,33 +140,12 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     return true;
   }
 
-  /** Whether output goes straight to the client now (nothing queued, buffer below high water). */
-  get writable(): boolean {
-    return !this.closed && this.#output.writable;
-  }
-
-  /** Bytes sent to this session that its client has not read yet (ours and the transport's). */
-  get pendingOutput(): number {
-    return this.#output.held;
-  }
-
-  /** Run `fn` once output is writable again (a backlog producer's pacing); never after close. */
   whenWritable(fn: () => void): void {
     if (!this.closed) this.#output.whenWritable(fn);
   }
 
-  /** A rate limiter for this session's input (the `limits` module), or undefined for none. */
-  get inputLimiter(): InputLimiter | undefined {
-    return this.#input.limiter;
-  }
+  // ---- transport-facing inputs (each in order with the peer's other input) -------------------
 
-  set inputLimiter(limiter: InputLimiter | undefined) {
-    this.#input.limiter = limiter;
-  }
-
-  // ---- transport-facing inputs -------------------------------------------------------------
-
-  /** The peer's stream header arrived (RFC 6120 §4.7); in order with the peer's other input. */
   streamOpened(attrs: StreamAttrs): void {
     this.#input.push({ kind: 'open', attrs });
   }
@@ -202,12 +160,10 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
     this.#peerOpen = true;
     this.#streamId = randomBytes(12).toString('base64url');
-    const lang = attrs['xml:lang'];
-    if (lang !== undefined && LANG.test(lang)) this.#lang = lang;
-    const to = parseJid(attrs.to);
-    const domain = to && to.local === undefined && to.resource === undefined ? to.domain : undefined;
-    if (domain === undefined || !this.#server.isLocalHost(domain)) {
-      this.close({ condition: 'host-unknown', text: attrs.to ? `This server does not serve ${attrs.to}` : "The stream header has no 'to' attribute (RFC 6120 §4.7.2)" });
+    this.#lang = streamLang(attrs['xml:lang']) ?? this.#lang;
+    const domain = headerDomain(attrs.to, (name) => this.#server.isLocalHost(name));
+    if (typeof domain !== 'string') {
+      this.close(domain);
       return;
     }
     if (this.host !== undefined && domain !== this.host) {
@@ -240,27 +196,22 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     if (first && !this.closed) this.transport.opened?.(domain);
   }
 
-  /** One top-level element from the peer (stanza or nonza); paced per event-loop turn. */
   received(el: Element): void {
     this.#input.push({ kind: 'element', el });
   }
 
-  /** The peer closed its stream (`</stream:stream>`, `<close/>`), after what it sent before. */
   streamClosed(): void {
     this.#input.push({ kind: 'close' });
   }
 
-  /** The transport found the input unusable (XML error, size limit, ...): close with `condition`. */
   transportError(condition: string, text?: string, code?: number): void {
     this.#input.push({ kind: 'error', condition, text, code });
   }
 
-  /** `bytes` were read from the connection (for rate limits). */
   inputBytes(bytes: number): void {
     this.#input.bytes(bytes);
   }
 
-  /** The transport flushed its buffer to the peer: queued output moves on. */
   drained(): void {
     this.#output.drained();
   }
@@ -281,15 +232,10 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     this.close({ text: err?.message ?? 'connection lost', dropped: true });
   }
 
-  /**
-   * Process nothing more of this client's input until releaseInput() (a module finishing an
-   * asynchronous step, such as a SASL check); what arrives meanwhile waits, in order.
-   */
   holdInput(): void {
     this.#input.hold();
   }
 
-  /** Go on with the input held by holdInput(). */
   releaseInput(): void {
     this.#input.release();
   }
@@ -307,8 +253,8 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
     if (item.kind === 'element') {
       try {
-        if (this.#state === 'open') this.#dispatch(item.el);
-        else this.#receivedOutsideOpen(item.el);
+        if (this.#state === 'open') dispatchElement(this, this.#server, this.#bus(), item.el);
+        else receivedOutsideOpen(this, this.#server, this.#bus(), item.el);
       } catch (err) {
         this.log.error({ err }, 'error while processing an element');
         this.close('internal-server-error');
@@ -326,7 +272,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     const from = el.attrs.from as string | undefined;
     if (from === undefined || from === this.fullJid) return;
     this.log.debug({ name: el.name, from }, 'output queue full; stanza refused');
-    this.#reply(errorReply(el, 'wait', 'resource-constraint', 'The recipient is not reading fast enough; try again later'));
+    routeReply(this, this.#server, errorReply(el, 'wait', 'resource-constraint', 'The recipient is not reading fast enough; try again later'));
   }
 
   /** @internal (OutputOwner) over the limit without reading for the grace period. */
@@ -389,6 +335,15 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
       this.#closeTimer.unref();
     } else {
       this.#destroy();
+    }
+  }
+
+  /** A stanza this session can no longer carry (it is closing): re-route, never drop in silence. */
+  #undeliverable(el: Element): void {
+    try {
+      rerouteUndeliverable(this.#server, this, el, this.#bus());
+    } catch (err) {
+      this.log.error({ err, name: el.name }, 'could not re-route a stanza of a closing session');
     }
   }
 
@@ -474,114 +429,6 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
       return;
     }
     this.transport.send(features);
-  }
-
-  #dispatch(el: Element): void {
-    const name = el.name;
-    const ns = el.attrs.xmlns as string | undefined;
-    if ((ns === undefined || ns === NS_CLIENT) && (name === 'message' || name === 'presence' || name === 'iq')) {
-      if (this.#bound) {
-        // RFC 6120 §8.1.2.1: the server stamps the full JID.
-        el.attrs.from = this.jid!.full;
-        this.#route(el);
-      } else {
-        this.#unboundStanza(el);
-      }
-      return;
-    }
-    this.#nonStanza(el);
-  }
-
-  /** Route a stanza of this client; a failure (storage full, a bug) answers that stanza only. */
-  #route(el: Element): void {
-    try {
-      this.#server.route(el, this);
-    } catch (err) {
-      const full = isServerError(err, 'XS_ERR_STORAGE');
-      this.log.error({ err, name: el.name }, full ? 'storage failed while routing a stanza' : 'error while routing a stanza');
-      const type = el.attrs.type as string | undefined;
-      if (type === 'error' || type === 'result' || (el.name === 'presence' && type !== 'subscribe')) return;
-      // RFC 6120 §8.3.3.18 / §8.3.3.6: this stanza failed; the stream goes on.
-      const reply = full
-        ? errorReply(el, 'wait', 'resource-constraint', 'The server could not store this stanza; try again later')
-        : errorReply(el, 'cancel', 'internal-server-error');
-      reply.attrs.to = this.jid!.full;
-      reply.attrs.from = (el.attrs.to as string | undefined) ?? this.host;
-      this.#output.send(reply);
-    }
-  }
-
-  /** Deliver an error reply to the entity `reply` names (a local session, or nowhere). */
-  #reply(reply: Element): void {
-    try {
-      this.#server.route(reply);
-    } catch (err) {
-      this.log.error({ err }, 'could not route an error reply');
-    }
-  }
-
-  /** A stanza this session can no longer carry (it is closing): re-route, never drop in silence. */
-  #undeliverable(el: Element): void {
-    try {
-      rerouteUndeliverable(this.#server, this, el, this.#bus());
-    } catch (err) {
-      this.log.error({ err, name: el.name }, 'could not re-route a stanza of a closing session');
-    }
-  }
-
-  #receivedOutsideOpen(el: Element): void {
-    const state = this.#state;
-    if (state === 'closing') {
-      // RFC 6120 §4.4: what the peer sent before it saw our close is still processed, so its
-      // messages are not lost; presence needs a bound resource and is ignored.
-      const ns = el.attrs.xmlns as string | undefined;
-      if (this.#jid !== undefined && this.authenticated && (el.name === 'message' || el.name === 'iq') && (ns === undefined || ns === NS_CLIENT)) {
-        el.attrs.from = this.#jid.full;
-        this.#route(el);
-      }
-      return;
-    }
-    if (state === 'connected') this.close({ condition: 'not-authorized', text: 'Open a stream first' });
-    else if (state === 'restarting') this.close({ condition: 'bad-format', text: 'Expected a new stream header (RFC 6120 §4.3.3)' });
-  }
-
-  #unboundStanza(el: Element): void {
-    const type = el.attrs.type as string | undefined;
-    if (!this.authenticated) {
-      // Requests a module serves before authentication (XEP-0077 registration): Prosody's
-      // stanza/iq/<ns>:<name>. Anything else is refused (RFC 6120 §4.3.5).
-      const child = el.name === 'iq' && (type === 'get' || type === 'set') ? onlyChild(el) : undefined;
-      if (child === undefined || this.#bus().fire(`stanza/iq/${child.attrs.xmlns as string | undefined ?? ''}:${child.name}`, { origin: this, session: this, stanza: el }) === undefined) {
-        this.close({ condition: 'not-authorized', text: 'Stanzas are not allowed before authentication (RFC 6120 §4.3.5)' });
-      }
-      return;
-    }
-    // Authenticated but not bound: resource binding only (RFC 6120 §7.1).
-    if (el.name === 'iq' && type === 'set' && el.getChild('bind', NS_BIND)) {
-      if (this.#bus().fire(BIND_EVENT, { origin: this, stanza: el }) === undefined) this.send(errorReply(el, 'cancel', 'service-unavailable'));
-      return;
-    }
-    if (type !== 'error' && type !== 'result') this.send(errorReply(el, 'auth', 'not-authorized', 'Bind a resource first (RFC 6120 §7)'));
-  }
-
-  #nonStanza(el: Element): void {
-    const what = classifyNonStanza(el);
-    switch (what.kind) {
-      case 'peer-error':
-        this.log.info({ condition: what.condition }, 'the peer sent a stream error');
-        this.close({ text: `peer stream error: ${what.condition ?? 'unknown'}` });
-        return;
-      case 'misplaced-stanza':
-        this.close({ condition: 'invalid-namespace', text: `Stanzas must be in the ${NS_CLIENT} namespace (RFC 6120 §4.8.3)` });
-        return;
-      case 'unknown':
-        this.close({ condition: 'unsupported-stanza-type', text: `<${el.name}/> is not a stanza` });
-        return;
-      case 'nonza':
-        if (this.#bus().fire(`stanza/${what.ns}:${what.local}`, { session: this, origin: this, stanza: el }) === undefined) {
-          this.close({ condition: 'unsupported-stanza-type', text: `<${what.local} xmlns='${what.ns}'/> is not supported here` });
-        }
-    }
   }
 
   #unbind(): void {

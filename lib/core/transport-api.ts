@@ -20,4 +20,5 @@ export {
 export type { StreamErrorCondition, StreamErrorInfo } from './stream-errors.js';
 export { streamErrorElement, DEFAULT_INSECURE_HINT } from './session-elements.js';
 export { SESSION_OPTIONS, readTimeoutMs } from './session-options.js';
+export { channelBindingData } from './certificates.js';
 export type { SessionSettings } from './session-options.js';

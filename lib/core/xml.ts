@@ -1,9 +1,9 @@
 // XML element model for the whole server: the only module that imports
 // `@xmpp/xml` (ltx). Re-exports the Element class and builder, defines the XMPP
 // namespace constants, a fast escaping serializer and `withNamespace`.
-import ltxXml, { Element, escapeXML, escapeXMLText } from '@xmpp/xml';
+import ltxXml, { Element } from '@xmpp/xml';
 
-export { Element, escapeXML, escapeXMLText };
+export { Element };
 
 /** A child of an {@link Element}: a nested element or a text node. */
 export type XmlNode = Element | string;

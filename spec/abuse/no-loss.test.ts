@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectToken, duplicates, tokenMessage, type TokenClient, type Transport } from '../helpers/token-clients.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli.js');
+const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli', 'main.js');
 const PW = 'pw';
 const RECEIVERS = ['bob', 'carol', 'dave'];
 const SENDERS = ['alice', 'erin'];

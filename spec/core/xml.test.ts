@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Element, xml, serialize, withNamespace, escapeXML, escapeXMLText, escapeAttr, escapeText,
+  Element, xml, serialize, withNamespace, escapeAttr, escapeText,
   NS_CLIENT, NS_STREAMS, NS_FRAMING, NS_XMPP_STREAMS, NS_STANZAS, NS_SASL, NS_TLS, NS_BIND,
   NS_SESSION, NS_ROSTER, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_XRD, NS_DELAY,
 } from '../../lib/core/xml.js';
@@ -36,11 +36,6 @@ describe('xml.ts', () => {
     assert.equal(el.getChildText('body'), 'hi');
     assert.equal(el.getChild('body')?.parent, el);
     assert.equal(serialize(el), '<message to="a@b" n="5"><body>hi</body>tail</message>');
-  });
-
-  it('re-exports the ltx escapers', () => {
-    assert.equal(escapeXML(`<&>"'`), '&lt;&amp;&gt;&quot;&apos;');
-    assert.equal(escapeXMLText('<&>'), '&lt;&amp;&gt;');
   });
 
   it('escapes attribute values and text', () => {

@@ -9,7 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { defaultConfig } from '../../lib/default-config.js';
+import { defaultConfig } from '../../lib/cli/default-config.js';
 import { xml } from '../../lib/core/xml.js';
 import { ChatPage, TcpRelay, artifactPath, launchChromium } from '../helpers/browser.js';
 import { selfSignedCertificate, type TestCertificate } from '../helpers/http.js';

@@ -2,7 +2,7 @@
  * Load: 1,000 concurrent WebSocket sessions against a server in its own process, each logged
  * in (PLAIN over an endpoint declared secure) and bound, exchanging messages in a ring with
  * nothing lost or reordered, then closed cleanly. Prints time, throughput and the server's
- * memory per session (figures for the benchmark issue); asserts only what can fail.
+ * memory per session (figures for the benchmark); asserts only what can fail.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 /**
  * End to end: `xmpp-server start` as a real process receiving SIGTERM closes its WebSocket
  * sessions with system-shutdown, <close/> and close 1001 after the client's <close/>, then
- * exits 0 (issue 5 point 6).
+ * exits 0.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WsProbe, errorCondition } from '../helpers/ws-probe.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli.js');
+const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli', 'main.js');
 
 describe('SIGTERM', () => {
   it('closes every WebSocket session with system-shutdown and exits 0', async (t) => {

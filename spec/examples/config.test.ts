@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { settingWarnings } from '../../lib/announce.js';
+import { settingWarnings } from '../../lib/cli/announce.js';
 import { Config, type RawConfig } from '../../lib/core/config.js';
 import { createServer, type Server } from '../../lib/index.js';
 import { request, selfSignedCertificate, type TestCertificate } from '../helpers/http.js';

@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHAT_PAGE_DIR, defaultConfig } from '../../lib/default-config.js';
+import { CHAT_PAGE_DIR, defaultConfig } from '../../lib/cli/default-config.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { explainError, explainStanzaError } from '../../examples/web/words.js';

@@ -1,5 +1,5 @@
 /**
- * Wire probes for closing (issue 5 point 6), one code path for every case: client <close/>
+ * Wire probes for closing, one code path for every case: client <close/>
  * -> our <close/> -> Close 1000 -> session ended; a bare Close frame or a dropped connection
  * -> session destroyed (resumable later); stream errors -> <stream:error> -> <close/> -> the
  * table's close code; server-initiated closes wait c2s_close_timeout and complete the closing

@@ -1,5 +1,5 @@
 /**
- * Wire probes for the WebSocket layer (issue 5 point 5) with hand-built frames: text only
+ * Wire probes for the WebSocket layer with hand-built frames: text only
  * (binary -> 1003), fragments reassembled (with a ping in between), unmasked frames, RSV bits
  * and reserved opcodes refused, invalid UTF-8 -> 1007, ping -> pong, and the per-state size
  * limits: policy-violation, <close/>, Close 1009, and the session ended for good.

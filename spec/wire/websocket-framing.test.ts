@@ -1,5 +1,5 @@
 /**
- * Wire probes for RFC 7395 §3 framing (issue 5 point 4): our `<open/>` and its attributes,
+ * Wire probes for RFC 7395 §3 framing: our `<open/>` and its attributes,
  * features and stanzas as self-contained messages, restarts with new ids, stanzas without
  * xmlns, and every inbound framing error (two elements, text, `<stream:stream>`, wrong
  * namespaces, first message not `<open/>`, unknown hosts) with the opt-in legacy framing.

@@ -1,5 +1,5 @@
 /**
- * Wire probes for the WebSocket endpoint's HTTP side (issue 5 points 1-3): the GET info page,
+ * Wire probes for the WebSocket endpoint's HTTP side: the GET info page,
  * the upgrade checks (xmpp subprotocol, version 426, Origin allow-list 403, malformed
  * requests), and security: `secure` from wss / X-Forwarded-Proto (trusted proxies only) /
  * consider_websocket_secure, the client IP, no STARTTLS, and the operator-facing error text.

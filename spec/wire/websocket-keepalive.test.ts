@@ -1,5 +1,5 @@
 /**
- * Wire probes for keepalive (issue 5 point 7) and back-pressure (point 8): WebSocket pings
+ * Wire probes for keepalive and back-pressure: WebSocket pings
  * every websocket_ping_interval, a pong deadline that drops dead peers, the c2s-read-timeout
  * chain (pings for WebSocket sessions, never whitespace; higher handlers first; TCP untouched),
  * and a client that stops reading ending with resource-constraint and Close 1013.

@@ -13,7 +13,7 @@ import {
 import { streamErrorElement, transportSessions, SESSION_OPTIONS } from '../../core/transport-api.js';
 import { closeListeners, openListeners, type C2sListener } from './listeners.js';
 import { peerAddress, TcpTransport } from './tcp-transport.js';
-import { loadHostCertificate, TlsContexts } from './tls.js';
+import { TlsContexts } from './tls.js';
 
 const port = option.integer({ default: 0, min: 0, max: 65535 });
 
@@ -82,11 +82,8 @@ export default defineModule({
 
   async load(module) {
     const { server } = module;
-    const state: C2sState = { tls: new TlsContexts(), transports: new Set(), listeners: [] };
-    for (const host of server.hostNames) {
-      const cert = await loadHostCertificate(server, host);
-      if (cert) state.tls.set(host, cert);
-    }
+    // The core reads each host's certificate once; a broken one stops the start here.
+    const state: C2sState = { tls: new TlsContexts(server.certificates), transports: new Set(), listeners: [] };
     const o = module.options;
     if (o.c2s_direct_tls_ports.length > 0 && state.tls.default === undefined) {
       throw new ServerError('XS_ERR_CERTIFICATE', { host: '*', file: '(none)', reason: 'c2s_direct_tls_ports is set but no VirtualHost has a certificate and key' });

@@ -8,10 +8,10 @@ import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { serialize, escapeAttr, normalizeIp, NS_CLIENT, NS_STREAMS, type Element, type Logger } from '../../core/api.js';
 import {
-  StreamParser, readTimeoutMs,
+  StreamParser, channelBindingData, readTimeoutMs,
   type ChannelBindingType, type StreamAttrs, type StreamParserHandler, type Transport, type TransportSession, type TransportSessionRegistry,
 } from '../../core/transport-api.js';
-import { channelBindingData, type TlsContexts } from './tls.js';
+import type { TlsContexts } from './tls.js';
 
 /** How long a socket may linger after our FIN before it is destroyed (ms). */
 const LINGER_MS = 2000;
@@ -61,6 +61,8 @@ export class TcpTransport implements Transport {
   readonly #onClose = (): void => {
     if (this.#gone) return;
     this.#gone = true;
+    // What a paused parser still holds was sent by the peer: it is processed before the end.
+    this.#parser.resume();
     this.session.disconnected();
     this.#parser.end();
     this.#opts.onClose(this);

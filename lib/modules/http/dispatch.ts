@@ -64,6 +64,7 @@ function toRequest(raw: IncomingMessage, p: Extract<Prepared, { ok: true }>, mou
     secure: p.secure,
     encrypted: p.encrypted,
     host: mount.host,
+    vhost: p.vhost,
     remoteAddress: raw.socket.remoteAddress ?? '',
     remotePort: raw.socket.remotePort ?? 0,
     app: mount.app.name,

@@ -6,11 +6,10 @@
  * global modules' own instances. The app contract is core/http-api.ts
  * (`xmpp-server-core/http`).
  */
-import { dirname } from 'node:path';
-import { ServerError, defineModule } from '../../core/api.js';
-import type { ItemRecord, ModuleApi } from '../../core/api.js';
+import { defineModule } from '../../core/api.js';
+import type { ItemRecord, ModuleApi, SniOptions } from '../../core/api.js';
 import { resolveCors } from './cors.js';
-import { closeAll, listen, loadCertificates, type CertificateFiles } from './listeners.js';
+import { closeAll, listen } from './listeners.js';
 import { HTTP_OPTIONS, type HttpOptions } from './options.js';
 import { renderPage } from './pages.js';
 import { TrustedProxies } from './proxies.js';
@@ -36,21 +35,22 @@ function consumeApps(module: Api, table: RouteTable): void {
   module.handleItems('http', (record) => mountApp(module, table, record), (record) => { table.remove(record); });
 }
 
-/** Hosts with a certificate and key (the core's per-host `certificate`/`key`), for SNI. */
-function certificateFiles(module: Api): CertificateFiles[] {
-  const { config } = module.server;
-  const out: CertificateFiles[] = [];
-  for (const host of module.server.hostNames) {
-    const certificate = config.raw(host, 'certificate');
-    const key = config.raw(host, 'key');
-    if (certificate === undefined && key === undefined) continue;
-    if (typeof certificate !== 'string' || typeof key !== 'string') {
-      throw new ServerError('XS_ERR_CERTIFICATE', { host, file: String(certificate ?? key), reason: 'both `certificate` and `key` must be set (PEM file paths)' });
-    }
+/**
+ * How HTTPS picks a certificate by SNI: each host that has one under its `http_host` name and
+ * its own name (the first host to claim a name keeps it), clients without SNI or with an
+ * unknown name get http_default_host's. No parent-domain lookup (unlike c2s).
+ * @throws XS_ERR_CERTIFICATE (from the core) when a host's certificate or key cannot be used
+ */
+function sniOptions(module: Api): SniOptions | undefined {
+  const { config, certificates } = module.server;
+  const hosts = certificates.hosts();
+  if (hosts.length === 0) return undefined;
+  const aliases = new Map<string, string>();
+  for (const host of hosts) {
     const httpHost = config.option(host, 'http_host', HTTP_OPTIONS.http_host, 'http');
-    out.push({ host, names: [...new Set([(httpHost ?? host).toLowerCase(), host])], certificate, key });
+    for (const name of [(httpHost ?? host).toLowerCase(), host]) if (!aliases.has(name)) aliases.set(name, host);
   }
-  return out;
+  return { aliases, parentDomains: false, fallback: module.options.http_default_host };
 }
 
 function urlOptions(module: Api, host: string): UrlOptions {
@@ -63,13 +63,12 @@ async function startListeners(module: Api, state: HttpState): Promise<void> {
   const o = module.options;
   await listen(state, 'http', o.http_ports, o.http_interfaces);
   if (o.https_ports.length === 0) return;
-  const files = certificateFiles(module);
-  if (files.length === 0) {
+  const sni = sniOptions(module);
+  if (sni === undefined) {
     module.log.info('no host has a certificate and key; https is not started');
     return;
   }
-  const { file } = module.server.config;
-  await loadCertificates(state, files, file ? dirname(file) : process.cwd(), o.http_default_host);
+  state.useCertificates(module.server.certificates, sni);
   await listen(state, 'https', o.https_ports, o.https_interfaces);
 }
 

@@ -1,14 +1,11 @@
 /**
  * @module http/listeners
  * The sockets: one Node HTTP or HTTPS server per (port, interface), with the module's limits
- * and timeouts, certificates per host chosen by SNI, and closing everything on unload.
+ * and timeouts, the core's certificates per host chosen by SNI, and closing everything on unload.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer, type ServerOptions } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
-import { resolve } from 'node:path';
-import { createSecureContext, type SecureContext } from 'node:tls';
 import { ServerError } from '../../core/api.js';
 import { createClientErrorListener, createRequestListener, createUpgradeListener } from './dispatch.js';
 import type { HttpOptions } from './options.js';
@@ -39,7 +36,7 @@ function createServer(state: HttpState, kind: 'http' | 'https'): HttpServer {
       ...options,
       ALPNProtocols: ['http/1.1'],
       // Clients without SNI (connecting by IP address) get the default host's certificate.
-      ...state.defaultPem,
+      ...state.defaultPem(),
       SNICallback: (servername, cb) => cb(null, state.contextFor(servername)),
     })
     : createHttpServer(options);
@@ -119,43 +116,4 @@ export async function closeAll(state: HttpState): Promise<void> {
     server.close(() => done());
     server.closeAllConnections?.();
   })));
-}
-
-/** A host's certificate and key file names, both or neither. */
-export interface CertificateFiles {
-  readonly host: string;
-  readonly names: readonly string[];
-  readonly certificate: string;
-  readonly key: string;
-}
-
-/**
- * Load the TLS contexts for SNI: one per host that has both `certificate` and `key`.
- * @throws XS_ERR_CERTIFICATE when a file cannot be read or the pair is not usable
- */
-export async function loadCertificates(state: HttpState, files: readonly CertificateFiles[], baseDir: string, defaultHost: string | undefined): Promise<void> {
-  state.contexts.clear();
-  state.defaultContext = undefined;
-  state.defaultPem = undefined;
-  let wanted = defaultHost;
-  for (const f of files) {
-    let context: SecureContext;
-    let pem: { cert: Buffer; key: Buffer };
-    const certPath = resolve(baseDir, f.certificate);
-    try {
-      const [cert, key] = await Promise.all([readFile(certPath), readFile(resolve(baseDir, f.key))]);
-      pem = { cert, key };
-      context = createSecureContext(pem);
-    } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      throw new ServerError('XS_ERR_CERTIFICATE', { host: f.host, file: certPath, reason }, { cause: err });
-    }
-    for (const name of f.names) if (!state.contexts.has(name)) state.contexts.set(name, context);
-    const isDefault = wanted !== undefined && (f.host === wanted || f.names.includes(wanted));
-    if (state.defaultContext === undefined || isDefault) {
-      state.defaultContext = context;
-      state.defaultPem = pem;
-    }
-    if (isDefault) wanted = undefined; // the first match wins
-  }
 }

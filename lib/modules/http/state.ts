@@ -2,12 +2,12 @@
  * @module http/state
  * The http module's state on one server, shared by its global instance and its per-host
  * instances: route tables per VirtualHost ('*' for host-agnostic apps), the `http_host` name
- * map, the listeners, upgraded sockets, and TLS contexts for SNI.
+ * map, the listeners, upgraded sockets, and the certificates HTTPS picks by SNI.
  */
 import type { SecureContext } from 'node:tls';
 import type { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Logger } from '../../core/api.js';
+import type { Certificates, Logger, SniOptions } from '../../core/api.js';
 import type { HttpOptions } from './options.js';
 import type { TrustedProxies } from './proxies.js';
 import type { PageRenderer } from './response.js';
@@ -42,11 +42,8 @@ export class HttpState {
   readonly names = new Map<string, string>();
   readonly listeners: Listener[] = [];
   readonly upgraded = new Set<Duplex>();
-  /** Server name -> TLS context (certificates per host, chosen by SNI). */
-  readonly contexts = new Map<string, SecureContext>();
-  defaultContext: SecureContext | undefined;
-  /** The default context's PEM pair (Node's HTTPS server takes its default as cert/key). */
-  defaultPem: { cert: Buffer; key: Buffer } | undefined;
+  /** The core's certificates and how HTTPS names them (set when HTTPS starts). */
+  #tls: { readonly certificates: Certificates; readonly sni: SniOptions } | undefined;
 
   constructor(init: { options: HttpOptions; trusted: TrustedProxies; log: Logger; render: PageRenderer }) {
     this.options = init.options;
@@ -88,9 +85,19 @@ export class HttpState {
     return this.names.get(fallback) ?? (this.tables.has(fallback) && fallback !== '*' ? fallback : undefined);
   }
 
-  /** The TLS context for an SNI server name (default: the default host's, or the first loaded). */
+  /** Serve HTTPS with these certificates, picked by SNI as `sni` says. */
+  useCertificates(certificates: Certificates, sni: SniOptions): void {
+    this.#tls = { certificates, sni };
+  }
+
+  /** The TLS context for an SNI server name (default: the default host's, or the first host's). */
   contextFor(servername: string | undefined): SecureContext | undefined {
-    const name = servername?.toLowerCase().replace(/\.$/, '');
-    return (name !== undefined ? this.contexts.get(name) : undefined) ?? this.defaultContext;
+    return this.#tls?.certificates.forServername(servername, this.#tls.sni)?.context;
+  }
+
+  /** The default certificate's PEM pair (Node's HTTPS server takes its default as cert/key). */
+  defaultPem(): { cert: Buffer; key: Buffer } | undefined {
+    const found = this.#tls?.certificates.forServername(undefined, this.#tls.sni);
+    return found === undefined ? undefined : { cert: found.cert, key: found.key };
   }
 }

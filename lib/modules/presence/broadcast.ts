@@ -76,11 +76,16 @@ export function handleBroadcastPresence(ctx: PresenceContext, origin: Session, s
     return;
   }
 
+  const before = origin.priority;
   origin.priority = parsePriority(stanza);
   // Kept with a XEP-0203 stamp for later probes and newly available resources.
   origin.presence = withAttrs(out, {});
   origin.presence.children = [...out.children, xml('delay', { xmlns: NS_DELAY, from: module.host, stamp: new Date().toISOString() })];
-  if (!initial) return;
+  if (!initial) {
+    // XEP-0160 §2 (step 5): stored messages go out when the user next sends non-negative available presence.
+    if (before < 0 && origin.priority >= 0) module.fire('message/offline/broadcast', { origin });
+    return;
+  }
 
   module.fire('presence/initial', { origin, stanza: out });
   // RFC 6121 §4.2.2: probe every contact the user is subscribed to

@@ -4,6 +4,7 @@
  * messages one by one and answers with a challenge, a success or a failure (RFC 6120 §6.5),
  * at once or later (a password check runs PBKDF2 off the event loop).
  */
+import { parseJid } from '../../core/api.js';
 import type { Accounts, ChannelBindingType } from '../../core/sasl-api.js';
 
 /** SASL failure conditions (RFC 6120 §6.5). */
@@ -57,4 +58,15 @@ export interface SaslExchange {
 /** A failure step. */
 export function fail(condition: SaslCondition, text?: string, username?: string): SaslStep {
   return { kind: 'failure', condition, text, username };
+}
+
+/**
+ * The account an authentication identity names on `host`: a valid JID localpart (PRECIS
+ * UsernameCaseMapped, RFC 7622 §3.3) and nothing else, so `user@elsewhere/x` names no account
+ * (RFC 6120 §6.3.8: the identity is the localpart). Undefined when it is not one.
+ */
+export function accountName(identity: string, host: string): string | undefined {
+  const jid = parseJid(`${identity}@${host}`);
+  if (jid === undefined || jid.local === undefined || jid.resource !== undefined || jid.domain !== host) return undefined;
+  return identity.includes('@') || identity.includes('/') ? undefined : jid.local;
 }

@@ -5,6 +5,7 @@
  * The check (PBKDF2) runs on the thread pool, and costs the same for unknown identities.
  */
 import { parseJid } from '../../core/api.js';
+import { accountName } from './mechanism.js';
 import { saslprep } from '../../core/sasl-api.js';
 import { fail, type SaslContext, type SaslExchange, type SaslStep } from './mechanism.js';
 
@@ -48,7 +49,7 @@ export class PlainExchange implements SaslExchange {
     const { host, accounts } = this.#ctx;
     let username: string | undefined;
     try {
-      username = parseJid(`${saslprep(authcid, QUERY)}@${host}`)?.local;
+      username = accountName(saslprep(authcid, QUERY), host);
     } catch {
       username = undefined;
     }

@@ -6,6 +6,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { parseJid } from '../../core/api.js';
+import { accountName } from './mechanism.js';
 import {
   hmac, saslprep, serverSignature, verifyClientProof, type ChannelBindingType, type ScramCredential, type ScramHash,
 } from '../../core/sasl-api.js';
@@ -91,7 +92,8 @@ export class ScramExchange implements SaslExchange {
     } catch {
       return this.#ctx.admit(name) ?? fail('not-authorized', undefined, name);
     }
-    const jid = parseJid(`${prepped}@${this.#ctx.host}`);
+    const local = accountName(prepped, this.#ctx.host);
+    const jid = local === undefined ? undefined : parseJid(`${local}@${this.#ctx.host}`);
     if (jid?.local === undefined) return this.#ctx.admit(prepped) ?? fail('not-authorized', undefined, prepped);
     // The failure throttle applies before the challenge too.
     const refused = this.#ctx.admit(jid.local);

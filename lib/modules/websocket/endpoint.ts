@@ -36,12 +36,6 @@ function hostConfig(host: string, options: WebSocketOptions): HostConfig {
   });
 }
 
-/** The host name of a Host header, lower-cased, without port. */
-function hostName(header: string | undefined): string | undefined {
-  const m = header === undefined ? null : /^(\[[0-9a-f:.]+\]|[^:]+)(?::\d*)?$/i.exec(header.trim());
-  return m ? m[1]!.toLowerCase().replace(/\.$/, '') : undefined;
-}
-
 /** The largest stanza limit of any host (the message buffer is sized from it). */
 function largestStanzaLimit(server: ServerApi): number {
   let max = server.sessions.settings('*').c2s_stanza_size_limit;
@@ -67,8 +61,6 @@ export class Endpoint implements TransportContext {
   readonly #wss: WebSocketServer;
   readonly #global: HostConfig;
   readonly #hosts = new Map<string, HostConfig>();
-  /** http_host names (and VirtualHost names) -> VirtualHost, for the host-agnostic endpoint. */
-  readonly #names = new Map<string, string>();
   readonly #waiters = new Set<() => void>();
   readonly #closeWaitMs: number;
   #warnedDowngrade = false;
@@ -130,15 +122,11 @@ export class Endpoint implements TransportContext {
   /** The module was enabled on a VirtualHost with these options. */
   addHost(host: string, options: WebSocketOptions): void {
     this.#hosts.set(host, hostConfig(host, options));
-    this.#names.set(host, host);
-    const httpHost = this.server.config.raw(host, 'http_host');
-    if (typeof httpHost === 'string') this.#names.set(httpHost.toLowerCase(), host);
     this.#reschedule();
   }
 
   removeHost(host: string): void {
     this.#hosts.delete(host);
-    for (const [name, owner] of this.#names) if (owner === host) this.#names.delete(name);
     this.#reschedule();
   }
 
@@ -151,11 +139,13 @@ export class Endpoint implements TransportContext {
     this.#sweep.schedule(shortest);
   }
 
-  /** The settings for a request: its endpoint's host, or (host-agnostic) the host its Host header names. */
+  /**
+   * The settings for a request: its endpoint's host, or (host-agnostic) the VirtualHost the
+   * http module resolved for it (`Host`, `http_host`, `http_default_host`) when the module
+   * runs there; else the global ones.
+   */
   #configFor(endpointHost: string, req: HttpRequest): HostConfig {
-    if (endpointHost !== '*') return this.#hosts.get(endpointHost) ?? this.#global;
-    const name = hostName(typeof req.headers.host === 'string' ? req.headers.host : undefined);
-    const host = name === undefined ? undefined : this.#names.get(name);
+    const host = endpointHost !== '*' ? endpointHost : req.vhost;
     return (host === undefined ? undefined : this.#hosts.get(host)) ?? this.#global;
   }
 

@@ -77,11 +77,6 @@ export function decodeMessage(text: string, legacy: boolean): Inbound {
   return { kind: 'element', element: el };
 }
 
-/** Whether a message is the start of a pre-RFC stream header (to tell the operator about the opt-in). */
-export function looksLegacy(text: string): boolean {
-  return LEGACY_OPEN.test(text) || LEGACY_END.test(text);
-}
-
 function attrText(attrs: StreamAttrs): string {
   let out = '';
   for (const name of ['from', 'to', 'id', 'version', 'xml:lang'] as const) {

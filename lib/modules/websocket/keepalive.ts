@@ -1,8 +1,9 @@
 /**
  * @module websocket/keepalive
- * One shared sweep for every WebSocket connection of a server: a coarse clock, WebSocket
- * pings every websocket_ping_interval, pong deadlines (websocket_pong_timeout) and the
- * read-timeout keepalive chain. No timer per connection.
+ * One shared sweep for every WebSocket connection of a server: a coarse clock and one timer,
+ * as fine as the shortest interval in use, that visits each connection with `tick(now)`.
+ * What a connection checks then (pings every websocket_ping_interval, the pong deadline, the
+ * read-timeout keepalive chain) is its Liveness (liveness.ts). No timer per connection.
  */
 
 /** A coarse clock the sweep advances; connections read it instead of calling Date.now(). */

@@ -2,20 +2,23 @@
  * @module websocket/transport
  * The WebSocket Transport (RFC 7395) under a core Session: decodes each text message into a
  * stream open, close or element, frames our output one element per message, enforces the
- * per-state size limit and the send buffer, and answers keepalive sweeps. ws listeners are
- * module-level functions that find their transport through a symbol (no closures per socket).
+ * per-state size limit and the send buffer, and holds input while paused. Whether the peer
+ * is still there (pings, pong deadline, read timeout) is its Liveness (liveness.ts), which
+ * the endpoint's shared sweep visits through `tick`. ws listeners are module-level
+ * functions that find their transport through a symbol (no closures per socket).
  */
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
 import { normalizeIp, serialize, type Element, type Logger, type ServerApi } from '../../core/api.js';
 import type { HttpRequest } from '../../core/http-api.js';
 import {
-  streamErrorElement, readTimeoutMs, transportSessions,
+  channelBindingData, streamErrorElement, readTimeoutMs, transportSessions,
   type ChannelBindingType, type StreamAttrs, type Transport, type TransportSession,
 } from '../../core/transport-api.js';
 import { closeMessage, decodeMessage, frameElement, openMessage, type Inbound } from './framing.js';
 import { originAllowed } from './handshake.js';
 import type { Clock, Sweepable } from './keepalive.js';
+import { Liveness, type LivenessLink } from './liveness.js';
 import type { WebSocketOptions } from './options.js';
 
 /** The resolved settings of one host (or '*') the endpoint serves. */
@@ -71,7 +74,7 @@ function wsFailure(code: string | undefined): { condition: string; close: number
   }
 }
 
-export class WebSocketTransport implements Transport, Sweepable {
+export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   readonly kind = 'websocket';
   /** RFC 7395 §3.9: TLS lives at the WebSocket layer; STARTTLS is never offered. */
   readonly canStartTls = false;
@@ -88,16 +91,18 @@ export class WebSocketTransport implements Transport, Sweepable {
   /** Set before a redirecting close (RFC 7395 §3.6.1). */
   seeOtherUri: string | undefined;
   readonly #ctx: TransportContext;
+  readonly #liveness: Liveness;
   #limit: number;
-  #readMs: number;
   #legacy = false;
   #opened = false;
   #ended = false;
   #gone = false;
-  #lastInput: number;
-  #lastPing: number;
-  #pingSentAt = 0;
   #corked = false;
+  /** pauseInput() is in force: messages ws already read wait in `#held`. */
+  #inputPaused = false;
+  /** Messages read while input was paused, in order (at most what ws had already read). */
+  #held: { readonly data: Buffer; readonly isBinary: boolean }[] = [];
+  #flushing = false;
 
   constructor(ctx: TransportContext, request: HttpRequest, config: HostConfig, endpointHost: string) {
     this.#ctx = ctx;
@@ -106,17 +111,14 @@ export class WebSocketTransport implements Transport, Sweepable {
     this.endpointHost = endpointHost;
     this.ip = request.ip;
     this.encrypted = request.encrypted;
-    this.#lastInput = this.#lastPing = ctx.clock.now;
     this.session = transportSessions(ctx.server).create(this);
     this.session.data.request = request;
     this.#limit = this.session.settings.c2s_unauthed_stanza_size_limit;
-    this.#readMs = readTimeoutMs(this.session.settings);
+    this.#liveness = new Liveness(this, ctx.clock, readTimeoutMs(this.session.settings));
   }
 
   /** `consider_websocket_secure`, or the request was confidential (wss here, or a trusted proxy says https). */
-  get secure(): boolean {
-    return this.request.secure || this.config.options.consider_websocket_secure;
-  }
+  get secure(): boolean { return this.request.secure || this.config.options.consider_websocket_secure; }
 
   /** What the operator should change when encryption is required but this WebSocket is not secure. */
   get insecureHint(): string {
@@ -130,39 +132,33 @@ export class WebSocketTransport implements Transport, Sweepable {
   }
 
   /** The current inbound message limit in bytes (unauthenticated or authenticated). */
-  get maxStanzaSize(): number {
-    return this.#limit;
-  }
-
+  get maxStanzaSize(): number { return this.#limit; }
   /** Bytes written and not yet taken by the operating system (ws's and the socket's). */
-  get bufferedAmount(): number {
-    return this.ws?.bufferedAmount ?? 0;
-  }
-
-  get maxBufferedBytes(): number {
-    return this.config.options.websocket_max_buffered_bytes;
-  }
-
-  get slowReaderGraceMs(): number {
-    return this.config.options.websocket_slow_reader_grace * 1000;
-  }
+  get bufferedAmount(): number { return this.ws?.bufferedAmount ?? 0; }
+  get maxBufferedBytes(): number { return this.config.options.websocket_max_buffered_bytes; }
+  get slowReaderGraceMs(): number { return this.config.options.websocket_slow_reader_grace * 1000; }
 
   readonly bufferLimitOptions = 'websocket_max_buffered_bytes, websocket_slow_reader_grace';
 
+  /**
+   * Stop reading, and hold the messages ws already read (it goes on emitting the rest of a
+   * chunk after ws.pause()), so nothing reaches the session until resumeInput().
+   */
   pauseInput(): void {
+    this.#inputPaused = true;
     const ws = this.ws;
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.pause();
   }
 
   resumeInput(): void {
+    this.#inputPaused = false;
     const ws = this.ws;
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.resume();
+    this.#flushHeld(false);
   }
 
   /** Whether the connection is finished (ended by us or gone). */
-  get ended(): boolean {
-    return this.#ended;
-  }
+  get ended(): boolean { return this.#ended; }
 
   /** Take over the upgraded socket. */
   attach(ws: WebSocket): void {
@@ -188,24 +184,13 @@ export class WebSocketTransport implements Transport, Sweepable {
   }
 
   channelBinding(type: ChannelBindingType): Buffer | undefined {
-    if (!this.encrypted || type !== 'tls-exporter') return undefined;
-    const socket = this.request.raw.socket as TLSSocket;
-    // RFC 9266 §3: tls-exporter needs TLS 1.3; §2: label "EXPORTER-Channel-Binding", 32 bytes.
-    if (typeof socket.getProtocol !== 'function' || socket.getProtocol() !== 'TLSv1.3') return undefined;
-    return socket.exportKeyingMaterial(32, 'EXPORTER-Channel-Binding', Buffer.alloc(0));
+    return this.encrypted ? channelBindingData(this.request.raw.socket as TLSSocket, type) : undefined;
   }
 
-  sendOpen(attrs: StreamAttrs): void {
-    this.#write(openMessage(attrs, this.#legacy));
-  }
 
-  send(element: Element): void {
-    this.#write(serialize(frameElement(element)));
-  }
-
-  sendClose(): void {
-    this.#write(closeMessage(this.#legacy, this.seeOtherUri));
-  }
+  sendOpen(attrs: StreamAttrs): void { this.#write(openMessage(attrs, this.#legacy)); }
+  send(element: Element): void { this.#write(serialize(frameElement(element))); }
+  sendClose(): void { this.#write(closeMessage(this.#legacy, this.seeOtherUri)); }
 
   end(code = 1000, reason?: string): void {
     if (this.#ended) return;
@@ -215,48 +200,79 @@ export class WebSocketTransport implements Transport, Sweepable {
     if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.close(sendableCode(code) ? code : 1000, closeReason(reason));
   }
 
-  setMaxStanzaSize(bytes: number): void {
-    this.#limit = bytes;
-  }
+  setMaxStanzaSize(bytes: number): void { this.#limit = bytes; }
 
-  restartStream(): void {
-    // Nothing to reset: the next <open/> arrives as a message of its own (RFC 7395 §3.7).
-  }
+  /** Nothing to reset: the next <open/> arrives as a message of its own (RFC 7395 §3.7). */
+  restartStream(): void { /* stateless */ }
 
-  keepalive(): boolean {
+  /** The session's own keepalive after read-timeout silence: a ping (liveness.ts). */
+  keepalive(): boolean { return this.#liveness.keepalive(); }
+
+  /** The shared sweep (keepalive.ts): this connection's pong deadline, ping and read timeout. */
+  tick(now: number): void { this.#liveness.tick(now); }
+
+  // ---- LivenessLink ------------------------------------------------------------------------
+
+  /** The socket is open and we have not ended it: a ping can be sent. */
+  get connected(): boolean {
     const ws = this.ws;
-    if (this.#ended || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
-    if (this.#pingSentAt === 0) this.#ping(this.#ctx.clock.now);
-    return true;
+    return !this.#ended && ws !== undefined && ws.readyState === WebSocket.OPEN;
   }
 
-  /** The shared sweep: pong deadline, periodic ping, read timeout. */
-  tick(now: number): void {
-    if (this.#ended) return;
-    const ws = this.ws;
-    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
-    const config = this.config;
-    if (this.#pingSentAt !== 0) {
-      if (now - this.#pingSentAt >= config.pongMs) this.#dead();
-      return;
-    }
-    if (config.pingMs > 0 && now - this.#lastPing >= config.pingMs) {
-      this.#ping(now);
-      return;
-    }
-    if (this.#readMs > 0 && now - this.#lastInput >= this.#readMs) {
-      this.#lastInput = now;
-      this.session.readTimeout();
-    }
+  ping(): void { this.ws!.ping(); }
+
+  /** A dead peer: the stream error and `<close/>` for a half-alive one, Close `code`, then the session drops. */
+  drop(condition: string, text: string, code: number): void {
+    this.#write(serialize(streamErrorElement(condition, text, this.session.lang)));
+    this.#write(closeMessage(this.#legacy));
+    this.end(code, text);
+    this.session.disconnected(new Error(text));
   }
+
+  // ---- input -------------------------------------------------------------------------------
 
   /** One inbound message (ws has reassembled fragments and validated UTF-8). */
   received(data: Buffer, isBinary: boolean): void {
     if (this.#ended) return;
-    this.#lastInput = this.#ctx.clock.now;
-    this.#pingSentAt = 0;
+    try {
+      // Read while paused (ws emits the rest of a chunk), or behind what is held: it waits, in order.
+      const hold = this.#inputPaused || this.#held.length > 0;
+      this.#liveness.heard();
+      this.session.inputBytes(data.length);
+      if (hold) this.#held.push({ data, isBinary });
+      else this.#deliver(data, isBinary);
+    } catch (err) {
+      this.#bug(err);
+    }
+  }
+
+  /** Hand held messages to the session while input is not paused (all of them when `all`). */
+  #flushHeld(all: boolean): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      while (this.#held.length > 0 && !this.#ended && (all || !this.#inputPaused)) {
+        const { data, isBinary } = this.#held.shift()!;
+        try {
+          this.#deliver(data, isBinary);
+        } catch (err) {
+          this.#bug(err);
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  /** Never let a bug escape into ws's socket handler (it would crash the process) or the session. */
+  #bug(err: unknown): void {
+    this.session.log.error({ err }, 'error while handling a websocket message');
+    this.session.transportError('internal-server-error', undefined, 1011);
+  }
+
+  /** Decode one message into a stream open, close, element or error for the session. */
+  #deliver(data: Buffer, isBinary: boolean): void {
     const session = this.session;
-    session.inputBytes(data.length);
     if (isBinary) {
       session.transportError('unsupported-encoding', 'Only text messages carry XMPP over WebSocket (RFC 7395 §3.2)', 1003);
       return;
@@ -289,10 +305,7 @@ export class WebSocketTransport implements Transport, Sweepable {
   }
 
   /** A pong (the answer to our ping) or other proof of life. */
-  alive(): void {
-    this.#lastInput = this.#ctx.clock.now;
-    this.#pingSentAt = 0;
-  }
+  alive(): void { this.#liveness.heard(); }
 
   /** ws failed the connection (RFC 6455 errors: unmasked frame, bad UTF-8, too big, ...). */
   failed(err: Error & { code?: string }): void {
@@ -305,6 +318,9 @@ export class WebSocketTransport implements Transport, Sweepable {
   gone(code: number): void {
     if (this.#gone) return;
     this.#gone = true;
+    // What the peer sent before it went is still processed, as disconnected() does with its own.
+    this.#flushHeld(true);
+    this.#held = [];
     this.#ended = true;
     this.request.raw.socket.off('drain', this.#onDrain);
     this.#ctx.released(this);
@@ -343,33 +359,12 @@ export class WebSocketTransport implements Transport, Sweepable {
 
   /** The stream is open: the host's read timeout applies, and websocket-session-opened fires. */
   opened(host: string): void {
-    this.#readMs = readTimeoutMs(this.session.settings);
-    this.#fireOpened(host);
-  }
-
-  #fireOpened(host: string): void {
+    this.#liveness.readTimeoutMs = readTimeoutMs(this.session.settings);
     try {
       this.#ctx.server.hostEvents(host)?.fire('websocket-session-opened', { session: this.session, request: this.request });
     } catch (err) {
       this.session.log.error({ err }, 'websocket-session-opened handler failed');
     }
-  }
-
-  #ping(now: number): void {
-    this.#pingSentAt = now;
-    this.#lastPing = now;
-    this.ws!.ping();
-  }
-
-  /** No pong in time: the peer is gone (a dropped connection: the session stays resumable). */
-  #dead(): void {
-    const text = 'No answer to a WebSocket ping in time (websocket_pong_timeout)';
-    this.session.log.info({ ip: this.ip }, 'websocket peer did not answer a ping; dropping the connection');
-    // RFC 6120 §4.6.2 / RFC 7395 §3.8: tell a half-alive peer, then fail the connection.
-    this.#write(serialize(streamErrorElement('connection-timeout', text, this.session.lang)));
-    this.#write(closeMessage(this.#legacy));
-    this.end(1011, text);
-    this.session.disconnected(new Error(text));
   }
 
   #write(text: string): void {
@@ -390,15 +385,7 @@ function uncorkTransport(t: WebSocketTransport): void {
 }
 
 function wsOnMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
-  const transport = this[kTransport];
-  if (transport === undefined) return;
-  try {
-    transport.received(data as Buffer, isBinary);
-  } catch (err) {
-    // Never let a bug escape into ws's socket handler (it would crash the process).
-    transport.session.log.error({ err }, 'error while handling a websocket message');
-    transport.session.transportError('internal-server-error', undefined, 1011);
-  }
+  this[kTransport]?.received(data as Buffer, isBinary);
 }
 
 function wsOnPong(this: TaggedSocket): void {

@@ -1,6 +1,7 @@
 /**
- * Tests for lib/modules/c2s/tls.ts: certificate loading errors, context lookup by host and
- * SNI, and the tls-server-end-point hash choice (RFC 5929 §4.1) read from real certificates.
+ * Tests for lib/modules/c2s/tls.ts (c2s's view of the core's certificates): certificate
+ * loading errors, context lookup by host and SNI, and the tls-server-end-point hash choice
+ * (RFC 5929 §4.1, lib/core/certificates.ts) read from real certificates.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +10,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { createSecureContext } from 'node:tls';
 import { Server } from '../../../lib/core/server.js';
 import { MemoryDriver } from '../../../lib/core/storage/memory.js';
 import type { ServerError } from '../../../lib/core/errors.js';
-import { TlsContexts, endPointHash, loadHostCertificate } from '../../../lib/modules/c2s/tls.js';
+import { endPointHash } from '../../../lib/core/certificates.js';
+import { TlsContexts } from '../../../lib/modules/c2s/tls.js';
 import { captureLog } from '../../helpers/log.js';
 
 function makeCert(dir: string, name: string, args: string[]): { cert: string; key: string } {
@@ -52,36 +53,45 @@ describe('c2s tls', () => {
     assert.equal(endPointHash(Buffer.from([0x30, 0x82, 0xff])), undefined);
   });
 
+  const serverWith = (hosts: Record<string, Record<string, unknown>>): Server =>
+    new Server({ VirtualHost: hosts }, { logger: captureLog('silent').logger, storage: new MemoryDriver() });
+
   it('looks contexts up by host, parent domain (for subdomains) and SNI, with the first as default', () => {
-    const contexts = new TlsContexts();
-    const a = createSecureContext({ cert: readFileSync(rsa.cert), key: readFileSync(rsa.key) });
-    const b = createSecureContext({ cert: readFileSync(ec384.cert), key: readFileSync(ec384.key) });
-    contexts.set('example.org', { context: a, cert: Buffer.alloc(0), key: Buffer.alloc(0) });
-    contexts.set('other.net', { context: b, cert: Buffer.alloc(0), key: Buffer.alloc(0) });
+    const server = serverWith({
+      'example.org': { certificate: rsa.cert, key: rsa.key },
+      'other.net': { certificate: ec384.cert, key: ec384.key },
+      'plain.example': {},
+    });
+    const contexts = new TlsContexts(server.certificates);
+    const a = server.certificates.get('example.org')!.context;
+    const b = server.certificates.get('other.net')!.context;
+    assert.notEqual(a, b);
     assert.equal(contexts.get('example.org'), a);
     assert.equal(contexts.get('Conference.Example.org'), a);
     assert.equal(contexts.get('other.net'), b);
     assert.equal(contexts.get('unknown.test'), undefined);
+    assert.equal(contexts.get('plain.example'), undefined);
     assert.equal(contexts.forServername('unknown.test'), a);
     assert.equal(contexts.forServername('other.net'), b);
+    assert.equal(contexts.default?.host, 'example.org');
     assert.equal(contexts.size, 2);
   });
 
-  it('loads a host certificate relative to the config file, or explains what is wrong', async () => {
+  it('loads a host certificate relative to the config file, or explains what is wrong', () => {
     writeFileSync(join(dir, 'broken.pem'), 'not a pem');
-    const server = new Server({
-      VirtualHost: {
-        'good.example': { certificate: rsa.cert, key: rsa.key },
-        'half.example': { certificate: rsa.cert },
-        'missing.example': { certificate: 'nope.crt', key: 'nope.key' },
-        'broken.example': { certificate: join(dir, 'broken.pem'), key: rsa.key },
-        'none.example': {},
-      },
-    }, { logger: captureLog('silent').logger, storage: new MemoryDriver() });
-    assert.ok((await loadHostCertificate(server, 'good.example'))?.context);
-    assert.equal(await loadHostCertificate(server, 'none.example'), undefined);
+    const server = serverWith({
+      'good.example': { certificate: rsa.cert, key: rsa.key },
+      'half.example': { certificate: rsa.cert },
+      'missing.example': { certificate: 'nope.crt', key: 'nope.key' },
+      'broken.example': { certificate: join(dir, 'broken.pem'), key: rsa.key },
+      'none.example': {},
+    });
+    assert.ok(server.certificates.get('good.example')?.context);
+    assert.equal(server.certificates.get('none.example'), undefined);
     for (const host of ['half.example', 'missing.example', 'broken.example']) {
-      await assert.rejects(loadHostCertificate(server, host), (err: ServerError) => err.code === 'XS_ERR_CERTIFICATE' && err.message.includes(host));
+      assert.throws(() => server.certificates.get(host), (err: ServerError) => err.code === 'XS_ERR_CERTIFICATE' && err.message.includes(host));
     }
+    // c2s reads every host at load: the first broken one stops it.
+    assert.throws(() => new TlsContexts(server.certificates), (err: ServerError) => err.code === 'XS_ERR_CERTIFICATE' && err.message.includes('half.example'));
   });
 });

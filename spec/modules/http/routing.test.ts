@@ -110,6 +110,7 @@ describe('http routing over sockets', () => {
     depends: ['http'],
     load(module) {
       module.provides('http', { name: 'anyhost', route: { GET: (req, res) => res.json({ host: req.host }) } });
+      module.provides('http', { name: 'anyvhost', route: { GET: (req, res) => res.json({ host: req.host, vhost: req.vhost ?? null }) } });
     },
   });
 
@@ -158,6 +159,15 @@ describe('http routing over sockets', () => {
   it('serves the same default path on each host as that host', async () => {
     assert.equal((await get('a.example', '/xmpp-websocket')).body, '<p>a.example</p>');
     assert.equal((await get('c.example', '/xmpp-websocket/')).body, '<p>c.example</p>');
+  });
+
+  it('tells every app the VirtualHost its Host header names (req.vhost), by http_host, undefined when none', async () => {
+    const vhost = async (host: string | undefined): Promise<unknown> => JSON.parse((await get(host, '/anyvhost')).body);
+    assert.deepEqual(await vhost(`a.example:${t.port}`), { host: '*', vhost: 'a.example' });
+    assert.deepEqual(await vhost('CHAT.B.EXAMPLE.'), { host: '*', vhost: 'b.example' });
+    assert.deepEqual(await vhost('b.example'), { host: '*', vhost: null }, 'the VirtualHost name is not its http_host');
+    assert.deepEqual(await vhost('nowhere.example'), { host: '*', vhost: null });
+    assert.deepEqual(await vhost(undefined), { host: '*', vhost: null });
   });
 
   it('serves host-agnostic apps of global modules on every host, even an unknown one', async () => {
@@ -215,12 +225,18 @@ describe('http_default_host', () => {
     depends: ['http'],
     load(module) { module.provides('http', { name: 'who', route: { GET: (req) => req.host } }); },
   });
+  const anyHost = defineModule({
+    name: 'any_host',
+    global: true,
+    depends: ['http'],
+    load(module) { module.provides('http', { name: 'vhost', route: { GET: (req) => `${req.host} ${String(req.vhost)}` } }); },
+  });
   before(async () => {
     t = await startHttpServer({
-      modules_enabled: ['http', 'probe'],
+      modules_enabled: ['http', 'probe', 'any_host'],
       http_default_host: 'b.example',
       VirtualHost: { 'a.example': {}, 'b.example': {} },
-    }, [probe]);
+    }, [probe, anyHost]);
   });
   after(() => t.stop());
 
@@ -228,5 +244,10 @@ describe('http_default_host', () => {
     assert.equal((await request({ port: t.port, path: '/who', headers: { host: 'unknown.example' } })).body, 'b.example');
     assert.equal((await request({ port: t.port, path: '/who' })).body, 'b.example');
     assert.equal((await request({ port: t.port, path: '/who', headers: { host: 'a.example' } })).body, 'a.example');
+  });
+
+  it('gives req.vhost the default host for unknown Host names, to host-agnostic apps too', async () => {
+    assert.equal((await request({ port: t.port, path: '/vhost', headers: { host: 'unknown.example' } })).body, '* b.example');
+    assert.equal((await request({ port: t.port, path: '/vhost', headers: { host: 'a.example' } })).body, '* a.example');
   });
 });

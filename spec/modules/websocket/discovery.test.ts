@@ -1,5 +1,5 @@
 /**
- * Tests for lib/modules/websocket/discovery.ts (issue 5 point 10): XEP-0156 host-meta (XRD)
+ * Tests for lib/modules/websocket/discovery.ts: XEP-0156 host-meta (XRD)
  * and host-meta.json (JRD) per VirtualHost, advertising only the public wss:// URL (from the
  * https listener or http_external_url), with `Access-Control-Allow-Origin: *`, over HTTPS only.
  */

@@ -1,14 +1,15 @@
 /**
- * Tests for lib/modules/websocket/index.ts and endpoint.ts: the hooks (issue 5 point 9:
- * `websocket-session` before the 101 can refuse or annotate, `websocket-session-opened` on the
- * host after <open/>), global vs per-VirtualHost endpoints, per-host options (point 11),
- * shared stanzas never mutated, and unload/reload.
+ * Tests for lib/modules/websocket/index.ts and endpoint.ts: the hooks (`websocket-session`
+ * before the 101 can refuse or annotate, `websocket-session-opened` on the host after
+ * <open/>), global vs per-VirtualHost endpoints, per-host options (on the host-agnostic
+ * endpoint: the VirtualHost the http module resolved, req.vhost), shared stanzas never
+ * mutated, channel binding over wss://, and unload/reload.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineModule, xml, type Session } from '../../../lib/core/api.js';
 import type { HttpRequest } from '../../../lib/core/http-api.js';
-import { request } from '../../helpers/http.js';
+import { request, selfSignedCertificate } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { WsProbe, errorCondition, errorText, wsLogin } from '../../helpers/ws-probe.js';
 
@@ -166,6 +167,67 @@ describe('enabled globally', () => {
     const [open] = await p.open('b.example');
     assert.match(open, /from="b\.example"/);
     p.destroy();
+  });
+});
+
+describe('host-agnostic endpoint: the VirtualHost of the request (req.vhost)', () => {
+  let t: TestServer;
+  let port: number;
+  before(async () => {
+    t = await startTestServer({
+      modules_enabled: ['saslauth', 'websocket'],
+      consider_websocket_secure: true,
+      VirtualHost: {
+        'a.example': {},
+        'b.example': { http_host: 'chat.b.example', websocket_get_response_body: '<p>b page</p>', websocket_allowed_origins: ['https://b.example'] },
+      },
+    });
+    port = t.port('http');
+  });
+  after(() => t?.stop());
+
+  it('applies the settings of the host the http_host name routes to, the global ones otherwise', async () => {
+    assert.equal((await request({ port, path: '/xmpp-websocket', headers: { host: 'chat.b.example' } })).body, '<p>b page</p>');
+    for (const host of ['a.example', 'unknown.example']) {
+      assert.match((await request({ port, path: '/xmpp-websocket', headers: { host } })).body, /It works!/, host);
+    }
+  });
+
+  it('checks the Origin against that host\'s allow-list before the upgrade', async () => {
+    const refused = await WsProbe.open(port, { host: 'chat.b.example', origin: 'https://evil.example' });
+    assert.equal((await refused.head).status, 403);
+    refused.destroy();
+    const allowed = await WsProbe.open(port, { host: 'chat.b.example', origin: 'https://b.example' });
+    assert.equal((await allowed.head).status, 101);
+    allowed.destroy();
+    const elsewhere = await WsProbe.open(port, { host: 'a.example', origin: 'https://evil.example' });
+    assert.equal((await elsewhere.head).status, 101, 'the global settings allow any origin');
+    elsewhere.destroy();
+  });
+});
+
+describe('wss:// channel binding (XEP-0440)', () => {
+  const cert = selfSignedCertificate(['localhost']);
+  let t: TestServer;
+  let features: string;
+  before(async () => {
+    t = await startTestServer({ modules_enabled: ['saslauth', 'websocket'], VirtualHost: { localhost: { certificate: cert.certificate, key: cert.key } } });
+    const p = await WsProbe.connect(t.port('https'), {}, { tls: { servername: 'localhost' } });
+    [, features] = await p.open();
+    p.destroy();
+  });
+  after(async () => {
+    await t?.stop();
+    cert.remove();
+  });
+
+  it('offers SCRAM-*-PLUS with tls-exporter over TLS 1.3 (RFC 9266)', () => {
+    assert.match(features, /<mechanism>SCRAM-SHA-256-PLUS<\/mechanism>/);
+    assert.match(features, /<sasl-channel-binding xmlns="urn:xmpp:sasl-cb:0">.*<channel-binding type="tls-exporter"\/>.*<\/sasl-channel-binding>/);
+  });
+
+  it('offers tls-server-end-point too (RFC 5929), as STARTTLS does', () => {
+    assert.match(features, /<sasl-channel-binding xmlns="urn:xmpp:sasl-cb:0"><channel-binding type="tls-exporter"\/><channel-binding type="tls-server-end-point"\/><\/sasl-channel-binding>/);
   });
 });
 

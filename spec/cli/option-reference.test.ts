@@ -1,18 +1,18 @@
 /**
- * Tests for lib/option-reference.ts: the README's option reference is exactly what the
+ * Tests for lib/cli/option-reference.ts: the README's option reference is exactly what the
  * option specs generate, and every built-in module option has a description.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderOptionReference, updateReadme } from '../lib/option-reference.js';
-import { BUILTIN_MODULES } from '../lib/modules/index.js';
-import { CORE_OPTIONS } from '../lib/core/config.js';
+import { renderOptionReference, updateReadme } from '../../lib/cli/option-reference.js';
+import { BUILTIN_MODULES } from '../../lib/modules/index.js';
+import { CORE_OPTIONS } from '../../lib/core/config.js';
 
 describe('option reference', () => {
   it('is up to date in README.md (run `npm run docs` after changing an option)', () => {
-    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
     assert.equal(updateReadme(readme), readme);
   });
 

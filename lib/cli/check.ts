@@ -3,15 +3,14 @@
  * `xmpp-server check`: validate the config, every host's modules and options, certificate
  * files and listening ports, explaining each problem. Returns the exit code (1 on problems).
  */
-import { readFileSync } from 'node:fs';
 import { createServer as createTcpServer } from 'node:net';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Config, loadConfigFile } from './core/config.js';
-import { createLogger } from './core/log.js';
-import { createServer } from './index.js';
+import type { HostCertificate } from '../core/certificates.js';
+import { Config, loadConfigFile } from '../core/config.js';
+import { createLogger } from '../core/log.js';
+import { createServer } from '../index.js';
 import { defaultConfig } from './default-config.js';
-import type { Server } from './core/server.js';
+import type { Server } from '../core/server.js';
 
 interface Report {
   ok(text: string): void;
@@ -69,29 +68,28 @@ function checkUnknownKeys(server: Server, report: Report): void {
   for (const { key, where } of server.unknownKeys()) report.warn(`unknown option '${key}' (${where}): misspelt, or its module is not installed`);
 }
 
+/**
+ * Each host's certificate and key as the server will load them (the core's certificates: the
+ * same error text as at start), then what only matters later: expiry and the host's name.
+ */
 function checkCertificates(server: Server, report: Report): void {
   for (const host of server.hostNames) {
-    const cert = server.config.raw(host, 'certificate');
-    const key = server.config.raw(host, 'key');
-    if (cert === undefined && key === undefined) continue;
-    if (typeof cert !== 'string' || typeof key !== 'string') {
-      report.problem(`host ${host}: 'certificate' and 'key' must both be set to PEM file paths`);
+    const cert = String(server.config.raw(host, 'certificate') ?? '(unset)');
+    let found: HostCertificate | undefined;
+    try {
+      found = server.certificates.get(host);
+    } catch (err) {
+      report.problem(`host ${host}: certificate ${cert} / key ${String(server.config.raw(host, 'key') ?? '(unset)')}: ${(err as Error).message}`);
       continue;
     }
-    const base = server.config.file ? resolve(server.config.file, '..') : process.cwd();
-    try {
-      const x509 = new X509Certificate(readFileSync(resolve(base, cert)));
-      const privateKey = createPrivateKey(readFileSync(resolve(base, key)));
-      const problems: string[] = [];
-      if (!x509.checkPrivateKey(privateKey)) problems.push('the key does not match the certificate');
-      if (new Date(x509.validTo).getTime() < Date.now()) problems.push(`it expired on ${x509.validTo}`);
-      if (new Date(x509.validFrom).getTime() > Date.now()) problems.push(`it is not valid before ${x509.validFrom}`);
-      if (!x509.checkHost(host)) problems.push(`it does not name '${host}' (subject: ${x509.subject.replace(/\n/g, ', ')})`);
-      if (problems.length) report.problem(`host ${host}: certificate ${cert}: ${problems.join('; ')}`);
-      else report.ok(`host ${host}: certificate ${cert} valid until ${x509.validTo}`);
-    } catch (err) {
-      report.problem(`host ${host}: certificate ${cert} / key ${key} cannot be read: ${(err as Error).message}`);
-    }
+    if (found === undefined) continue;
+    const { x509 } = found;
+    const problems: string[] = [];
+    if (new Date(x509.validTo).getTime() < Date.now()) problems.push(`it expired on ${x509.validTo}`);
+    if (new Date(x509.validFrom).getTime() > Date.now()) problems.push(`it is not valid before ${x509.validFrom}`);
+    if (!x509.checkHost(host)) problems.push(`it does not name '${host}' (subject: ${x509.subject.replace(/\n/g, ', ')})`);
+    if (problems.length) report.problem(`host ${host}: certificate ${cert}: ${problems.join('; ')}`);
+    else report.ok(`host ${host}: certificate ${cert} valid until ${x509.validTo}`);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Tests for lib/cli.ts (the xmpp-server command), run as a real child process:
+ * Tests for lib/cli/main.ts (the xmpp-server command), run as a real child process:
  * register / passwd / deluser / check on a temporary data_path, and `start` with no
  * config answering on its default ports and stopping cleanly on SIGTERM.
  */
@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
-import { Server } from '../lib/core/server.js';
-import { Config } from '../lib/core/config.js';
-import { captureLog } from './helpers/log.js';
+import { Server } from '../../lib/core/server.js';
+import { Config } from '../../lib/core/config.js';
+import { captureLog } from '../helpers/log.js';
 
-const CLI = join(import.meta.dirname, '..', 'lib', 'cli.js');
+const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli', 'main.js');
 
 function run(args: string[], cwd: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });

@@ -6,8 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
-import type { Server } from './core/server.js';
-import type { ListenerInfo } from './core/server-api.js';
+import type { Server } from '../core/server.js';
+import type { ListenerInfo } from '../core/server-api.js';
 import { CHAT_PAGE_DIR } from './default-config.js';
 
 /** An endpoint a module serves, provided with `module.provides('endpoint', ...)`. */
@@ -20,7 +20,7 @@ export interface Endpoint {
   readonly warning?: string;
 }
 
-declare module './core/api.js' {
+declare module '../core/api.js' {
   interface Items {
     endpoint: Endpoint;
   }

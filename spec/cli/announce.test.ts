@@ -1,5 +1,5 @@
 /**
- * Tests for lib/announce.ts: what `xmpp-server start` prints: listeners, module endpoints,
+ * Tests for lib/cli/announce.ts: what `xmpp-server start` prints: listeners, module endpoints,
  * the chat page of the default configuration, and one warning per risky setting (and none
  * for a careful configuration).
  */
@@ -9,12 +9,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { announce, isLoopback, settingWarnings } from '../lib/announce.js';
-import { defineModule } from '../lib/core/api.js';
-import { defaultConfig } from '../lib/default-config.js';
-import type { Server } from '../lib/core/server.js';
-import { selfSignedCertificate } from './helpers/http.js';
-import { startTestServer } from './helpers/server.js';
+import { announce, isLoopback, settingWarnings } from '../../lib/cli/announce.js';
+import { defineModule } from '../../lib/core/api.js';
+import { defaultConfig } from '../../lib/cli/default-config.js';
+import type { Server } from '../../lib/core/server.js';
+import { selfSignedCertificate } from '../helpers/http.js';
+import { startTestServer } from '../helpers/server.js';
 
 function printed(server: Server): string {
   let text = '';

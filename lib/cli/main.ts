@@ -5,9 +5,9 @@
  * Exit codes: 0 success, 1 a problem found or an operation failed, 2 usage error.
  */
 import { parseArgs } from 'node:util';
-import { createServer } from './index.js';
-import { Config, loadConfigFile } from './core/config.js';
-import { isServerError } from './core/errors.js';
+import { createServer } from '../index.js';
+import { Config, loadConfigFile } from '../core/config.js';
+import { isServerError } from '../core/errors.js';
 import { runCheck } from './check.js';
 import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
@@ -40,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const configFile = parsed.values.config;
   if (command === 'check') return runCheck(configFile, process.stdout);
-  // No --config: the built-in default (VirtualHost localhost, the chat page at /): lib/default-config.ts.
+  // No --config: the built-in default (VirtualHost localhost, the chat page at /): lib/cli/default-config.ts.
   const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
   if (command === 'start') return start(config);
   return accountCommand(command, args, config);

@@ -5,10 +5,10 @@
  * examples/web at `/`, so `npm start` gives a working page at http://localhost:5280/.
  */
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MODULES, type RawConfig } from './core/config.js';
+import { DEFAULT_MODULES, type RawConfig } from '../core/config.js';
 
 /** The folder of the chat page, found from this file (build/lib/) so it works when installed. */
-export const CHAT_PAGE_DIR = fileURLToPath(new URL('../../examples/web/', import.meta.url));
+export const CHAT_PAGE_DIR = fileURLToPath(new URL('../../../examples/web/', import.meta.url));
 
 /**
  * The no-config-file config. Only this case gets the chat page and the settings below; a config
