@@ -25,6 +25,8 @@ export interface InputOwner {
   readonly transport: Transport;
   /** Process one inbound item now. */
   process(item: Inbound): void;
+  /** Process one element now (the common case, without wrapping it in an item). */
+  processElement(el: Element): void;
 }
 
 /** Paces input by bytes (a token bucket): returns how many ms to wait before reading more. */
@@ -47,6 +49,9 @@ function currentTurn(): number {
   return turn;
 }
 
+/** Shared by every input with nothing waiting (most of them): no array per session. */
+const NONE: never[] = [];
+
 const PAUSED_FAIRNESS = 1;
 const PAUSED_RATE = 2;
 const PAUSED_HOLD = 4;
@@ -57,9 +62,16 @@ export interface TurnBudget {
   readonly bytes: number;
 }
 
-/** A connection's share of one event-loop turn, from its host's settings. */
+const budgets = new WeakMap<SessionSettings, TurnBudget>();
+
+/** A connection's share of one event-loop turn, from its host's settings (one object per host). */
 export function turnBudget(settings: SessionSettings): TurnBudget {
-  return { stanzas: settings.c2s_max_stanzas_per_turn, bytes: settings.c2s_max_bytes_per_turn };
+  let budget = budgets.get(settings);
+  if (budget === undefined) {
+    budget = Object.freeze({ stanzas: settings.c2s_max_stanzas_per_turn, bytes: settings.c2s_max_bytes_per_turn });
+    budgets.set(settings, budget);
+  }
+  return budget;
 }
 
 export class SessionInput {
@@ -68,7 +80,7 @@ export class SessionInput {
   #turn = -1;
   #count = 0;
   #bytes = 0;
-  #inbox: Inbound[] = [];
+  #inbox: Inbound[] = NONE;
   #scheduled = false;
   #paused = 0;
   /** Whether the transport was asked to stop reading. */
@@ -106,12 +118,26 @@ export class SessionInput {
   }
 
   /** Hand `item` to the session now, or queue it behind what waits / beyond the turn's budget. */
+  /** An element: processed now when nothing waits and the turn has room (no allocation), else queued. */
+  element(el: Element): void {
+    if (this.#ended) return;
+    if (this.#inbox.length === 0 && (this.#paused & PAUSED_HOLD) === 0 && this.#admit()) {
+      this.#owner.processElement(el);
+      return;
+    }
+    if (this.#inbox === NONE) this.#inbox = [];
+    this.#inbox.push({ kind: 'element', el });
+    this.#pause(PAUSED_FAIRNESS);
+    this.#schedule();
+  }
+
   push(item: Inbound): void {
     if (this.#ended) return;
     if (this.#inbox.length === 0 && (this.#paused & PAUSED_HOLD) === 0 && this.#admit()) {
       this.#owner.process(item);
       return;
     }
+    if (this.#inbox === NONE) this.#inbox = [];
     this.#inbox.push(item);
     this.#pause(PAUSED_FAIRNESS);
     this.#schedule();
@@ -155,7 +181,7 @@ export class SessionInput {
   /** The session is over: drop what waits (a closed session processes nothing more). */
   end(): void {
     this.#ended = true;
-    this.#inbox = [];
+    this.#inbox = NONE;
     clearTimeout(this.#rateTimer);
   }
 

@@ -11,6 +11,9 @@
 import type { Transport } from './transport.js';
 import { serialize, type Element } from './xml.js';
 
+/** Shared by every output that queues nothing (most of them): no array per session. */
+const NONE: never[] = [];
+
 /** Bytes the transport may hold before further output waits in the queue. */
 export const SEND_HIGH_WATER = 64 * 1024;
 
@@ -48,10 +51,10 @@ function refusable(el: Element): 'bounce' | 'drop' | 'keep' {
 
 export class SessionOutput {
   readonly #owner: OutputOwner;
-  #queue: Queued[] = [];
+  #queue: Queued[] = NONE;
   #head = 0;
   #queuedBytes = 0;
-  #waiters: (() => void)[] = [];
+  #waiters: (() => void)[] = NONE;
   /** When the client last drained something (ms), while over the limit. */
   #progressAt = 0;
   #lastBuffered = 0;
@@ -89,6 +92,7 @@ export class SessionOutput {
       }
       if (policy === 'drop') return;
     }
+    if (this.#queue === NONE) this.#queue = [];
     this.#queue.push({ el, bytes });
     this.#queuedBytes += bytes;
   }
@@ -96,6 +100,7 @@ export class SessionOutput {
   /** Call `fn` once the output is writable again (at once, on a later turn, when it already is). */
   whenWritable(fn: () => void): void {
     if (this.#ended) return;
+    if (this.#waiters === NONE) this.#waiters = [];
     this.#waiters.push(fn);
     if (this.writable) setImmediate(() => this.#flush());
   }
@@ -117,7 +122,7 @@ export class SessionOutput {
       transport.send(item.el);
     }
     if (this.#head === queue.length) {
-      this.#queue = [];
+      this.#queue = NONE;
       this.#head = 0;
       this.#queuedBytes = 0;
     } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
@@ -126,7 +131,7 @@ export class SessionOutput {
     }
     if (this.#waiters.length > 0 && this.writable) {
       const waiters = this.#waiters;
-      this.#waiters = [];
+      this.#waiters = NONE;
       for (const fn of waiters) fn();
     }
   }
@@ -136,9 +141,9 @@ export class SessionOutput {
     this.#ended = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#waiters = [];
+    this.#waiters = NONE;
     const rest = this.#queue.slice(this.#head).map((q) => q.el);
-    this.#queue = [];
+    this.#queue = NONE;
     this.#head = 0;
     this.#queuedBytes = 0;
     return rest;

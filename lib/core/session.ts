@@ -197,7 +197,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   }
 
   received(el: Element): void {
-    this.#input.push({ kind: 'element', el });
+    this.#input.element(el);
   }
 
   streamClosed(): void {
@@ -252,19 +252,24 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
       return;
     }
     if (item.kind === 'element') {
-      try {
-        if (this.#state === 'open') dispatchElement(this, this.#server, this.#bus(), item.el);
-        else receivedOutsideOpen(this, this.#server, this.#bus(), item.el);
-      } catch (err) {
-        this.log.error({ err }, 'error while processing an element');
-        this.close('internal-server-error');
-      }
+      this.processElement(item.el);
       return;
     }
     this.#peerOpen = false;
     if (this.#state === 'closing') this.#destroy();
     else if (item.kind === 'close') this.close();
     else this.close({ condition: item.condition, text: item.text, code: item.code });
+  }
+
+  /** @internal (InputOwner) process one element, in order. */
+  processElement(el: Element): void {
+    try {
+      if (this.#state === 'open') dispatchElement(this, this.#server, this.#bus(), el);
+      else receivedOutsideOpen(this, this.#server, this.#bus(), el);
+    } catch (err) {
+      this.log.error({ err }, 'error while processing an element');
+      this.close('internal-server-error');
+    }
   }
 
   /** @internal (OutputOwner) the client's queue is full: answer the sender (RFC 6120 §8.3.3.18). */
