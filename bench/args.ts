@@ -4,6 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 
+/** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'idle', 'idle-sm', 'hibernate'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
+
 /** Every knob of a benchmark run. */
 export interface BenchOptions {
   withProsody: boolean;
@@ -11,7 +16,7 @@ export interface BenchOptions {
   targets: Set<'relay' | 'ours'>;
   /** Prosody's storage: 'sql' (SQLite, the kind ours uses) or 'internal' (its file store). */
   prosodyStorage: 'sql' | 'internal';
-  scenarios: Set<'connect' | 'messages' | 'idle'>;
+  scenarios: Set<ScenarioName>;
   /** connect: sessions set up. */
   sessions: number;
   /** messages: pairs of sessions. */
@@ -26,10 +31,20 @@ export interface BenchOptions {
   warmup: number;
   /** messages: also measure latency at one fixed offered load for every target. */
   sameLoad: boolean;
+  /** messages, messages-sm: an open-loop offered load (msg/s) instead of the window; undefined = closed loop. */
+  rate: number | undefined;
   /** idle: sessions held. */
   idle: number;
   /** idle: seconds the sessions are held while memory is sampled. */
   hold: number;
+  /** messages-sm, idle-sm, hibernate: clients send <a h/> every this many stanzas received. */
+  smAckEvery: number;
+  /** hibernate: sessions that hibernate at once. */
+  hibernate: number;
+  /** hibernate: the server's smacks_hibernation_time for that run, seconds. */
+  hibernationTime: number;
+  /** hibernate: messages queued for each hibernating session. */
+  hibernateMessages: number;
   /** Session setups in flight at once. */
   concurrency: number;
   /** Runs of each measurement; the report shows medians. */
@@ -46,6 +61,10 @@ export interface BenchOptions {
   profile: boolean;
   /** Keep the temp directory (configs, logs, data). */
   keep: boolean;
+  /** Extra node flags for our server (e.g. --trace-gc, --max-semi-space-size=64). */
+  serverFlags: string[];
+  /** Options merged into our server's config for every start (e.g. smacks_max_unacked_stanzas). */
+  serverConfig: Record<string, unknown>;
   /** Seconds a fresh server settles before its baseline memory is read (and idle: after close). */
   settle: number;
 }
@@ -53,8 +72,14 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
-  --quick              small and short (a minute or so)
-  --scenarios LIST     connect,messages,idle (default: all)
+  --quick              small and short (about two minutes with every scenario)
+  --scenarios LIST     connect,messages,messages-sm,idle,idle-sm,hibernate (default: all); the
+                       stream management (XEP-0198) ones run on our server only:
+                         messages-sm  messages with SM on every session (acks), vs messages
+                         idle-sm      idle sessions with SM and resumption enabled, vs idle
+                         hibernate    N SM sessions cut at once, hibernating; half resumed,
+                                      half expire to offline storage (exactly once)
+  --no-sm              leave out messages-sm, idle-sm and hibernate
   --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
   --sessions N         connect: sessions (default 2000)
   --pairs P            messages: session pairs (default 50)
@@ -63,8 +88,15 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --duration D         messages: measured seconds (default 10)
   --warmup S           messages: seconds before measuring (default 2)
   --no-same-load       skip the latency run at one offered load for all targets
+  --rate R             messages, messages-sm: offer R msg/s (open loop) instead of filling the
+                       window, to compare server CPU per message at equal load
   --idle N             idle: sessions held (default 10000)
-  --hold S             idle: seconds held while memory is sampled (default 10)
+  --hold S             idle, hibernate: seconds held while memory is sampled (default 10)
+  --sm-ack-every K     SM clients send <a h/> each K stanzas received, and answer <r/> (default 5)
+  --hibernate N        hibernate: sessions (accounts) hibernating at once (default 10000)
+  --hibernation-time S hibernate: the server's smacks_hibernation_time for that run; the hold,
+                       queueing and resuming half must fit in it (default 30)
+  --hibernate-messages M  hibernate: messages queued for each hibernating session (default 1)
   --concurrency C      setups in flight (default 50)
   --repeat R           runs of each measurement, medians reported (default 1)
   --json               JSON lines on stdout too
@@ -74,6 +106,10 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --profile            CPU profile of our server (one file per server start, in $TMPDIR/xmpp-bench-profiles)
   --settle S           seconds a fresh server settles before its baseline memory is read;
                        idle: RSS after close is read within 10 S of the close (default 1)
+  --server-flags=F     extra node flags for our server, space-separated, with '=' (e.g.
+                       --server-flags=--trace-gc: its output goes to server.log, see --keep)
+  --server-config JSON options merged into our server's config, e.g.
+                       '{"smacks_max_unacked_stanzas": 10}'
   --keep               keep the temporary directory`;
 
 function positive(name: string, value: string | undefined, fallback: number, min = 1): number {
@@ -83,6 +119,18 @@ function positive(name: string, value: string | undefined, fallback: number, min
   return n;
 }
 
+function jsonObject(name: string, value: string | undefined): Record<string, unknown> {
+  if (value === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new Error(`--${name} must be a JSON object: ${(err as Error).message}`, { cause: err });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--${name} must be a JSON object, got ${value}`);
+  return parsed as Record<string, unknown>;
+}
+
 /** Parse the flags; throws with a message on a bad one. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -90,21 +138,24 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     options: {
       'with-prosody': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
-      duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' },
+      duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
+      'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
+      'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
   const q = values.quick === true;
-  const scenarios = new Set((values.scenarios ?? 'connect,messages,idle').split(',').map((s) => s.trim()).filter(Boolean));
-  for (const s of scenarios) if (!['connect', 'messages', 'idle'].includes(s)) throw new Error(`unknown scenario ${s}`);
+  const scenarios = new Set((values.scenarios ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+  for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
+  if (values['no-sm']) for (const s of SM_SCENARIOS) scenarios.delete(s);
   const targets = new Set((values.targets ?? 'relay,ours').split(',').map((s) => s.trim()).filter(Boolean));
   for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody: use --with-prosody)`);
   const prosodyStorage = values['prosody-storage'] ?? 'sql';
   if (prosodyStorage !== 'sql' && prosodyStorage !== 'internal') throw new Error(`--prosody-storage must be sql or internal, got ${prosodyStorage}`);
-  return {
+  const options: BenchOptions = {
     withProsody: values['with-prosody'] === true,
     prosodyStorage,
     targets: targets as BenchOptions['targets'],
@@ -116,8 +167,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     duration: positive('duration', values.duration, q ? 3 : 10, 0.1),
     warmup: positive('warmup', values.warmup, q ? 1 : 2, 0),
     sameLoad: values['no-same-load'] !== true,
+    rate: values.rate === undefined ? undefined : positive('rate', values.rate, 1),
     idle: positive('idle', values.idle, q ? 1000 : 10000),
     hold: positive('hold', values.hold, q ? 3 : 10, 0),
+    smAckEvery: positive('sm-ack-every', values['sm-ack-every'], 5, 0),
+    hibernate: positive('hibernate', values.hibernate, q ? 1000 : 10000),
+    hibernationTime: positive('hibernation-time', values['hibernation-time'], q ? 15 : 30),
+    hibernateMessages: positive('hibernate-messages', values['hibernate-messages'], 1),
     concurrency: positive('concurrency', values.concurrency, 50),
     repeat: positive('repeat', values.repeat, 1),
     json: values.json === true,
@@ -126,6 +182,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     out: values.out,
     profile: values.profile === true,
     keep: values.keep === true,
+    serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter(Boolean),
+    serverConfig: jsonObject('server-config', values['server-config']),
     settle: positive('settle', values.settle, 1, 0),
   };
+  if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
+    throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);
+  }
+  return options;
 }

@@ -7,6 +7,7 @@ import { loadKeyCache, saveKeyCache } from './client/scram.js';
 import { runConnect } from './scenarios/connect.js';
 import { runMessages } from './scenarios/messages.js';
 import { runIdle } from './scenarios/idle.js';
+import { runHibernate } from './scenarios/hibernate.js';
 import type { FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
 function tell(message: FromLoad): void {
@@ -18,6 +19,10 @@ let release: (() => void) | undefined;
 async function run(request: ScenarioRequest): Promise<ScenarioResult> {
   loadKeyCache(request.scramCacheFile);
   const progress = (text: string): void => tell({ type: 'progress', text });
+  const held = (sessions: number, phase?: string, seconds?: number): Promise<void> => new Promise<void>((resolve) => {
+    release = resolve;
+    tell({ type: 'held', sessions, ...(phase === undefined ? {} : { phase }), ...(seconds === undefined ? {} : { seconds }) });
+  });
   let result: ScenarioResult;
   switch (request.scenario) {
     case 'connect':
@@ -27,10 +32,10 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
       result = await runMessages(request, progress);
       break;
     case 'idle':
-      result = await runIdle(request, progress, (sessions) => new Promise<void>((resolve) => {
-        release = resolve;
-        tell({ type: 'held', sessions });
-      }));
+      result = await runIdle(request, progress, held);
+      break;
+    case 'hibernate':
+      result = await runHibernate(request, progress, held);
       break;
   }
   await saveKeyCache(request.scramCacheFile);

@@ -3,6 +3,7 @@
  * What the orchestrator (run.ts) and the load generator process (load.ts) say to each other
  * over the fork IPC channel: one scenario request in, progress and one result out.
  */
+import type { SmSettings } from './client/sm.js';
 import type { Summary } from './stats.js';
 
 /** The server under test, as the load generator sees it: a URL and a domain, nothing more. */
@@ -49,14 +50,46 @@ export interface MessagesRequest extends CommonParams {
   readonly rate?: number;
   /** Longest wait for in-flight messages after the end, ms. */
   readonly drainMs: number;
+  /** Stream management on every session (XEP-0198), acking every `ackEvery` stanzas received. */
+  readonly sm?: SmSettings;
 }
 
 export interface IdleRequest extends CommonParams {
   readonly scenario: 'idle';
   readonly sessions: number;
+  /** Stream management enabled on every session. */
+  readonly sm?: SmSettings;
 }
 
-export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest;
+/**
+ * N stream management sessions hibernating at once: set up, cut, messages queued for them,
+ * half resumed, half left to expire (their messages must reach offline storage).
+ */
+export interface HibernateRequest extends CommonParams {
+  readonly scenario: 'hibernate';
+  /** Accounts 1..sessions hibernate; account sessions + 1 sends the messages. */
+  readonly sessions: number;
+  /** Messages sent to each hibernating session. */
+  readonly messagesPerSession: number;
+  /** The server's smacks_hibernation_time for this run, seconds. */
+  readonly hibernationS: number;
+  readonly ackEvery: number;
+  /** The orchestrator's hold, s: the expiry is watched until this long after the hibernation time. */
+  readonly holdS: number;
+  /** Longest wait for expected messages after each phase, ms. */
+  readonly drainMs: number;
+}
+
+export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest;
+
+/** What the clients' stream management did during a scenario. */
+export interface SmStats {
+  readonly ackEvery: number;
+  /** <a/> sent by all clients. */
+  readonly acks: number;
+  /** <r/> received by all clients. */
+  readonly requests: number;
+}
 
 export interface ConnectResult {
   readonly scenario: 'connect';
@@ -96,6 +129,7 @@ export interface MessagesResult {
   readonly deferred: number;
   /** Sessions that failed to set up or dropped, and stanza errors received. */
   readonly errors: readonly string[];
+  readonly sm?: SmStats;
 }
 
 export interface IdleResult {
@@ -107,9 +141,67 @@ export interface IdleResult {
   readonly dropped: number;
   readonly setupRate: number;
   readonly errors: readonly string[];
+  readonly sm?: SmStats;
 }
 
-export type ScenarioResult = ConnectResult | MessagesResult | IdleResult;
+/** Exactly-once counts of one group of hibernated sessions' queued messages. */
+export interface Delivery {
+  /** Sessions in the group (resumed or logged in again). */
+  readonly sessions: number;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+}
+
+export interface HibernateResult {
+  readonly scenario: 'hibernate';
+  readonly sessions: number;
+  /** Set up with stream management and resumption. */
+  readonly ok: number;
+  readonly failed: number;
+  readonly setupRate: number;
+  /** <enabled max/>: the resumption time the server granted, seconds. */
+  readonly granted: number;
+  /** Connections cut (sockets destroyed without <close/>). */
+  readonly cut: number;
+  readonly messagesPerSession: number;
+  /** Messages sent to hibernating sessions, and error replies the sender got. */
+  readonly sent: number;
+  readonly bounced: number;
+  /** The resumed half: <resume/> on a new connection each. */
+  readonly resume: Delivery & {
+    readonly attempted: number;
+    readonly resumed: number;
+    readonly failed: number;
+    /** Wall time from the first new connection to the last queued message received, s. */
+    readonly seconds: number;
+    /** Sessions resumed per second over that time. */
+    readonly rate: number;
+    /** Per session: connection start to <resumed/>, ms. */
+    readonly latency: Summary;
+    /** The last <resumed/>, seconds after the cut (must stay under the hibernation time). */
+    readonly lastAfterCutS: number;
+  };
+  /** The half left to expire: logged in again after the hibernation time, offline messages counted. */
+  readonly expire: Delivery & {
+    readonly attempted: number;
+    /** <resume/> answered <failed/> (as it should once expired). */
+    readonly expired: number;
+    /** <resume/> still worked after the hibernation time. */
+    readonly stillResumable: number;
+    readonly loginFailed: number;
+    /** When the logins started, seconds after the cut. */
+    readonly checkedAfterCutS: number;
+  };
+  /** Messages of resumed sessions that came again from offline storage at a later login. */
+  readonly lateDuplicates: number;
+  /** Messages that reached the wrong session. */
+  readonly misrouted: number;
+  readonly errors: readonly string[];
+}
+
+export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult;
 
 /** Orchestrator -> load generator. */
 export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };
@@ -117,6 +209,10 @@ export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'releas
 /** Load generator -> orchestrator. */
 export type FromLoad =
   | { type: 'progress'; text: string }
-  | { type: 'held'; sessions: number }
+  /**
+   * Sessions are up (or hibernating: `phase`); the orchestrator samples memory for `seconds`
+   * (default: its --hold), then releases.
+   */
+  | { type: 'held'; sessions: number; phase?: string; seconds?: number }
   | { type: 'result'; result: ScenarioResult }
   | { type: 'failed'; message: string };

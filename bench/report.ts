@@ -4,13 +4,32 @@
  * and JSON lines for tracking.
  */
 import { cpus, totalmem, release } from 'node:os';
-import { median } from './stats.js';
 import type { ConnectResult, IdleResult, MessagesResult, ScenarioResult } from './protocol.js';
+import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
+import { fmt, med, ratio, sum, table } from './report-util.js';
+
+export { med };
+
+/** Server memory and CPU while the load generator held its sessions in one phase. */
+export interface PhaseSample {
+  readonly sessions: number;
+  /** The last RSS sample of the hold. */
+  readonly rssKiB: number;
+  /** (rssKiB - baseline) / sessions. */
+  readonly perSessionKiB: number;
+  /** CPU seconds the server used during the hold. */
+  readonly cpuSeconds: number;
+  /** Seconds from the start of the hold to the end of the last 250 ms with the server over 25% CPU. */
+  readonly busySeconds: number;
+}
 
 /** One run of one scenario against one target, with what the orchestrator measured. */
 export interface Measurement {
-  /** 'same-load' is the messages scenario at one fixed offered rate for every target. */
-  readonly scenario: 'connect' | 'messages' | 'same-load' | 'idle';
+  /**
+   * 'same-load' is the messages scenario at one fixed offered rate for every target;
+   * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
+   */
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'same-load' | 'idle' | 'idle-sm' | 'hibernate';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -27,6 +46,8 @@ export interface Measurement {
     readonly perSessionKiB?: number;
     /** CPU seconds the server used during the scenario. */
     readonly cpuSeconds: number;
+    /** hibernate: memory in each phase (connected, hibernating, expired). */
+    readonly phases?: Readonly<Record<string, PhaseSample>>;
   };
   /** CPU seconds the load generator used. */
   readonly loadCpuSeconds: number;
@@ -54,31 +75,9 @@ export function machine(prosody?: string): Machine {
   };
 }
 
-const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-');
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-/** Median of a metric over the repeats of one scenario and target. */
-export function med(ms: readonly Measurement[], scenario: Measurement['scenario'], target: string, pick: (m: Measurement) => number): number {
-  return median(ms.filter((m) => m.scenario === scenario && m.target === target).map(pick));
-}
-
-function sum(ms: readonly Measurement[], scenario: Measurement['scenario'], target: string, pick: (m: Measurement) => number): number {
-  return ms.filter((m) => m.scenario === scenario && m.target === target).reduce((a, m) => a + pick(m), 0);
-}
-
 const conn = (m: Measurement): ConnectResult => m.result as ConnectResult;
 const msg = (m: Measurement): MessagesResult => m.result as MessagesResult;
 const idle = (m: Measurement): IdleResult => m.result as IdleResult;
-
-/** Ratio text like '3.42×', or '-' when either side is missing. */
-function ratio(a: number, b: number): string {
-  return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : '-';
-}
 
 /** The human-readable report (medians over repeats). */
 export function renderReport(ms: readonly Measurement[], targets: readonly string[], params: Record<string, unknown>, mach: Machine): string {
@@ -94,13 +93,15 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
       fmt(med(ms, 'connect', t, (m) => conn(m).setup.p99), 1), fmt(sum(ms, 'connect', t, (m) => conn(m).failed)),
     ])));
   }
-  for (const scenario of ['messages', 'same-load'] as const) {
+  for (const scenario of ['messages', 'messages-sm', 'same-load'] as const) {
     const list = has(scenario);
     if (!list.length) continue;
     const offered = med(ms, scenario, list[0]!, (m) => msg(m).offered ?? Number.NaN);
-    out.push('', scenario === 'messages'
-      ? `messages: ${String(params.pairs)} pairs, window ${String(params.window)} per sender, ${String(params.body)}-char body, ${String(params.duration)} s measured`
-      : `latency at the same offered load: ${fmt(offered)} msg/s for every target`);
+    out.push('', {
+      messages: `messages: ${String(params.pairs)} pairs, window ${String(params.window)} per sender, ${String(params.body)}-char body, ${String(params.duration)} s measured`,
+      'messages-sm': `messages with stream management (XEP-0198): the same, every client acks each ${String(params.smAckEvery)} stanzas received and answers <r/>`,
+      'same-load': `latency at the same offered load: ${fmt(offered)} msg/s for every target`,
+    }[scenario]);
     out.push(table(['target', 'delivered msg/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'misrouted', 'server CPU µs/msg'], list.map((t) => [
       t, fmt(med(ms, scenario, t, (m) => msg(m).throughput)), fmt(med(ms, scenario, t, (m) => msg(m).latency.p50), 2),
       fmt(med(ms, scenario, t, (m) => msg(m).latency.p99), 2), fmt(med(ms, scenario, t, (m) => msg(m).latency.max), 1),
@@ -108,15 +109,19 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
       fmt(med(ms, scenario, t, (m) => (m.server.cpuSeconds * 1e6) / Math.max(1, msg(m).delivered)), 1),
     ])));
   }
-  const i = has('idle');
-  if (i.length) {
-    out.push('', `idle: ${String(params.idle)} authenticated, bound, available sessions held ${String(params.hold)} s`);
+  for (const scenario of ['idle', 'idle-sm'] as const) {
+    const i = has(scenario);
+    if (!i.length) continue;
+    out.push('', scenario === 'idle'
+      ? `idle: ${String(params.idle)} authenticated, bound, available sessions held ${String(params.hold)} s`
+      : `idle with stream management: the same sessions, each with <enable resume='true'/> (acks as above)`);
     out.push(table(['target', 'held', 'failed', 'dropped', 'RSS base MiB', 'RSS held MiB', 'KiB/session', 'RSS after close MiB'], i.map((t) => [
-      t, fmt(med(ms, 'idle', t, (m) => idle(m).ok)), fmt(sum(ms, 'idle', t, (m) => idle(m).failed)), fmt(sum(ms, 'idle', t, (m) => idle(m).dropped)),
-      fmt(med(ms, 'idle', t, (m) => m.server.rssBaselineKiB / 1024), 1), fmt(med(ms, 'idle', t, (m) => (m.server.rssHeldKiB ?? Number.NaN) / 1024), 1),
-      fmt(med(ms, 'idle', t, (m) => m.server.perSessionKiB ?? Number.NaN), 1), fmt(med(ms, 'idle', t, (m) => (m.server.rssAfterKiB ?? Number.NaN) / 1024), 1),
+      t, fmt(med(ms, scenario, t, (m) => idle(m).ok)), fmt(sum(ms, scenario, t, (m) => idle(m).failed)), fmt(sum(ms, scenario, t, (m) => idle(m).dropped)),
+      fmt(med(ms, scenario, t, (m) => m.server.rssBaselineKiB / 1024), 1), fmt(med(ms, scenario, t, (m) => (m.server.rssHeldKiB ?? Number.NaN) / 1024), 1),
+      fmt(med(ms, scenario, t, (m) => m.server.perSessionKiB ?? Number.NaN), 1), fmt(med(ms, scenario, t, (m) => (m.server.rssAfterKiB ?? Number.NaN) / 1024), 1),
     ])));
   }
+  out.push(...renderSm(ms, params));
   out.push('', ...targetChecks(ms, params));
   return out.join('\n');
 }
@@ -138,7 +143,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
       const q = ours('messages', tput) / pros('messages', tput);
       check('messages ours / Prosody >= 3', ratio(ours('messages', tput), pros('messages', tput)), Number.isFinite(q) ? q >= 3 : undefined);
     }
-    const lostEtc = ms.filter((m) => m.scenario === 'messages' || m.scenario === 'same-load')
+    const lostEtc = ms.filter((m) => m.scenario === 'messages' || m.scenario === 'messages-sm' || m.scenario === 'same-load')
       .reduce((a, m) => a + msg(m).lost + msg(m).duplicated + msg(m).misrouted, 0);
     check('exactly once (lost + duplicated + misrouted, all targets, all runs) = 0', String(lostEtc), lostEtc === 0);
   }
@@ -155,6 +160,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
     const clean = runs.every((m) => idle(m).failed === 0 && idle(m).dropped === 0 && idle(m).ok === idle(m).sessions);
     check(`${String(params.idle)} idle sessions held without an error`, runs.map((m) => `${idle(m).ok} held, ${idle(m).failed} failed, ${idle(m).dropped} dropped`).join('; '), Number(params.idle) >= 10000 ? clean : clean ? undefined : false);
   }
+  smChecks(ms, params, check);
   if (hasProsody && ms.some((m) => m.scenario === 'connect')) {
     const rate = (m: Measurement): number => conn(m).rate;
     const q = ours('connect', rate) / pros('connect', rate);
@@ -193,7 +199,7 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
     row(`same load (${f(offered)} msg/s): latency p50 / p99 / max ms`, (t) => `${f(med(ms, 'same-load', t, (m) => msg(m).latency.p50), 2)} / ${f(med(ms, 'same-load', t, (m) => msg(m).latency.p99), 2)} / ${f(med(ms, 'same-load', t, (m) => msg(m).latency.max), 1)}`);
   }
   if (has('messages') || has('same-load')) {
-    const lost = (t: string, pick: (r: MessagesResult) => number): number => ms.filter((m) => m.target === t && (m.scenario === 'messages' || m.scenario === 'same-load')).reduce((a, m) => a + pick(msg(m)), 0);
+    const lost = (t: string, pick: (r: MessagesResult) => number): number => ms.filter((m) => m.target === t && (m.scenario === 'messages' || m.scenario === 'messages-sm' || m.scenario === 'same-load')).reduce((a, m) => a + pick(msg(m)), 0);
     row('exactly once: lost / duplicated / misrouted', (t) => `${lost(t, (r) => r.lost)} / ${lost(t, (r) => r.duplicated)} / ${lost(t, (r) => r.misrouted)}`);
   }
   if (has('idle')) {
@@ -201,6 +207,8 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
     row('idle: RSS MiB baseline → held → after close', (t) => ['rssBaselineKiB', 'rssHeldKiB', 'rssAfterKiB'].map((k) => f(med(ms, 'idle', t, (m) => (m.server[k as 'rssHeldKiB'] ?? Number.NaN) / 1024))).join(' → '));
     row('idle: sessions held / failed / dropped', (t) => `${f(med(ms, 'idle', t, (m) => idle(m).ok))} / ${f(sum(ms, 'idle', t, (m) => idle(m).failed))} / ${f(sum(ms, 'idle', t, (m) => idle(m).dropped))}`);
   }
+  // stream management: our server only
+  for (const [name, cell] of smMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
   const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');

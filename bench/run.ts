@@ -4,26 +4,21 @@
  * --with-prosody) as a child process, forks the load generator (bench/load.ts) for each
  * scenario run, reads the server's memory and CPU from /proc, and reports.
  */
-import { fork, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { USAGE, parseBenchArgs, type BenchOptions } from './args.js';
-import { cpuSeconds, rssKiB, sleep } from './proc.js';
+import { USAGE, parseBenchArgs, type BenchOptions, type ScenarioName } from './args.js';
+import { PASSWORD, PREFIX, log, measure } from './measure.js';
 import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, type Measurement } from './report.js';
 import { oursTarget } from './targets/ours.js';
 import { prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { relayTarget } from './targets/relay-target.js';
 import type { Target } from './targets/target.js';
-import type { CommonParams, FromLoad, IdleResult, MessagesResult, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
+import type { CommonParams, HibernateResult, IdleResult, MessagesResult, ScenarioRequest } from './protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LOAD = join(ROOT, 'build/bench/load.js');
-const PREFIX = 'bench';
-const PASSWORD = 'bench-pass-0123';
-
-const log = (text: string): void => void process.stderr.write(`[bench] ${text}\n`);
 
 /** The soft open-files limit of this process (children inherit it). */
 function openFilesLimit(): { soft: number; hard: number } {
@@ -32,13 +27,13 @@ function openFilesLimit(): { soft: number; hard: number } {
   return { soft: n(m?.[1]), hard: n(m?.[2]) };
 }
 
-/** Re-run under a shell that raises the soft limit when the idle scenario needs more files. */
+/** Re-run under a shell that raises the soft limit when the idle or hibernate scenario needs more files. */
 function raiseOpenFiles(needed: number): boolean {
   const { soft, hard } = openFilesLimit();
   if (soft >= needed || process.env.BENCH_NOFILE_RAISED) return false;
   const target = Math.min(hard, Math.max(needed, 65536));
   if (target < needed) {
-    log(`warning: open files limit ${soft} (hard ${hard}) is below the ${needed} the idle scenario needs`);
+    log(`warning: open files limit ${soft} (hard ${hard}) is below the ${needed} the idle and hibernate scenarios need`);
     return false;
   }
   const r = spawnSync('/bin/sh', ['-c', `ulimit -n ${target} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
@@ -49,113 +44,16 @@ function raiseOpenFiles(needed: number): boolean {
   return true;
 }
 
-interface Hooks {
-  onHeld?: (sessions: number) => Promise<void>;
-}
-
-/** Fork the load generator for one request; resolves with its result and its CPU time. */
-function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: ScenarioResult; cpu: number }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-    let settled = false;
-    const finish = (err: Error | undefined, value?: { result: ScenarioResult; cpu: number }): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      // give it a moment to exit by itself, then make sure
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const timer = setTimeout(() => finish(new Error('load generator timed out')), 30 * 60_000);
-    child.on('message', (message: FromLoad) => {
-      switch (message.type) {
-        case 'progress': log(`  ${message.text}`); break;
-        case 'held':
-          void (hooks.onHeld?.(message.sessions) ?? Promise.resolve()).then(() => child.send({ type: 'release' } satisfies ToLoad));
-          break;
-        case 'result': finish(undefined, { result: message.result, cpu: cpuSeconds(child.pid!) }); break;
-        case 'failed': finish(new Error(message.message)); break;
-      }
-    });
-    child.on('exit', (code) => finish(new Error(`load generator exited (${code}) without a result`)));
-    child.send({ type: 'run', request } satisfies ToLoad);
-  });
-}
-
-/** One measurement: fresh server process, baseline memory, the load, memory and CPU after. */
-async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: BenchOptions, cacheDir: string): Promise<Measurement> {
-  const running = await target.start();
-  try {
-    await sleep(opts.settle * 1000);
-    const pid = running.pid;
-    const baseline = rssKiB(pid);
-    let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
-    const cpu0 = cpuSeconds(pid);
-    let held: number | undefined;
-    let perSession: number | undefined;
-    const common: CommonParams = {
-      target: running.info,
-      userPrefix: PREFIX,
-      password: PASSWORD,
-      sourceAddresses: ['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'],
-      concurrency: opts.concurrency,
-      timeoutMs: 60_000,
-      scramCacheFile: join(cacheDir, `${target.name}.json`),
-    };
-    const { result, cpu } = await runLoad(request(common), {
-      onHeld: async (sessions) => {
-        // sample through the hold; the last sample is the held figure (GC has had time to settle)
-        const until = Date.now() + opts.hold * 1000;
-        do {
-          await sleep(Math.min(1000, Math.max(0, until - Date.now())));
-          held = rssKiB(pid);
-          peak = Math.max(peak, held);
-        } while (Date.now() < until);
-        perSession = sessions > 0 ? (held - baseline) / sessions : Number.NaN;
-        log(`  held ${sessions}: RSS ${(held / 1024).toFixed(1)} MiB (baseline ${(baseline / 1024).toFixed(1)}), ${perSession.toFixed(1)} KiB/session`);
-      },
-    });
-    const cpuUsed = cpuSeconds(pid) - cpu0;
-    let after: number | undefined;
-    if (scenario === 'idle') {
-      // up to 10 settle periods, or until RSS is within 10% of the baseline
-      const until = Date.now() + opts.settle * 10_000;
-      after = rssKiB(pid);
-      while (Date.now() < until && after > baseline * 1.1) {
-        await sleep(1000);
-        after = rssKiB(pid);
-      }
-      log(`  after close: RSS ${(after / 1024).toFixed(1)} MiB`);
-    }
-    clearInterval(sampler);
-    return {
-      scenario,
-      target: target.name,
-      version: target.version,
-      repeat,
-      result,
-      server: {
-        rssBaselineKiB: baseline,
-        rssPeakKiB: peak,
-        ...(held === undefined ? {} : { rssHeldKiB: held, perSessionKiB: perSession }),
-        ...(after === undefined ? {} : { rssAfterKiB: after }),
-        cpuSeconds: cpuUsed,
-      },
-      loadCpuSeconds: cpu,
-    };
-  } finally {
-    await running.stop();
-  }
-}
-
 function summary(m: Measurement): string {
   const r = m.result;
+  const errors = r.errors.length ? `, errors: ${r.errors.slice(0, 3).join('; ')}` : '';
   switch (r.scenario) {
     case 'connect': return `${r.rate.toFixed(0)} sessions/s, p50 ${r.setup.p50.toFixed(1)} ms, p99 ${r.setup.p99.toFixed(1)} ms, ${r.failed} failed`;
-    case 'messages': return `${r.throughput.toFixed(0)} msg/s, p99 ${r.latency.p99.toFixed(2)} ms, lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted}${r.errors.length ? `, errors: ${r.errors.slice(0, 3).join('; ')}` : ''}`;
-    case 'idle': return `${r.ok} held, ${r.failed} failed, ${r.dropped} dropped${r.errors.length ? `, errors: ${r.errors.slice(0, 3).join('; ')}` : ''}`;
+    case 'messages': return `${r.throughput.toFixed(0)} msg/s, p99 ${r.latency.p99.toFixed(2)} ms, lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted}`
+      + `${r.sm ? `, ${r.sm.acks} acks sent, ${r.sm.requests} <r/> received` : ''}${errors}`;
+    case 'idle': return `${r.ok} held, ${r.failed} failed, ${r.dropped} dropped${errors}`;
+    case 'hibernate': return `${r.ok} hibernated, ${r.resume.resumed}/${r.resume.attempted} resumed in ${r.resume.seconds.toFixed(2)} s, `
+      + `${r.expire.expired}/${r.expire.attempted} expired; lost ${r.resume.lost + r.expire.lost}, dup ${r.resume.duplicated + r.expire.duplicated + r.lateDuplicates}${errors}`;
   }
 }
 
@@ -165,8 +63,8 @@ async function makeTargets(opts: BenchOptions, tmp: string): Promise<Target[]> {
   if (opts.targets.has('relay')) targets.push(relayTarget());
   const profiles = join(tmpdir(), 'xmpp-bench-profiles');
   if (opts.profile) log(`CPU profiles of our server go to ${profiles} (summarise: node build/bench/profile.js FILE)`);
-  const nodeFlags = opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
-  if (opts.targets.has('ours')) targets.push(oursTarget({ dir: join(tmp, 'ours'), nodeFlags }));
+  const nodeFlags = [...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : []), ...opts.serverFlags];
+  if (opts.targets.has('ours')) targets.push(oursTarget({ dir: join(tmp, 'ours'), nodeFlags, config: opts.serverConfig }));
   if (opts.withProsody) {
     if (prosodyInstalled()) targets.push(await prosodyTarget({ dir: join(tmp, 'prosody') }, opts.prosodyStorage));
     else log('--with-prosody: prosody is not installed (apt-get install prosody lua-dbi-sqlite3); skipping it');
@@ -174,9 +72,28 @@ async function makeTargets(opts: BenchOptions, tmp: string): Promise<Target[]> {
   return targets;
 }
 
-/** Every scenario, `repeat` times, each target in turn (so conditions drift alike for all). */
+/** One scenario of the run: its request, on which targets, with which options for the server. */
+interface Step {
+  readonly scenario: Measurement['scenario'];
+  readonly request: (c: CommonParams) => ScenarioRequest;
+  /** Only on targets with stream management. */
+  readonly sm?: boolean;
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** Accounts the selected scenarios use (the hibernate scenario's sender is one more). */
+function accountsNeeded(opts: BenchOptions): number {
+  const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
+  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') ? opts.pairs * 2 : 0,
+    has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0);
+}
+
+/**
+ * Every scenario, `repeat` times, each target in turn (so conditions drift alike for all);
+ * a scenario and its stream management variant run one after the other in each repeat.
+ */
 async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp: string): Promise<Measurement[]> {
-  const accounts = Math.max(opts.scenarios.has('connect') ? opts.sessions : 0, opts.scenarios.has('messages') ? opts.pairs * 2 : 0, opts.scenarios.has('idle') ? opts.idle : 0);
+  const accounts = accountsNeeded(opts);
   const t0 = Date.now();
   log(`creating ${accounts} accounts on ${targets.map((t) => t.name).join(', ')} (untimed)`);
   await Promise.all(targets.map((t) => t.prepare(accounts, PREFIX, PASSWORD)));
@@ -184,37 +101,54 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
   const cacheDir = join(tmp, 'scram-cache');
   mkdirSync(cacheDir, { recursive: true });
   const ms: Measurement[] = [];
-  const run = async (scenario: Measurement['scenario'], request: (c: CommonParams) => ScenarioRequest): Promise<void> => {
+  const run = async (steps: readonly Step[]): Promise<void> => {
     for (let repeat = 1; repeat <= opts.repeat; repeat++) {
-      for (const target of targets) {
-        log(`${scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
-        try {
-          const m = await measure(target, scenario, repeat, request, opts, cacheDir);
-          ms.push(m);
-          log(`  ${summary(m)} (CPU s: server ${m.server.cpuSeconds.toFixed(1)}, load ${m.loadCpuSeconds.toFixed(1)})`);
-        } catch (err) {
-          log(`  FAILED: ${(err as Error).message}`);
+      for (const step of steps) {
+        for (const target of targets) {
+          if (step.sm && !target.streamManagement) continue;
+          log(`${step.scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
+          try {
+            const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}) });
+            ms.push(m);
+            log(`  ${summary(m)} (CPU s: server ${m.server.cpuSeconds.toFixed(1)}, load ${m.loadCpuSeconds.toFixed(1)})`);
+          } catch (err) {
+            log(`  FAILED: ${(err as Error).message}`);
+          }
         }
       }
     }
   };
-  const messages = (c: CommonParams, rate?: number): ScenarioRequest => ({
+  const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
+  const sm = { ackEvery: opts.smAckEvery, resume: true };
+  const messages = (c: CommonParams, rate?: number, withSm = false): ScenarioRequest => ({
     ...c, scenario: 'messages', pairs: opts.pairs, window: opts.window, bodyBytes: opts.body,
-    warmupS: opts.warmup, durationS: opts.duration, drainMs: 10_000, ...(rate === undefined ? {} : { rate }),
+    warmupS: opts.warmup, durationS: opts.duration, drainMs: 10_000, ...(rate === undefined ? {} : { rate }), ...(withSm ? { sm } : {}),
   });
-  if (opts.scenarios.has('connect')) await run('connect', (c) => ({ ...c, scenario: 'connect', sessions: opts.sessions }));
-  if (opts.scenarios.has('messages')) {
-    await run('messages', (c) => messages(c));
-    if (opts.sameLoad) {
-      // one offered load for every target: half of what the slowest XMPP server delivered
-      const xmpp = targets.filter((t) => t.name !== 'relay').map((t) => med(ms, 'messages', t.name, (m) => (m.result as MessagesResult).throughput)).filter(Number.isFinite);
-      if (xmpp.length) {
-        const rate = Math.max(100, Math.round((Math.min(...xmpp) * 0.5) / 100) * 100);
-        await run('same-load', (c) => messages(c, rate));
-      }
+  const pick = (steps: (Step & { name: ScenarioName })[]): Step[] => steps.filter((s) => has(s.name));
+  await run(pick([{ name: 'connect', scenario: 'connect', request: (c) => ({ ...c, scenario: 'connect', sessions: opts.sessions }) }]));
+  await run(pick([
+    { name: 'messages', scenario: 'messages', request: (c) => messages(c, opts.rate) },
+    { name: 'messages-sm', scenario: 'messages-sm', request: (c) => messages(c, opts.rate, true), sm: true },
+  ]));
+  if (has('messages') && opts.sameLoad) {
+    // one offered load for every target: half of what the slowest XMPP server delivered
+    const xmpp = targets.filter((t) => t.name !== 'relay').map((t) => med(ms, 'messages', t.name, (m) => (m.result as MessagesResult).throughput)).filter(Number.isFinite);
+    if (xmpp.length) {
+      const rate = Math.max(100, Math.round((Math.min(...xmpp) * 0.5) / 100) * 100);
+      await run([{ scenario: 'same-load', request: (c) => messages(c, rate) }]);
     }
   }
-  if (opts.scenarios.has('idle')) await run('idle', (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }));
+  await run(pick([
+    { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }) },
+    { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, sm }), sm: true },
+  ]));
+  await run(pick([{
+    name: 'hibernate', scenario: 'hibernate', sm: true, config: { smacks_hibernation_time: opts.hibernationTime },
+    request: (c) => ({
+      ...c, scenario: 'hibernate', sessions: opts.hibernate, messagesPerSession: opts.hibernateMessages,
+      hibernationS: opts.hibernationTime, ackEvery: opts.smAckEvery, holdS: opts.hold, drainMs: 10_000,
+    }),
+  }]));
   return ms;
 }
 
@@ -246,7 +180,9 @@ async function main(): Promise<void> {
     printSaved(opts.report, opts.markdown);
     return;
   }
-  if (opts.scenarios.has('idle') && raiseOpenFiles(opts.idle + 2000)) return;
+  // the load generator and the server each hold one socket per session
+  const files = Math.max(opts.scenarios.has('idle') || opts.scenarios.has('idle-sm') ? opts.idle : 0, opts.scenarios.has('hibernate') ? opts.hibernate + 1 : 0);
+  if (files > 0 && raiseOpenFiles(files + 2000)) return;
   const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
   const resultsDir = join(ROOT, 'bench/results');
   let targets: Target[];
@@ -272,8 +208,11 @@ async function main(): Promise<void> {
     log(`JSON lines: ${outFile}`);
   }
   // timings never fail the run; losing, duplicating or misrouting a message, or dropping a session, does
+  const hib = (r: HibernateResult): number => r.failed + r.resume.failed + r.resume.lost + r.resume.duplicated + r.expire.lost + r.expire.duplicated
+    + r.expire.stillResumable + r.expire.loginFailed + r.lateDuplicates + r.misrouted;
   const bad = ms.some((m) => m.result.scenario === 'messages' && (m.result.lost + m.result.duplicated + m.result.misrouted > 0))
-    || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0));
+    || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0))
+    || ms.some((m) => m.result.scenario === 'hibernate' && hib(m.result) > 0);
   if (bad) process.exitCode = 1;
 }
 

@@ -1,13 +1,15 @@
 /**
  * @module bench/client/connection
  * One load-generator connection: a `ws` client that sets up an XMPP session over RFC 7395
- * (<open/>, SCRAM-SHA-1, bind, initial presence) with hand-written framing, or, in relay mode,
- * just opens the socket. After setup every inbound WebSocket message goes to `onStanza`.
+ * (<open/>, SCRAM-SHA-1, bind, stream management when asked, initial presence) with
+ * hand-written framing, resumes a stream management session (XEP-0198 §5), or, in relay
+ * mode, just opens the socket. After setup every inbound WebSocket message goes to `onStanza`.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { ScramClient } from './scram.js';
+import { NS_SM, type SmClient } from './sm.js';
 import { NS_FRAMING, attribute, childText, elementName, escapeXml, innerText, localName } from './stanza-text.js';
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
@@ -30,6 +32,11 @@ export interface ConnectionOptions {
   readonly localAddress?: string;
   /** Give up on setup (or on a graceful close) after this many ms. */
   readonly timeoutMs: number;
+  /**
+   * Stream management (XEP-0198): enabled after binding, or the state of the session that
+   * resume() takes over. Its <r/> and <a/> never reach `onStanza`.
+   */
+  readonly sm?: SmClient;
 }
 
 /** How long each part of the setup took, in ms since the connection started. */
@@ -39,6 +46,17 @@ export interface SetupTimes {
   bound: number;
   /** The server reflected the initial presence (RFC 6121 §4.2.2): the session is fully up. */
   available: number;
+}
+
+/** What resume() got: the session back, or <failed/> (then, on request, a new session). */
+export interface ResumeOutcome {
+  readonly resumed: boolean;
+  /** The <failed/> element when not resumed. */
+  readonly failure?: string;
+  /** ms since the connection started: socket open, authenticated, <resumed/> or <failed/>. */
+  readonly wsOpen: number;
+  readonly authenticated: number;
+  readonly answered: number;
 }
 
 /** A load-generator connection. */
@@ -70,6 +88,57 @@ export class BenchConnection {
    * RFC 5802 §5.1), then close.
    */
   async connect(prime = false): Promise<SetupTimes> {
+    const times = await this.#setup(async (t0, wsOpen): Promise<SetupTimes> => {
+      if (this.options.mode === 'relay') return { wsOpen, authenticated: wsOpen, bound: wsOpen, available: wsOpen };
+      await this.#authenticate(prime);
+      const authenticated = performance.now() - t0;
+      if (prime) {
+        await this.close();
+        return { wsOpen, authenticated: 0, bound: 0, available: 0 };
+      }
+      await this.#bind();
+      const bound = performance.now() - t0;
+      await this.#enable();
+      await this.#presence();
+      return { wsOpen, authenticated, bound, available: performance.now() - t0 };
+    });
+    if (!prime) this.times = times;
+    return times;
+  }
+
+  /**
+   * Resume the stream management session of `options.sm` on this new connection (XEP-0198
+   * §5: SASL, then <resume previd h/>). The re-sent stanzas go to `onStanza`. When the server
+   * answers <failed/> and `bindIfFailed`, go on as a new session (bind, initial presence).
+   */
+  async resume(bindIfFailed = false): Promise<ResumeOutcome> {
+    const sm = this.options.sm;
+    if (sm === undefined) throw new Error('resume() needs options.sm');
+    return this.#setup(async (t0, wsOpen) => {
+      await this.#authenticate(false);
+      const authenticated = performance.now() - t0;
+      // XEP-0198 §5: on the restarted stream, before binding
+      const features = await this.#openStream();
+      if (!features.includes(NS_SM)) throw new Error(`stream management not offered: ${features.slice(0, 300)}`);
+      sm.active = false; // counting goes on from <resumed/>
+      this.send(sm.resumeText());
+      while (true) {
+        const text = await this.#next();
+        const name = localName(elementName(text));
+        if (name === 'resumed') return { resumed: true, wsOpen, authenticated, answered: performance.now() - t0 };
+        if (name !== 'failed') continue;
+        const answered = performance.now() - t0;
+        if (bindIfFailed) {
+          await this.#bindOnOpenStream();
+          await this.#presence();
+        }
+        return { resumed: false, failure: text, wsOpen, authenticated, answered };
+      }
+    });
+  }
+
+  /** Open the socket, run `steps` (setup), then hand every later message to `onStanza`. */
+  async #setup<T>(steps: (t0: number, wsOpen: number) => Promise<T>): Promise<T> {
     const o = this.options;
     const t0 = performance.now();
     const url = o.mode === 'relay' ? `${o.url}?me=${encodeURIComponent(o.user)}&peer=${encodeURIComponent(o.peer ?? '')}` : o.url;
@@ -81,8 +150,10 @@ export class BenchConnection {
     });
     this.#ws = ws;
     ws.once('upgrade', (res: IncomingMessage) => { this.#socket = res.socket; });
+    const sm = o.sm;
     ws.on('message', (data: Buffer) => {
       const text = data.toString();
+      if (sm !== undefined && sm.inbound(text, this.#sendText) === 'nonza') return;
       if (this.#ready) this.onStanza(text);
       else this.#push(text);
     });
@@ -95,24 +166,11 @@ export class BenchConnection {
         ws.once('error', reject);
         ws.once('close', (code: number) => reject(new Error(`closed ${code} before open`)));
       });
-      const wsOpen = performance.now() - t0;
-      if (o.mode === 'relay') {
-        this.times = { wsOpen, authenticated: wsOpen, bound: wsOpen, available: wsOpen };
-      } else if (prime) {
-        await this.#authenticate(true);
-        await this.close();
-        return { wsOpen, authenticated: 0, bound: 0, available: 0 };
-      } else {
-        await this.#authenticate(false);
-        const authenticated = performance.now() - t0;
-        await this.#bind();
-        const bound = performance.now() - t0;
-        await this.#presence();
-        this.times = { wsOpen, authenticated, bound, available: performance.now() - t0 };
-      }
+      const out = await steps(t0, performance.now() - t0);
+      if (this.#closing) return out; // prime: already closed
       this.#ready = true;
       for (const text of this.#queue.splice(0)) this.onStanza(text);
-      return this.times;
+      return out;
     } catch (err) {
       this.terminate();
       throw err;
@@ -150,22 +208,34 @@ export class BenchConnection {
     return this.#ws?.readyState === WebSocket.OPEN && !this.#closing;
   }
 
-  /** Close gracefully: <close/> (RFC 7395 §3.6), then wait for the server to end the socket. */
+  /** With stream management: acknowledge everything received so far (<a h/>). */
+  ackNow(): void {
+    const sm = this.options.sm;
+    if (sm?.active && this.#ws?.readyState === WebSocket.OPEN) this.send(sm.ackText());
+  }
+
+  /**
+   * Close gracefully: <close/> (RFC 7395 §3.6), then wait for the server to end the socket.
+   * With stream management, everything received is acknowledged first, so the server has
+   * nothing to re-route (to offline storage) when the session ends.
+   */
   async close(): Promise<void> {
     const ws = this.#ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     this.#closing = true;
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     if (ws.readyState === WebSocket.OPEN) {
-      if (this.options.mode === 'xmpp') ws.send(`<close xmlns="${NS_FRAMING}"/>`);
-      else ws.close(1000);
+      if (this.options.mode === 'xmpp') {
+        this.ackNow();
+        ws.send(`<close xmlns="${NS_FRAMING}"/>`);
+      } else ws.close(1000);
     }
     const timer = setTimeout(() => ws.terminate(), this.options.timeoutMs);
     await closed;
     clearTimeout(timer);
   }
 
-  /** Drop the socket at once. */
+  /** Drop the socket at once: no <close/>, no WebSocket close (a stream management session hibernates). */
   terminate(): void {
     this.#closing = true;
     this.#ws?.terminate();
@@ -237,6 +307,11 @@ export class BenchConnection {
   async #bind(): Promise<void> {
     const features = await this.#openStream();
     if (!features.includes(NS_BIND)) throw new Error('bind not offered');
+    await this.#bindOnOpenStream();
+  }
+
+  /** Bind the resource on the stream already restarted. */
+  async #bindOnOpenStream(): Promise<void> {
     this.send(`<iq xmlns="jabber:client" type="set" id="bind1"><bind xmlns="${NS_BIND}"><resource>${escapeXml(this.options.resource)}</resource></bind></iq>`);
     while (true) {
       const text = await this.#next();
@@ -247,6 +322,24 @@ export class BenchConnection {
       return;
     }
   }
+
+  /** XEP-0198 §3: <enable/> after binding, when asked for; done at <enabled/>. */
+  async #enable(): Promise<void> {
+    const sm = this.options.sm;
+    if (sm === undefined) return;
+    this.send(sm.enableText());
+    while (true) {
+      const text = await this.#next();
+      const name = localName(elementName(text));
+      if (name === 'enabled') return;
+      if (name === 'failed') throw new Error(`stream management not enabled: ${text.slice(0, 200)}`);
+    }
+  }
+
+  /** Send from the stream management state (acks), while the socket is open. */
+  readonly #sendText = (text: string): void => {
+    if (this.#ws?.readyState === WebSocket.OPEN) this.send(text);
+  };
 
   /** Initial presence; done when the server reflects it to us (RFC 6121 §4.2.2). */
   async #presence(): Promise<void> {

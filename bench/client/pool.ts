@@ -4,10 +4,14 @@
  * them all again; shared by the scenarios.
  */
 import { BenchConnection, type SetupTimes } from './connection.js';
+import { SmClient, type SmSettings } from './sm.js';
 import type { CommonParams } from '../protocol.js';
 
-/** The connection options for account `index` (1-based) of the scenario. */
-export function connectionFor(p: CommonParams, index: number, peer?: number): BenchConnection {
+/**
+ * The connection for account `index` (1-based) of the scenario; with `sm`, it enables stream
+ * management (or, given an SmClient, resumes that session with resume()).
+ */
+export function connectionFor(p: CommonParams, index: number, peer?: number, sm?: SmSettings | SmClient): BenchConnection {
   return new BenchConnection({
     url: p.target.url,
     mode: p.target.mode,
@@ -18,6 +22,7 @@ export function connectionFor(p: CommonParams, index: number, peer?: number): Be
     ...(peer === undefined ? {} : { peer: `${p.userPrefix}${peer}` }),
     localAddress: p.sourceAddresses.length ? p.sourceAddresses[index % p.sourceAddresses.length] : undefined,
     timeoutMs: p.timeoutMs,
+    ...(sm === undefined ? {} : { sm: sm instanceof SmClient ? sm : new SmClient(sm) }),
   });
 }
 
@@ -68,4 +73,13 @@ export async function closeAll(connections: readonly (BenchConnection | undefine
     while (next < list.length) await list[next++]!.close();
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, worker));
+}
+
+/** Run `task(i)` for i in 0..count-1, `concurrency` at a time. */
+export async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
 }

@@ -1,10 +1,12 @@
 /**
  * @module bench/scenarios/idle
  * The idle scenario: N authenticated, bound, available sessions held open while the
- * orchestrator reads the server's memory, then closed gracefully.
+ * orchestrator reads the server's memory, then closed gracefully. With `sm`, every session
+ * enables stream management with resumption first (XEP-0198).
  */
 import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import type { IdleRequest, IdleResult } from '../protocol.js';
+import { smTotals } from '../client/sm.js';
 
 /**
  * Run the idle scenario: `held(n)` is called once the sessions are up and must resolve when
@@ -19,7 +21,7 @@ export async function runIdle(req: IdleRequest, progress: (text: string) => void
       lastReport = i;
       progress(`${i} sessions`);
     }
-    const c = connectionFor(req, i + 1);
+    const c = connectionFor(req, i + 1, undefined, req.sm);
     c.onLost = (why) => {
       dropped++;
       if (errors.length < 10) errors.push(`session ${i + 1} lost while held: ${why}`);
@@ -32,6 +34,7 @@ export async function runIdle(req: IdleRequest, progress: (text: string) => void
   await held(ok);
   const stillOpen = out.connections.filter((c) => c?.open).length;
   await closeAll(out.connections, req.concurrency);
+  const sm = req.sm && smTotals(out.connections.map((c) => c?.options.sm), req.sm.ackEvery);
   return {
     scenario: 'idle',
     sessions: req.sessions,
@@ -40,5 +43,6 @@ export async function runIdle(req: IdleRequest, progress: (text: string) => void
     dropped: Math.max(dropped, ok - stillOpen),
     setupRate: ok / (out.elapsedMs / 1000),
     errors,
+    ...(sm === undefined ? {} : { sm }),
   };
 }

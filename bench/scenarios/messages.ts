@@ -3,10 +3,12 @@
  * The messages scenario: P pairs of logged-in sessions send each other chat messages to the
  * full JID, each sender with at most `window` in flight (or at a fixed offered rate); delivered
  * msg/s, send-to-receive latency, and an exactly-once check (lost, duplicated, misrouted).
+ * With `sm`, every session enables stream management (XEP-0198) and acks as it goes.
  */
 import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { attribute } from '../client/stanza-text.js';
 import type { BenchConnection } from '../client/connection.js';
+import { smTotals } from '../client/sm.js';
 import { Samples } from '../stats.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
 
@@ -32,7 +34,7 @@ function jidOf(req: MessagesRequest, conns: readonly BenchConnection[], index: n
 export async function runMessages(req: MessagesRequest, progress: (text: string) => void): Promise<MessagesResult> {
   const count = req.pairs * 2;
   // session i talks to session i ^ 1; account i + 1
-  const opened = await openMany(count, req.concurrency, (i) => connectionFor(req, i + 1, (i ^ 1) + 1));
+  const opened = await openMany(count, req.concurrency, (i) => connectionFor(req, i + 1, (i ^ 1) + 1, req.sm));
   const errors = [...opened.errors];
   if (opened.failed > 0) {
     await closeAll(opened.connections, req.concurrency);
@@ -144,6 +146,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const seconds = (measureEnd - measureStart) / 1000;
   progress(`${deliveredInWindow} delivered in ${seconds} s, ${inflightTotal} lost`);
   await closeAll(conns, req.concurrency);
+  const sm = req.sm && smTotals(conns.map((c) => c.options.sm), req.sm.ackEvery);
   return {
     scenario: 'messages',
     pairs: req.pairs,
@@ -160,5 +163,6 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     misrouted,
     deferred,
     errors,
+    ...(sm === undefined ? {} : { sm }),
   };
 }

@@ -2,7 +2,8 @@
  * @module bench/targets/ours
  * Our server as a benchmark target: a generated config (SQLite storage, the default modules,
  * HTTP on a free loopback port, consider_websocket_secure), accounts made with setup-ours.js,
- * and `node build/lib/cli/main.js start` as the measured process.
+ * and `node build/lib/cli/main.js start` as the measured process. A start may override
+ * options (the hibernate scenario's short smacks_hibernation_time) in a config of its own.
  */
 import { spawn, execFile } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,8 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
     data_path: dataPath,
     storage: 'sqlite',
     log_level: 'warn',
-    modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'websocket'],
+    // the default set (DEFAULT_MODULES): smacks is loaded; plain scenarios' clients just don't enable it
+    modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks'],
     c2s_ports: [],
     http_ports: [0],
     http_interfaces: ['127.0.0.1'],
@@ -39,16 +41,25 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
 export function oursTarget(dirs: TargetDirs): Target {
   mkdirSync(dirs.dir, { recursive: true });
   const configFile = join(dirs.dir, 'config.json');
-  writeFileSync(configFile, JSON.stringify(oursConfig(join(dirs.dir, 'data')), null, 2));
+  const config = { ...oursConfig(join(dirs.dir, 'data')), ...dirs.config };
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  let variants = 0;
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     name: 'ours',
     version: `xmpp-server-core ${version}`,
+    streamManagement: true,
     async prepare(count, prefix, password) {
       await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
     },
-    async start(): Promise<RunningTarget> {
-      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', configFile], {
+    async start(overrides): Promise<RunningTarget> {
+      let file = configFile;
+      if (overrides !== undefined && Object.keys(overrides).length > 0) {
+        // the same data (accounts, offline storage), other options
+        file = join(dirs.dir, `config-${++variants}.json`);
+        writeFileSync(file, JSON.stringify({ ...config, ...overrides }, null, 2));
+      }
+      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', file], {
         cwd: dirs.dir,
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -19,9 +19,12 @@ export interface Target {
   readonly name: string;
   /** Version string for the report. */
   readonly version: string;
+  /** Whether it does stream management (XEP-0198): the SM scenarios run only on such targets. */
+  readonly streamManagement?: boolean;
   /** Create accounts 1..count (`${prefix}${i}`, one password) in the target's own storage. */
   prepare(count: number, prefix: string, password: string): Promise<void>;
-  start(): Promise<RunningTarget>;
+  /** A fresh process; `config`: options for this start only (ours: merged into its config). */
+  start(config?: Readonly<Record<string, unknown>>): Promise<RunningTarget>;
 }
 
 /** Where a target keeps its files for this benchmark run. */
@@ -30,4 +33,6 @@ export interface TargetDirs {
   readonly dir: string;
   /** Extra node flags for our server (e.g. --cpu-prof). */
   readonly nodeFlags?: readonly string[];
+  /** Options merged into our server's config. */
+  readonly config?: Readonly<Record<string, unknown>>;
 }

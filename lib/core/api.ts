@@ -46,7 +46,7 @@ export type { Certificates, HostCertificate, SniOptions } from './certificates.j
 export type { Logger } from './log.js';
 export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';
-export type { Session, SessionState } from './session-view.js';
+export type { Session, SessionState, SendFilter, ReceiveObserver } from './session-view.js';
 export type { SessionRegistry } from './sessions.js';
 export type { SessionSettings } from './session-options.js';
 export type { InputLimiter } from './session-input.js';
@@ -62,8 +62,8 @@ export type { Accounts } from './storage/accounts.js';
 export { normalizeIp, parseAddressRange, AddressList } from './ip.js';
 export type { AddressRange } from './ip.js';
 export {
-  Element, xml, serialize, withNamespace, withAttrs, escapeAttr, escapeText,
+  Element, xml, serialize, withNamespace, withAttrs, escapeAttr, escapeText, elementToJson, elementFromJson,
   NS_CLIENT, NS_STREAMS, NS_FRAMING, NS_XMPP_STREAMS, NS_STANZAS, NS_SASL, NS_TLS, NS_BIND, NS_SESSION,
   NS_ROSTER, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_XRD, NS_DELAY, NS_XML,
 } from './xml.js';
-export type { XmlNode } from './xml.js';
+export type { XmlNode, JsonElement } from './xml.js';

@@ -16,6 +16,11 @@ export interface CloseReason {
   readonly code?: number;
   /** The connection was gone before the stream closed (no `<close/>`: a network cut, a dead peer). */
   readonly dropped?: boolean;
+  /**
+   * The session lives on elsewhere (stream management kept it for a resumption after a
+   * restart): modules keep what they would undo for a departed resource, such as its presence.
+   */
+  readonly resumable?: boolean;
 }
 
 /** `stream-features`: append children to `features` (mechanisms, bind, ...). */
@@ -29,7 +34,7 @@ export interface SessionEvent {
   readonly session: Session;
 }
 
-/** `pre-session-close` and `c2s-closed`. */
+/** `pre-session-close`, `c2s-closed`, and `pre-resource-unbind` / `resource-unbind` (the reason the session ends, when it ends). */
 export interface SessionCloseEvent {
   readonly session: Session;
   readonly reason: CloseReason | undefined;
@@ -77,8 +82,9 @@ declare module './api.js' {
     'authentication-success': AuthSuccessEvent;
     'authentication-failure': AuthFailureEvent;
     'resource-bind': SessionEvent;
-    'pre-resource-unbind': SessionEvent;
-    'resource-unbind': SessionEvent;
+    /** The resource is about to go (`reason`: why its session ends, when it does). */
+    'pre-resource-unbind': SessionCloseEvent;
+    'resource-unbind': SessionCloseEvent;
     'pre-session-close': SessionCloseEvent;
     'c2s-closed': SessionCloseEvent;
     'c2s-read-timeout': SessionEvent;

@@ -75,7 +75,7 @@ export function turnBudget(settings: SessionSettings): TurnBudget {
 }
 
 export class SessionInput {
-  readonly #owner: InputOwner;
+  #owner: InputOwner;
   #budget: TurnBudget;
   #turn = -1;
   #count = 0;
@@ -92,6 +92,11 @@ export class SessionInput {
   constructor(owner: InputOwner, budget: TurnBudget) {
     this.#owner = owner;
     this.#budget = budget;
+  }
+
+  /** A resumed session takes over this input with its connection. */
+  rebind(owner: InputOwner): void {
+    this.#owner = owner;
   }
 
   /** Set the per-turn budget (the host's settings, once the stream names its host). */

@@ -50,7 +50,7 @@ function refusable(el: Element): 'bounce' | 'drop' | 'keep' {
 }
 
 export class SessionOutput {
-  readonly #owner: OutputOwner;
+  #owner: OutputOwner;
   #queue: Queued[] = NONE;
   #head = 0;
   #queuedBytes = 0;
@@ -62,6 +62,11 @@ export class SessionOutput {
   #ended = false;
 
   constructor(owner: OutputOwner) {
+    this.#owner = owner;
+  }
+
+  /** A resumed session takes over this output with its connection. */
+  rebind(owner: OutputOwner): void {
     this.#owner = owner;
   }
 

@@ -13,7 +13,17 @@ import type { StreamAttrs, Transport } from './transport.js';
 import type { Element } from './xml.js';
 
 /** Where a session is in its life (see the diagram in session.ts). */
-export type SessionState = 'connected' | 'open' | 'restarting' | 'closing' | 'closed';
+export type SessionState = 'connected' | 'open' | 'restarting' | 'hibernating' | 'closing' | 'closed';
+
+/**
+ * A send filter (Prosody's stanzas/out filters): sees each element sent to the client, in
+ * priority order; returns it (or a replacement) to pass it on, or undefined to take it (hold
+ * it, queue it). A filter that sends what it held calls `session.release(el, itself)`.
+ */
+export type SendFilter = (el: Element, session: Session) => Element | undefined;
+
+/** Sees each element the client sent, before it is processed (stream management counts them). */
+export type ReceiveObserver = (el: Element, session: Session) => void;
 
 /** One client's XMPP stream, as modules see it. */
 export interface Session {
@@ -75,6 +85,34 @@ export interface Session {
   /** Process nothing more of this client's input until releaseInput() (an asynchronous step). */
   holdInput(): void;
   releaseInput(): void;
+  /** The connection is gone and the session lives on, resumable (XEP-0198 §5). */
+  readonly hibernating: boolean;
+  /**
+   * Send filters (higher priority first) see each element sent to the client and may take it
+   * (stream management queues, client state indication holds).
+   */
+  addSendFilter(filter: SendFilter, priority?: number): void;
+  /**
+   * A filter sends what it held or queued: `el` goes through the filters after `after` only,
+   * so the filters before it (which already saw it) do not take it again.
+   */
+  release(el: Element, after: SendFilter): boolean;
+  removeSendFilter(filter: SendFilter): void;
+  addReceiveObserver(observer: ReceiveObserver): void;
+  removeReceiveObserver(observer: ReceiveObserver): void;
+  /**
+   * What a cut connection (no stream close) means for this session: `keep` returning true
+   * makes it hibernate (resource, presence and queue kept, output taken by the send filters)
+   * instead of ending; undefined restores the default (it ends).
+   */
+  setDropHandler(keep: ((reason: CloseReason) => boolean) | undefined): void;
+  /**
+   * Resumption (XEP-0198 §5): move the connection of `from` (a new session of the same account,
+   * authenticated, not bound) to this one, which is hibernating or still connected (its old
+   * connection then ends with `conflict`). `from` ends without a trace of its own.
+   * @throws Error when `from` cannot be taken over
+   */
+  takeOver(from: Session): void;
   /**
    * The one close path: pre-session-close, unbind, queued output re-routed, our stream error
    * (if `reason` has a condition) and stream close, then c2s_close_timeout for the peer's.

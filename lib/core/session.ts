@@ -30,15 +30,17 @@ import type { ServerApi } from './server-api.js';
 import type { Transport, StreamAttrs } from './transport.js';
 import { xml, NS_STREAMS, type Element } from './xml.js';
 import { closeCodeFor } from './stream-errors.js';
-import { streamErrorElement, headerDomain, streamLang, DEFAULT_INSECURE_HINT } from './session-elements.js';
+import { judgeHeader, noFeaturesReason } from './session-elements.js';
 import type { SessionSettings } from './session-options.js';
 import type { CloseReason } from './session-events.js';
 import { errorReply } from './router.js';
-import { SessionOutput, type OutputOwner } from './session-output.js';
-import { SessionInput, turnBudget, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
+import type { OutputOwner } from './session-output.js';
+import { turnBudget, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
+import { Connection } from './session-connection.js';
+import { SessionFilters } from './session-filters.js';
 import { rerouteUndeliverable } from './reroute.js';
 import { dispatchElement, receivedOutsideOpen, routeReply } from './session-dispatch.js';
-import type { Session, SessionState, TransportSession } from './session-view.js';
+import type { ReceiveObserver, SendFilter, Session, SessionState, TransportSession } from './session-view.js';
 
 
 /** What a session needs from its registry (internal wiring; modules use SessionRegistry). */
@@ -62,7 +64,6 @@ export interface SessionContext {
  */
 export class ClientSession implements TransportSession, OutputOwner, InputOwner {
   readonly id: string = randomBytes(9).toString('base64url');
-  readonly transport: Transport;
   readonly log: Logger;
   readonly data: Record<string, unknown> = {};
   readonly connectedAt = Date.now();
@@ -74,30 +75,24 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   #host: string | undefined;
   #username: string | undefined;
   #jid: Jid | undefined;
-  #streamId: string | undefined;
-  #lang = 'en';
   readonly #ctx: SessionContext;
   readonly #server: ServerApi;
   #state: SessionState = 'connected';
   #bound = false;
-  #sentOpen = false;
-  /** The peer opened a stream at least once and its input is still alive. */
-  #peerOpen = false;
-  #transportAlive = true;
   #closeReason: CloseReason | undefined;
   #authTimer: NodeJS.Timeout | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
-  readonly #output: SessionOutput;
-  readonly #input: SessionInput;
+  /** The connection carrying the stream (a detached one while hibernating). */
+  #conn: Connection;
+  /** Stream-level modules' hooks on this session (undefined: none, the common case). */
+  #filters: SessionFilters | undefined;
 
   constructor(ctx: SessionContext, transport: Transport) {
     this.#ctx = ctx;
     this.#server = ctx.server;
-    this.transport = transport;
     this.log = ctx.server.log.child({ session: this.id });
     this.settings = ctx.settings('*');
-    this.#output = new SessionOutput(this);
-    this.#input = new SessionInput(this, turnBudget(this.settings));
+    this.#conn = new Connection(this, transport, turnBudget(this.settings));
     const timeout = this.settings.c2s_timeout;
     if (timeout > 0) {
       this.#authTimer = setTimeout(() => {
@@ -107,13 +102,15 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
   }
 
+  get transport(): Transport { return this.#conn.transport; }
+  get hibernating(): boolean { return this.#state === 'hibernating'; }
   get type(): 'c2s_unauthed' | 'c2s' { return this.#type; }
   get host(): string | undefined { return this.#host; }
   get username(): string | undefined { return this.#username; }
   get resource(): string | undefined { return this.#jid?.resource; }
   get jid(): Jid | undefined { return this.#jid; }
-  get streamId(): string | undefined { return this.#streamId; }
-  get lang(): string { return this.#lang; }
+  get streamId(): string | undefined { return this.#conn.streamId; }
+  get lang(): string { return this.#conn.lang; }
   get state(): SessionState { return this.#state; }
   get authenticated(): boolean { return this.#type === 'c2s'; }
   get closed(): boolean { return this.#state === 'closing' || this.#state === 'closed'; }
@@ -125,71 +122,96 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   }
   get fullJid(): string | undefined { return this.jid?.full; }
   get bound(): boolean { return this.#bound; }
-  get writable(): boolean { return !this.closed && this.#output.writable; }
-  get pendingOutput(): number { return this.#output.held; }
-  get inputLimiter(): InputLimiter | undefined { return this.#input.limiter; }
-  set inputLimiter(limiter: InputLimiter | undefined) { this.#input.limiter = limiter; }
+  get writable(): boolean { return !this.closed && this.#conn.output.writable; }
+  get pendingOutput(): number { return this.#conn.output.held; }
+  get inputLimiter(): InputLimiter | undefined { return this.#conn.input.limiter; }
+  set inputLimiter(limiter: InputLimiter | undefined) { this.#conn.input.limiter = limiter; }
 
-  /** Once the session is closing, `el` is re-routed instead (reroute.ts) and false returned. */
+  /**
+   * Through the send filters to the client. Once the session is closing, `el` is re-routed
+   * instead (reroute.ts) and false returned. While hibernating, the filters (stream
+   * management's queue) take what the client should get on resumption.
+   */
   send(el: Element): boolean {
-    if (this.#state === 'closing' || this.#state === 'closed') {
+    return this.#send(el, undefined);
+  }
+
+  release(el: Element, after: SendFilter): boolean {
+    return this.#send(el, after);
+  }
+
+  #send(el: Element, after: SendFilter | undefined): boolean {
+    const state = this.#state;
+    if (state === 'closing' || state === 'closed') {
       this.#undeliverable(el);
       return false;
     }
-    this.#output.send(el);
+    const filters = this.#filters;
+    if (filters !== undefined) {
+      const out = filters.filter(el, this, after);
+      if (out === undefined) return true;
+      el = out;
+    }
+    if (state === 'hibernating') {
+      this.log.debug({ name: el.name }, 'nothing took an element for a hibernating session');
+      return true;
+    }
+    this.#conn.output.send(el);
     return true;
   }
 
+  addSendFilter(fn: SendFilter, priority = 0): void {
+    (this.#filters ??= new SessionFilters()).addSend(fn, priority);
+  }
+
+  removeSendFilter(fn: SendFilter): void {
+    this.#filters?.removeSend(fn);
+  }
+
+  addReceiveObserver(fn: ReceiveObserver): void {
+    (this.#filters ??= new SessionFilters()).addObserver(fn);
+  }
+
+  removeReceiveObserver(fn: ReceiveObserver): void {
+    this.#filters?.removeObserver(fn);
+  }
+
+  setDropHandler(keep: ((reason: CloseReason) => boolean) | undefined): void {
+    (this.#filters ??= new SessionFilters()).dropHandler = keep;
+  }
+
   whenWritable(fn: () => void): void {
-    if (!this.closed) this.#output.whenWritable(fn);
+    if (!this.closed) this.#conn.output.whenWritable(fn);
   }
 
   // ---- transport-facing inputs (each in order with the peer's other input) -------------------
 
   streamOpened(attrs: StreamAttrs): void {
-    this.#input.push({ kind: 'open', attrs });
+    this.#conn.input.push({ kind: 'open', attrs });
   }
 
   /** Answer a stream header with ours and the features. */
   #open(attrs: StreamAttrs): void {
     const state = this.#state;
     if (state === 'closing' || state === 'closed') return;
-    if (state === 'open') {
-      this.close({ condition: 'bad-format', text: 'Unexpected stream header: a stream restart is only allowed after STARTTLS or SASL success (RFC 6120 §4.3.3)' });
+    if (state !== 'open') this.#conn.peerOpened(attrs);
+    const verdict = judgeHeader(attrs, state, this.host, (d) => this.#server.isLocalHost(d), (d) => this.transport.selectHost?.(d));
+    const peer = attrs.from !== undefined ? parseJid(attrs.from)?.bare : undefined;
+    if ('close' in verdict) {
+      if (verdict.sendHeader !== undefined) {
+        this.#host = verdict.sendHeader;
+        this.#conn.sendHeader(verdict.sendHeader, peer);
+      }
+      this.close(verdict.close);
       return;
     }
-    this.#peerOpen = true;
-    this.#streamId = randomBytes(12).toString('base64url');
-    this.#lang = streamLang(attrs['xml:lang']) ?? this.#lang;
-    const domain = headerDomain(attrs.to, (name) => this.#server.isLocalHost(name));
-    if (typeof domain !== 'string') {
-      this.close(domain);
-      return;
-    }
-    if (this.host !== undefined && domain !== this.host) {
-      this.close({ condition: 'not-authorized', text: "The 'to' of a restarted stream must not change" });
-      return;
-    }
-    const first = this.host === undefined;
-    // The transport may take that host's settings, or refuse the host (e.g. not enabled on it).
-    const refusal = first ? this.transport.selectHost?.(domain) : undefined;
-    if (refusal !== undefined) {
-      this.close(refusal);
-      return;
-    }
+    const { domain, first } = verdict;
     this.#host = domain;
-    const from = attrs.from !== undefined ? parseJid(attrs.from)?.bare : undefined;
-    this.#sendHeader(domain, from);
-    // RFC 6120 §4.7.5: version 1.0 is required for SASL; missing means 0.9.
-    const version = /^(\d+)\.\d+$/.exec(attrs.version ?? '');
-    if (!version || Number(version[1]) < 1) {
-      this.close('unsupported-version');
-      return;
-    }
+    this.#conn.sendHeader(domain, peer);
     this.#state = 'open';
     if (first) {
       this.settings = this.#ctx.settings(domain);
-      this.#input.budget = turnBudget(this.settings);
+      this.#conn.input.budget = turnBudget(this.settings);
       this.transport.setMaxStanzaSize(this.settings.c2s_unauthed_stanza_size_limit);
     }
     this.#sendFeatures();
@@ -197,23 +219,23 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   }
 
   received(el: Element): void {
-    this.#input.element(el);
+    this.#conn.input.element(el);
   }
 
   streamClosed(): void {
-    this.#input.push({ kind: 'close' });
+    this.#conn.input.push({ kind: 'close' });
   }
 
   transportError(condition: string, text?: string, code?: number): void {
-    this.#input.push({ kind: 'error', condition, text, code });
+    this.#conn.input.push({ kind: 'error', condition, text, code });
   }
 
   inputBytes(bytes: number): void {
-    this.#input.bytes(bytes);
+    this.#conn.input.bytes(bytes);
   }
 
   drained(): void {
-    this.#output.drained();
+    this.#conn.output.drained();
   }
 
   /**
@@ -221,23 +243,32 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
    * path (pre-session-close with a `dropped` reason, unbind, re-routing) without waiting.
    */
   disconnected(err?: Error): void {
-    this.#transportAlive = false;
+    this.#conn.alive = false;
     if (this.#state === 'closed') return;
-    while (this.#input.waiting > 0 && (this.#state as SessionState) !== 'closed') this.#input.flushOne();
-    this.#peerOpen = false;
+    while (this.#conn.input.waiting > 0 && (this.#state as SessionState) !== 'closed') this.#conn.input.flushOne();
+    this.#conn.peerOpen = false;
     if (this.#state === 'closing') {
       this.#destroy();
       return;
     }
-    this.close({ text: err?.message ?? 'connection lost', dropped: true });
+    if (this.#state === 'hibernating') return;
+    const reason: CloseReason = { text: err?.message ?? 'connection lost', dropped: true };
+    let keep = false;
+    try {
+      keep = this.#bound && this.#filters?.dropHandler?.(reason) === true;
+    } catch (e) {
+      this.log.error({ err: e }, 'a drop handler failed');
+    }
+    if (keep) this.#hibernate();
+    else this.close(reason);
   }
 
   holdInput(): void {
-    this.#input.hold();
+    this.#conn.input.hold();
   }
 
   releaseInput(): void {
-    this.#input.release();
+    this.#conn.input.release();
   }
 
   /** @internal (InputOwner) process one inbound item, in order. */
@@ -255,7 +286,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
       this.processElement(item.el);
       return;
     }
-    this.#peerOpen = false;
+    this.#conn.peerOpen = false;
     if (this.#state === 'closing') this.#destroy();
     else if (item.kind === 'close') this.close();
     else this.close({ condition: item.condition, text: item.text, code: item.code });
@@ -263,6 +294,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
 
   /** @internal (InputOwner) process one element, in order. */
   processElement(el: Element): void {
+    this.#filters?.observe(el, this);
     try {
       if (this.#state === 'open') dispatchElement(this, this.#server, this.#bus(), el);
       else receivedOutsideOpen(this, this.#server, this.#bus(), el);
@@ -315,24 +347,18 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     this.#safeFire('pre-session-close', { session: this, reason: r });
     // RFC 6121 §8.5.3.2: from now on stanzas for this resource go elsewhere, not to a dying stream.
     this.#unbind();
-    for (const el of this.#output.end()) this.#undeliverable(el);
+    for (const el of this.#conn.output.end()) this.#undeliverable(el);
     const condition = r?.condition;
-    if (this.#transportAlive) {
-      try {
-        if (!this.#sentOpen && condition !== undefined) this.#sendHeader(this.host ?? this.#server.hostNames[0] ?? 'localhost');
-        if (this.#sentOpen) {
-          if (condition !== undefined) this.transport.send(streamErrorElement(condition, r?.text, this.lang));
-          this.transport.sendClose();
-        }
-      } catch (err) {
-        this.log.debug({ err }, 'could not send the stream close');
-      }
+    try {
+      this.#conn.sendClosing(this.host ?? this.#server.hostNames[0] ?? 'localhost', condition, r?.text);
+    } catch (err) {
+      this.log.debug({ err }, 'could not send the stream close');
     }
     if (condition !== undefined) this.log.info({ condition, text: r?.text, ip: this.ip, jid: this.jid?.full }, 'closing session with a stream error');
     else this.log.debug({ text: r?.text }, 'closing session');
     // RFC 6120 §4.4: wait for the peer's close, but not forever.
     const wait = this.settings.c2s_close_timeout;
-    if (this.#peerOpen && this.#transportAlive && wait > 0) {
+    if (this.#conn.peerOpen && this.#conn.alive && wait > 0) {
       this.#closeTimer = setTimeout(() => {
         this.log.debug('no stream close from the peer in time; dropping the connection');
         this.#destroy();
@@ -356,7 +382,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   resetStream(): void {
     if (this.closed) return;
     this.#state = 'restarting';
-    this.#sentOpen = false;
+    this.#conn.sentOpen = false;
     this.transport.restartStream();
   }
 
@@ -367,10 +393,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   setAuthenticated(username: string): void {
     if (this.authenticated) throw new Error('session is already authenticated');
     if (this.host === undefined || !parseJid(`${username}@${this.host}`)) throw new Error(`cannot authenticate '${username}' on this session`);
-    this.#username = username;
-    this.#type = 'c2s';
-    clearTimeout(this.#authTimer);
-    this.#ctx.authenticated(this);
+    this.#authenticate(username);
     this.transport.setMaxStanzaSize(this.settings.c2s_stanza_size_limit);
     this.resetStream();
   }
@@ -386,16 +409,74 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     const res = resource ? resource.normalize('NFC') : randomBytes(9).toString('base64url');
     const jid = parseJid(`${this.username}@${this.host}/${res}`);
     if (!jid || jid.resource === undefined) throw new Error('invalid resource');
+    this.#bind(jid, 'Replaced by a new connection for the same resource');
+    return jid.resource;
+  }
+
+  takeOver(from: Session): void {
+    if (!(from instanceof ClientSession) || from === this) throw new Error('takeOver: not another session of this server');
+    if (from.#bound || !from.authenticated || from.username !== this.username || from.host !== this.host || from.closed) {
+      throw new Error('takeOver: the new session must be authenticated as the same account, not bound, not closing');
+    }
+    if (!this.#bound || this.closed) throw new Error('takeOver: this session is not bound or is closing');
+    const wasLive = this.#state !== 'hibernating';
+    // The two sessions swap connections: this one keeps its resource, presence, module state
+    // and now the new connection's stream; `from` ends on the old connection (if any is left).
+    const old = this.#conn;
+    this.#conn = from.#conn;
+    from.#conn = old;
+    this.#conn.moveTo(this);
+    old.moveTo(from);
+    old.discardOutput(); // the resumed queue holds whatever the old connection had not taken
+    this.#state = 'open';
+    // XEP-0198 §5: the connection that is replaced ends with a conflict.
+    from.close(wasLive ? { condition: 'conflict', text: 'Replaced by a resumed session' } : { text: 'merged into a resumed session' });
+  }
+
+  /** The connection is gone; the session lives on without one (stream management). */
+  #hibernate(): void {
+    this.#state = 'hibernating';
+    const old = this.#conn;
+    old.end(); // the send filters (stream management) hold what was sent
+    this.#conn = Connection.detached(this, old.transport.ip, old.transport.secure, turnBudget(this.settings));
+    this.log.debug({ jid: this.fullJid }, 'session hibernating');
+  }
+
+  /**
+   * @internal (registry) A session restored without a connection, e.g. after a restart for a
+   * client that may resume it: authenticated, bound to `resource`, hibernating.
+   */
+  restore(host: string, username: string, resource: string): void {
+    const jid = parseJid(`${username}@${host}/${resource}`);
+    if (!jid || jid.local === undefined || jid.resource === undefined || !this.#server.isLocalHost(host)) throw new Error('restore: invalid JID');
+    this.#host = host;
+    this.settings = this.#ctx.settings(host);
+    this.#authenticate(jid.local);
+    this.#state = 'hibernating';
+    this.#conn.alive = false;
+    this.#conn.peerOpen = false;
+    this.#bind(jid, 'Replaced by a restored session');
+  }
+
+  /** The session speaks for `username` from now on (SASL success, or a restored session). */
+  #authenticate(username: string): void {
+    this.#username = username;
+    this.#type = 'c2s';
+    clearTimeout(this.#authTimer);
+    this.#ctx.authenticated(this);
+  }
+
+  /** Bind `jid`; a session already bound to it is replaced: closed with `conflict` (`why`). */
+  #bind(jid: Jid, why: string): void {
     const old = this.#ctx.get(jid.full);
     if (old && old !== this) {
-      old.close({ condition: 'conflict', text: 'Replaced by a new connection for the same resource' });
+      old.close({ condition: 'conflict', text: why });
       if (old instanceof ClientSession) old.#unbind();
     }
     this.#jid = jid;
     this.#bound = true;
     this.#ctx.bound(this);
     this.#safeFire('resource-bind', { session: this });
-    return jid.resource;
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -413,24 +494,14 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
   }
 
-  #sendHeader(host: string, to?: string): void {
-    this.#streamId ??= randomBytes(12).toString('base64url');
-    this.transport.sendOpen({ from: host, id: this.streamId, version: '1.0', 'xml:lang': this.lang, ...(to ? { to } : {}) });
-    this.#sentOpen = true;
-  }
-
   #sendFeatures(): void {
     const features = xml('stream:features', { 'xmlns:stream': NS_STREAMS });
     this.#safeFire('stream-features', { session: this, features });
     if (this.closed) return;
     if (features.children.length === 0 && !this.#bound) {
-      if (!this.authenticated && !this.secure && this.settings.c2s_require_encryption) {
-        this.log.warn({ ip: this.ip, kind: this.transport.kind }, 'no stream features to offer on an insecure connection; check the encryption settings');
-        this.close({ condition: 'policy-violation', text: this.transport.insecureHint ?? DEFAULT_INSECURE_HINT });
-      } else {
-        const missing = this.authenticated ? 'resource binding (enable the bind module)' : 'authentication (enable the saslauth module)';
-        this.close({ condition: 'undefined-condition', text: `No stream features to proceed with: nothing offers ${missing}` });
-      }
+      const insecure = !this.authenticated && !this.secure && this.settings.c2s_require_encryption;
+      if (insecure) this.log.warn({ ip: this.ip, kind: this.transport.kind }, 'no stream features to offer on an insecure connection; check the encryption settings');
+      this.close(noFeaturesReason(this.authenticated, insecure, this.transport.insecureHint));
       return;
     }
     this.transport.send(features);
@@ -438,10 +509,11 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
 
   #unbind(): void {
     if (!this.#bound) return;
-    this.#safeFire('pre-resource-unbind', { session: this });
+    const reason = this.#closeReason;
+    this.#safeFire('pre-resource-unbind', { session: this, reason });
     this.#bound = false;
     this.#ctx.unbound(this);
-    this.#safeFire('resource-unbind', { session: this });
+    this.#safeFire('resource-unbind', { session: this, reason });
   }
 
   #destroy(): void {
@@ -449,16 +521,16 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     this.#state = 'closed';
     clearTimeout(this.#authTimer);
     clearTimeout(this.#closeTimer);
-    this.#input.end();
+    this.#conn.input.end();
     this.#unbind();
-    for (const el of this.#output.end()) this.#undeliverable(el);
+    for (const el of this.#conn.output.end()) this.#undeliverable(el);
     const r = this.#closeReason;
     try {
       this.transport.end(r?.code ?? closeCodeFor(r?.condition), r?.text);
     } catch (err) {
       this.log.debug({ err }, 'transport end failed');
     }
-    this.#transportAlive = false;
+    this.#conn.alive = false;
     this.#ctx.removed(this);
     this.#safeFire('c2s-closed', { session: this, reason: r });
     this.log.debug({ jid: this.jid?.full, condition: r?.condition }, 'session closed');

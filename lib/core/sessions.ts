@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import type { ServerApi } from './server-api.js';
 import { ClientSession, type SessionContext } from './session.js';
+import { DetachedTransport } from './detached-transport.js';
 import type { Session, TransportSession } from './session-view.js';
 import { SESSION_OPTIONS, type SessionSettings } from './session-options.js';
 import type { Transport } from './transport.js';
@@ -36,6 +37,11 @@ export interface TransportSessionRegistry extends SessionRegistry {
   admit(ip: string): string | undefined;
   /** A new session for a transport that just connected (the transport then feeds it). */
   create(transport: Transport): TransportSession;
+  /**
+   * A session with no connection, bound to `user@host/resource` and hibernating: stream
+   * management restores these after a restart so that clients can resume them.
+   */
+  restore(host: string, username: string, resource: string, ip?: string): TransportSession;
 }
 
 /** The registry for one process. */
@@ -76,6 +82,13 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
     } catch (err) {
       session.log.error({ err }, 'a session-created handler failed');
     }
+    return session;
+  }
+
+  restore(host: string, username: string, resource: string, ip = ''): TransportSession {
+    const session = new ClientSession(this, new DetachedTransport(ip));
+    this.#all.add(session);
+    session.restore(host, username, resource);
     return session;
   }
 

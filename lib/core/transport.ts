@@ -8,6 +8,7 @@
  * calls `drained()` when its send buffer has been flushed to the peer (back-pressure).
  */
 import type { Element } from './xml.js';
+import type { TransportSession } from './session-view.js';
 
 /** Stream header attributes (RFC 6120 §4.7). */
 export interface StreamAttrs {
@@ -84,4 +85,10 @@ export interface Transport {
    * when no `c2s-read-timeout` handler answered, so nothing branches on the transport's kind.
    */
   keepalive?(): boolean;
+  /**
+   * Hand the connection to another session: stream management resumption (XEP-0198 §5) moves
+   * a new connection to the session it resumes; every later input goes to `session`. A
+   * transport without it cannot carry resumed sessions.
+   */
+  handOver?(session: TransportSession): void;
 }

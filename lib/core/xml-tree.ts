@@ -121,12 +121,15 @@ export class TreeBuilder {
   /** A new stream (or frame) begins: the next element is a stream header (or the frame's element). */
   reset(): void {
     this.#state = S_PROLOG;
-    this.#stack.length = 0;
-    this.#nsPrefix.length = 0;
-    this.#nsUri.length = 0;
-    this.#nsDepth.length = 0;
+    // Once per WebSocket frame: truncating an empty array is a runtime call, so only when needed.
+    if (this.#stack.length !== 0) this.#stack.length = 0;
+    if (this.#nsPrefix.length !== 0) {
+      this.#nsPrefix.length = 0;
+      this.#nsUri.length = 0;
+      this.#nsDepth.length = 0;
+    }
     this.#rootCount = 0;
-    this.#usedRoot.length = 0;
+    if (this.#usedRoot.length !== 0) this.#usedRoot.length = 0;
     this.#rootName = '';
     this.#rootDefault = this.#frame ? NS_CLIENT : '';
     this.#epoch++;

@@ -212,3 +212,22 @@ export function withAttrs(el: Element, attrs: Readonly<Record<string, string | u
   copy.children = el.children.slice();
   return copy;
 }
+
+/** An element as JSON (for storage): name, attributes, children (text or elements). */
+export interface JsonElement {
+  n: string;
+  a: Record<string, string>;
+  c: (JsonElement | string)[];
+}
+
+/** `el` as JSON, for a store (offline messages, stream management queues). */
+export function elementToJson(el: Element): JsonElement {
+  const a: Record<string, string> = {};
+  for (const [k, v] of Object.entries(el.attrs)) if (v !== undefined && v !== null) a[k] = String(v);
+  return { n: el.name, a, c: el.children.map((c) => (typeof c === 'string' ? c : elementToJson(c as Element))) };
+}
+
+/** The element a JsonElement describes. */
+export function elementFromJson(json: JsonElement): Element {
+  return xml(json.n, json.a, ...json.c.map((c) => (typeof c === 'string' ? c : elementFromJson(c))));
+}

@@ -19,6 +19,8 @@ import ping from './ping/index.js';
 import register from './register/index.js';
 import websocket from './websocket/index.js';
 import limits from './limits/index.js';
+import smacks from './smacks/index.js';
+import csi_simple from './csi_simple/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -36,4 +38,6 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   register,
   websocket,
   limits,
+  smacks,
+  csi_simple,
 ];

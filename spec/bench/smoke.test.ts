@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Measurement } from '../../bench/report.js';
-import type { ConnectResult, IdleResult, MessagesResult } from '../../bench/protocol.js';
+import type { ConnectResult, HibernateResult, IdleResult, MessagesResult } from '../../bench/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,8 +25,9 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
     const out = join(dir, 'results.jsonl');
     const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,idle', '--sessions', '5', '--pairs', '2',
-      '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5', '--out', out,
+      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,idle,idle-sm,hibernate', '--sessions', '5', '--pairs', '2',
+      '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5',
+      '--hibernate', '10', '--hibernation-time', '3', '--out', out,
     ];
     const r = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 8 << 20 });
     stdout = r.stdout;
@@ -67,6 +68,28 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     const r = m.result as IdleResult;
     assert.deepEqual([r.ok, r.failed, r.dropped], [20, 0, 0], r.errors.join('; '));
     assert.ok(m.server.rssHeldKiB! > 0 && m.server.rssBaselineKiB > 0);
+  });
+
+  it('messages with stream management: exactly once, and the clients acked', () => {
+    const r = find('messages-sm', 'ours').result as MessagesResult;
+    assert.ok(r.sent > 0);
+    assert.equal(r.delivered, r.sent, r.errors.join('; '));
+    assert.deepEqual([r.lost, r.duplicated, r.misrouted], [0, 0, 0]);
+    assert.ok(r.sm !== undefined && r.sm.acks > 0, 'no <a/> was sent');
+  });
+
+  it('idle with stream management: sessions held', () => {
+    const r = find('idle-sm', 'ours').result as IdleResult;
+    assert.deepEqual([r.ok, r.failed, r.dropped], [20, 0, 0], r.errors.join('; '));
+  });
+
+  it('hibernate: every queued message once, by resumption or from offline storage', () => {
+    const r = find('hibernate', 'ours').result as HibernateResult;
+    assert.deepEqual([r.ok, r.cut, r.sent, r.bounced], [10, 10, 10, 0], r.errors.join('; '));
+    assert.deepEqual([r.resume.resumed, r.resume.failed, r.resume.lost, r.resume.duplicated], [5, 0, 0, 0]);
+    assert.deepEqual([r.expire.expired, r.expire.stillResumable, r.expire.lost, r.expire.duplicated], [5, 0, 0, 0]);
+    assert.equal(r.resume.delivered + r.expire.delivered, 10);
+    assert.deepEqual([r.lateDuplicates, r.misrouted], [0, 0]);
   });
 
   it('prints the table', () => {

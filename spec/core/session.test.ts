@@ -315,7 +315,7 @@ describe('Session', () => {
       assert.equal(server.sessions.get('juliet@localhost/phone'), second.s);
       assert.equal(first.s.bound, false);
       assert.match(first.t.sent.at(-1)!, /<conflict /);
-      assert.deepEqual(events, ['pre-session-close conflict', 'pre-resource-unbind', 'resource-unbind', 'resource-bind']);
+      assert.deepEqual(events, ['pre-session-close conflict', 'pre-resource-unbind conflict', 'resource-unbind conflict', 'resource-bind']);
       assert.deepEqual(server.sessions.ofUser('localhost', 'juliet').map((s) => s.resource).sort(), [generated.s.resource, 'phone'].sort());
       first.s.streamClosed();
       assert.equal(server.sessions.get('juliet@localhost/phone'), second.s, 'the old session leaving does not unbind the new one');

@@ -32,7 +32,8 @@ export function peerAddress(socket: Socket): string {
 export class TcpTransport implements Transport {
   readonly kind = 'tcp';
   readonly ip: string;
-  readonly session: TransportSession;
+  /** The session this connection drives (another one after a resumption: handOver). */
+  session: TransportSession;
   /** Resolves when the socket has closed. */
   readonly closed: Promise<void>;
   readonly #opts: TcpTransportOptions;
@@ -241,14 +242,18 @@ export class TcpTransport implements Transport {
     socket.setTimeout(0);
   }
 
-  /** A parser whose events reach the session only while it is the current one. */
+  /** XEP-0198 §5: a resumed session takes over this connection. */
+  handOver(session: TransportSession): void {
+    this.session = session;
+  }
+
+  /** A parser whose events reach the (current) session only while it is the current parser. */
   #newParser(limit: number): StreamParser {
-    const session = this.session;
     const handler: StreamParserHandler = {
-      streamOpen: (attrs) => { if (this.#parser === parser) session.streamOpened(attrs); },
-      element: (el) => { if (this.#parser === parser) session.received(el); },
-      streamClose: () => { if (this.#parser === parser) session.streamClosed(); },
-      error: (condition, text) => { if (this.#parser === parser) session.transportError(condition, text); },
+      streamOpen: (attrs) => { if (this.#parser === parser) this.session.streamOpened(attrs); },
+      element: (el) => { if (this.#parser === parser) this.session.received(el); },
+      streamClose: () => { if (this.#parser === parser) this.session.streamClosed(); },
+      error: (condition, text) => { if (this.#parser === parser) this.session.transportError(condition, text); },
     };
     const parser = new StreamParser(handler, { maxStanzaSize: limit });
     return parser;

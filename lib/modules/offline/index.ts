@@ -7,24 +7,9 @@
  * a message is deleted only once it was handed to the live stream: if the session ends
  * midway, the rest stays stored for next time.
  */
-import { defineModule, option, xml, NS_DELAY, type Element, type Session } from '../../core/api.js';
-
-/** An element as stored: name, attributes, children (text or elements). */
-interface StoredElement {
-  n: string;
-  a: Record<string, string>;
-  c: (StoredElement | string)[];
-}
-
-function toStored(el: Element): StoredElement {
-  const a: Record<string, string> = {};
-  for (const [k, v] of Object.entries(el.attrs)) if (v !== undefined && v !== null) a[k] = String(v);
-  return { n: el.name, a, c: el.children.map((c) => (typeof c === 'string' ? c : toStored(c))) };
-}
-
-function fromStored(s: StoredElement): Element {
-  return xml(s.n, s.a, ...s.c.map((c) => (typeof c === 'string' ? c : fromStored(c))));
-}
+import {
+  defineModule, option, elementFromJson as fromStored, elementToJson as toStored, NS_DELAY, type JsonElement as StoredElement, type Session,
+} from '../../core/api.js';
 
 /** Messages read from storage per page while delivering a backlog. */
 const PAGE = 64;

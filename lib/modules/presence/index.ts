@@ -105,9 +105,10 @@ export default defineModule({
       return true;
     }, -1);
 
-    // RFC 6121 §4.5.2: when a resource goes away, its contacts learn it is unavailable.
-    module.hook('pre-resource-unbind', ({ session }: { session: Session }) => {
-      broadcastUnavailableOnClose(ctx, session);
+    // RFC 6121 §4.5.2: when a resource goes away, its contacts learn it is unavailable (not when
+    // its session lives on for a resumption after a restart: it comes back with its presence).
+    module.hook('pre-resource-unbind', ({ session, reason }) => {
+      if (reason?.resumable !== true) broadcastUnavailableOnClose(ctx, session);
     });
     // The roster stays cached while the user has a bound session (see roster-store.ts).
     module.hook('resource-unbind', ({ session }: { session: Session }) => {

@@ -82,7 +82,8 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   /** TLS terminated by this process (wss on our https port): channel binding is possible. */
   readonly encrypted: boolean;
   readonly request: HttpRequest;
-  readonly session: TransportSession;
+  /** The session this connection drives (another one after a resumption: handOver). */
+  session: TransportSession;
   /** The endpoint's VirtualHost, or '*' for the host-agnostic endpoint. */
   readonly endpointHost: string;
   /** The settings in force: the endpoint's until the first `<open/>` names a host. */
@@ -159,6 +160,11 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
 
   /** Whether the connection is finished (ended by us or gone). */
   get ended(): boolean { return this.#ended; }
+
+  /** XEP-0198 §5: a resumed session takes over this connection. */
+  handOver(session: TransportSession): void {
+    this.session = session;
+  }
 
   /** Take over the upgraded socket. */
   attach(ws: WebSocket): void {

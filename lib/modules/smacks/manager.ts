@@ -1,0 +1,300 @@
+/**
+ * @module smacks/manager
+ * Stream management on one host (XEP-0198): enabling it on a bound session, counting and
+ * acknowledging stanzas both ways, asking for acks, hibernating a session whose connection was
+ * cut, resuming it on a new connection of either transport, and ending it: a session that
+ * times out, closes or overflows never takes an unacknowledged stanza with it (they are
+ * re-routed: to another resource, offline storage, or back to the sender as an error).
+ */
+import { randomBytes } from 'node:crypto';
+import { xml, NS_STANZAS, type Element, type MapStore, type ModuleApi, type Session } from '../../core/api.js';
+import type { SmacksOptions } from './options.js';
+import { isStanza, parseH, StreamState } from './state.js';
+
+/** The final `h` of an ended session, kept for a late `<resume/>` (XEP-0198 §5). */
+interface OldSession {
+  readonly h: number;
+  readonly when: number;
+}
+
+/** The payload of the smacks-* events. */
+export interface SmacksEvent {
+  readonly session: Session;
+}
+
+const SEND_FILTER_PRIORITY = 0;
+
+export class StreamManager {
+  readonly #module: ModuleApi<SmacksOptions>;
+  readonly #states = new WeakMap<Session, StreamState>();
+  /** Resumption ids of live and hibernating sessions. */
+  readonly #tokens = new Map<string, Session>();
+  readonly #old: MapStore<OldSession>;
+  /** Clients that say they are inactive (XEP-0352, through csi_simple's events). */
+  readonly #inactive = new WeakSet<Session>();
+
+  constructor(module: ModuleApi<SmacksOptions>) {
+    this.#module = module;
+    this.#old = module.openMap<OldSession>('smacks_h');
+  }
+
+  state(session: Session): StreamState | undefined {
+    return this.#states.get(session);
+  }
+
+  /** Sessions with a resumption id (for the restart: persist them all). */
+  resumable(): Session[] {
+    return [...this.#tokens.values()];
+  }
+
+  setInactive(session: Session, inactive: boolean): void {
+    if (inactive) this.#inactive.add(session);
+    else {
+      this.#inactive.delete(session);
+      this.#maybeRequestAck(session);
+    }
+  }
+
+  // ---- the protocol ------------------------------------------------------------------------
+
+  /** `<enable/>` (XEP-0198 §3): only once, and only after resource binding. */
+  enable(session: Session, stanza: Element, xmlns: string): void {
+    if (!session.bound || this.#states.has(session)) {
+      session.send(failed(xmlns, 'unexpected-request'));
+      return;
+    }
+    const state = new StreamState(xmlns);
+    const resume = stanza.attrs.resume === 'true' || stanza.attrs.resume === '1';
+    const o = this.#module.options;
+    if (resume) {
+      state.token = randomBytes(18).toString('base64url');
+      // XEP-0198 §5: the client may prefer a shorter resumption time (never a longer one).
+      const wanted = parseH(stanza.attrs.max);
+      state.maxSeconds = wanted !== undefined && wanted > 0 ? Math.min(wanted, o.smacks_hibernation_time) : o.smacks_hibernation_time;
+    }
+    this.#install(session, state);
+    session.send(xml('enabled', {
+      xmlns, id: state.token, resume: resume ? 'true' : undefined,
+      max: resume ? String(Math.round(state.maxSeconds)) : undefined,
+      location: resume && o.smacks_location !== '' ? o.smacks_location : undefined,
+    }));
+  }
+
+  /** `<r/>`: answered with `<a h/>` at once (XEP-0198 §4). */
+  request(session: Session, xmlns: string): void {
+    const state = this.#states.get(session);
+    if (state === undefined) {
+      session.send(failed(xmlns, 'unexpected-request'));
+      return;
+    }
+    session.send(xml('a', { xmlns: state.xmlns, h: String(state.handled) }));
+  }
+
+  /** `<a h/>` from the client. */
+  acknowledged(session: Session, stanza: Element): void {
+    const state = this.#states.get(session);
+    if (state === undefined) return;
+    const h = parseH(stanza.attrs.h);
+    if (h === undefined) {
+      session.close({ condition: 'invalid-xml', text: "<a/> needs an 'h' attribute: an unsigned 32-bit integer (XEP-0198 §4)" });
+      return;
+    }
+    if (!state.ack(h)) {
+      this.#tooHigh(session, state, h);
+      return;
+    }
+    state.awaitingAck = false;
+    clearTimeout(state.ackTimer);
+    state.ackTimer = undefined;
+    this.#maybeRequestAck(session, state);
+  }
+
+  /** `<resume previd h/>` on a new connection, after SASL and before binding (XEP-0198 §5). */
+  resume(session: Session, stanza: Element, xmlns: string): void {
+    if (!session.authenticated || session.bound || this.#states.has(session)) {
+      session.send(failed(xmlns, 'unexpected-request'));
+      return;
+    }
+    const previd = stanza.attrs.previd as string | undefined;
+    const h = parseH(stanza.attrs.h);
+    const target = previd === undefined ? undefined : this.#tokens.get(previd);
+    const state = target === undefined ? undefined : this.#states.get(target);
+    if (target === undefined || state === undefined || target.username !== session.username || target.closed) {
+      // The id names nothing resumable for this account: item-not-found, with the final h if known.
+      const old = previd !== undefined && session.username !== undefined ? this.#old.get(session.username, previd) : undefined;
+      session.send(failed(xmlns, 'item-not-found', old?.h));
+      return;
+    }
+    if (h === undefined) {
+      session.send(failed(xmlns, 'bad-request'));
+      return;
+    }
+    if (!state.ack(h)) {
+      session.send(failed(xmlns, 'undefined-condition', state.handled, xml('handled-count-too-high', { xmlns: state.xmlns, h: String(h), 'send-count': String(state.sent) })));
+      return;
+    }
+    clearTimeout(state.hibernationTimer);
+    state.hibernationTimer = undefined;
+    state.awaitingAck = false;
+    target.takeOver(session);
+    // `<resumed/>`, then the stanzas the client had not acknowledged, in order (they stay
+    // unacknowledged), all past the filters before ours: they were counted and judged already.
+    const filter = state.filter!;
+    target.release(xml('resumed', { xmlns: state.xmlns, previd, h: String(state.handled) }), filter);
+    for (const el of state.pending(this.#module.host)) target.release(el, filter);
+    target.log.info({ jid: target.fullJid, ip: target.ip, transport: target.transport.kind, resent: state.unacked }, 'stream resumed');
+    this.#module.fire('smacks-hibernation-end', { session: target });
+    this.#maybeRequestAck(target);
+  }
+
+  // ---- installing on a session -------------------------------------------------------------
+
+  /** Count, queue and keep the session: filters, an observer and the drop handler. */
+  #install(session: Session, state: StreamState): void {
+    this.#states.set(session, state);
+    if (state.token !== undefined) this.#tokens.set(state.token, session);
+    session.addReceiveObserver((el) => { if (isStanza(el)) state.received(); });
+    state.filter = (el, s) => this.#outgoing(s, state, el);
+    session.addSendFilter(state.filter, SEND_FILTER_PRIORITY);
+    if (state.token !== undefined) session.setDropHandler(() => this.#hibernate(session, state));
+  }
+
+  /** A session restored after a restart (restart.ts): hibernating with its counters and queue. */
+  adopt(session: Session, state: StreamState, remainingMs: number): void {
+    this.#install(session, state);
+    this.#startHibernation(session, state, remainingMs);
+  }
+
+  #outgoing(session: Session, state: StreamState, el: Element): Element | undefined {
+    if (!isStanza(el)) return el;
+    state.queue(el);
+    if (state.unacked > this.#module.options.smacks_max_queue_size) {
+      // Unbounded memory is never the answer: the session ends and its queue is re-routed.
+      session.log.info({ jid: session.fullJid, queued: state.unacked }, 'stream management queue full; closing');
+      session.close({ condition: 'resource-constraint', text: 'Too many unacknowledged stanzas (smacks_max_queue_size)' });
+      return undefined;
+    }
+    if (session.hibernating) return undefined;
+    this.#maybeRequestAck(session, state);
+    return el;
+  }
+
+  /**
+   * Ask for an ack (one request out at a time): after the current input when more than the threshold
+   * is unacknowledged, or once the oldest unacknowledged stanza has waited smacks_max_ack_delay.
+   */
+  #maybeRequestAck(session: Session, state = this.#states.get(session)): void {
+    if (state === undefined || state.awaitingAck || state.ackScheduled || session.hibernating || session.closed || state.unacked === 0) return;
+    const o = this.#module.options;
+    const max = this.#inactive.has(session) ? o.smacks_max_inactive_unacked_stanzas : o.smacks_max_unacked_stanzas;
+    if (state.unacked > max) {
+      // Once the current input is handled (one <r/> for a burst), and before the transport's
+      // corked writes go out, so the request shares their write.
+      state.ackScheduled = true;
+      process.nextTick(() => {
+        state.ackScheduled = false;
+        if (state.unacked > max) this.#sendRequest(session, state);
+      });
+    } else if (state.delayTimer === undefined && o.smacks_max_ack_delay > 0) {
+      state.delayTimer = setTimeout(() => {
+        state.delayTimer = undefined;
+        this.#sendRequest(session, state);
+      }, o.smacks_max_ack_delay * 1000);
+      state.delayTimer.unref();
+    }
+  }
+
+  #sendRequest(session: Session, state: StreamState): void {
+    if (state.awaitingAck || session.hibernating || session.closed || state.unacked === 0) return;
+    state.awaitingAck = true;
+    clearTimeout(state.delayTimer);
+    state.delayTimer = undefined;
+    session.send(xml('r', { xmlns: state.xmlns }));
+    const delay = this.#module.options.smacks_max_ack_delay;
+    if (delay > 0) {
+      // Unanswered for that long: the client may be gone without a cut we can see.
+      clearTimeout(state.ackTimer);
+      state.ackTimer = setTimeout(() => {
+        state.ackTimer = undefined;
+        if (state.awaitingAck && !session.closed) this.#module.fire('smacks-ack-delayed', { session });
+      }, delay * 1000);
+      state.ackTimer.unref();
+    }
+  }
+
+  /** XEP-0198 §4: an ack for more than was sent is a stream error. */
+  #tooHigh(session: Session, state: StreamState, h: number): void {
+    session.log.info({ jid: session.fullJid, h, sent: state.sent }, 'client acknowledged more stanzas than were sent');
+    session.send(xml('failed', { xmlns: state.xmlns, h: String(state.handled) },
+      xml('undefined-condition', { xmlns: NS_STANZAS }),
+      xml('handled-count-too-high', { xmlns: state.xmlns, h: String(h), 'send-count': String(state.sent) })));
+    session.close({ condition: 'undefined-condition', text: `The client acknowledged ${h} stanzas but only ${state.sent} were sent (handled-count-too-high, XEP-0198 §4)` });
+  }
+
+  // ---- hibernation and the end -------------------------------------------------------------
+
+  /** The connection was cut (the drop handler): hibernate unless the server is stopping. */
+  #hibernate(session: Session, state: StreamState): boolean {
+    if (this.#module.server.stopping || state.token === undefined) return false;
+    this.#limitHibernated(session);
+    this.#startHibernation(session, state, state.maxSeconds * 1000);
+    session.log.info({ jid: session.fullJid, queued: state.unacked }, 'connection lost; session hibernating');
+    setImmediate(() => this.#module.fire('smacks-hibernation-start', { session }));
+    return true;
+  }
+
+  #startHibernation(session: Session, state: StreamState, ms: number): void {
+    state.clearTimers();
+    state.awaitingAck = false;
+    state.hibernationTimer = setTimeout(() => {
+      state.hibernationTimer = undefined;
+      if (!session.hibernating) return;
+      session.log.info({ jid: session.fullJid, queued: state.unacked }, 'hibernation timed out');
+      this.#module.fire('smacks-hibernation-timeout', { session });
+      session.close({ text: 'stream management hibernation timed out (smacks_hibernation_time)' });
+    }, Math.max(0, ms));
+    state.hibernationTimer.unref();
+  }
+
+  /** smacks_max_hibernated_sessions: the oldest hibernating session of the account ends first. */
+  #limitHibernated(session: Session): void {
+    if (session.username === undefined || session.host === undefined) return;
+    const sleeping = this.#module.server.sessions.ofUser(session.host, session.username).filter((s) => s !== session && s.hibernating);
+    const excess = sleeping.length + 1 - this.#module.options.smacks_max_hibernated_sessions;
+    for (const s of sleeping.slice(0, Math.max(0, excess))) s.close({ text: 'too many hibernating sessions (smacks_max_hibernated_sessions)' });
+  }
+
+  /**
+   * The session is ending (its resource is unbound): forget its id (keeping its final h), and
+   * re-route what the client never acknowledged, unless it was persisted for a restart.
+   */
+  ended(session: Session): void {
+    const state = this.#states.get(session);
+    if (state === undefined) return;
+    state.clearTimers();
+    if (state.token !== undefined) {
+      this.#tokens.delete(state.token);
+      this.#remember(session, state.token, state.handled);
+    }
+    if (state.persisted) return;
+    for (const el of state.drain()) {
+      this.#module.fire('smacks-stanza-rerouted', { session, stanza: el });
+      session.send(el); // the session is closing: the core re-routes it (reroute.ts)
+    }
+  }
+
+  /** XEP-0198 §5: the final h of an ended session, for a late `<resume/>` (smacks_max_old_sessions). */
+  #remember(session: Session, token: string, h: number): void {
+    const user = session.username;
+    const max = this.#module.options.smacks_max_old_sessions;
+    if (user === undefined || max === 0) return;
+    this.#old.set(user, token, { h, when: Date.now() });
+    const all = Object.entries(this.#old.all(user)).sort((a, b) => a[1].when - b[1].when);
+    for (const [old] of all.slice(0, Math.max(0, all.length - max))) this.#old.set(user, old, undefined);
+  }
+}
+
+/** `<failed/>` with a condition (and `h` when known, XEP-0198 §5). */
+function failed(xmlns: string, condition: string, h?: number, extra?: Element): Element {
+  return xml('failed', { xmlns, h: h === undefined ? undefined : String(h) }, xml(condition, { xmlns: NS_STANZAS }), extra);
+}

@@ -1,0 +1,153 @@
+/**
+ * @module smacks/state
+ * One session's stream management state (XEP-0198): the count of stanzas handled from the
+ * client, the stanzas sent to it and not yet acknowledged (in order), and the arithmetic on
+ * `h`, which is an unsigned 32-bit counter that wraps (XEP-0198 §4).
+ */
+import { withAttrs, xml, NS_DELAY, type Element, type SendFilter } from '../../core/api.js';
+
+export const NS_SM2 = 'urn:xmpp:sm:2';
+export const NS_SM3 = 'urn:xmpp:sm:3';
+export const SM_NAMESPACES: readonly string[] = [NS_SM3, NS_SM2];
+
+const MOD = 2 ** 32;
+
+/** `n` as an unsigned 32-bit counter value. */
+export function uint32(n: number): number {
+  return ((n % MOD) + MOD) % MOD;
+}
+
+/** An `h` attribute (XEP-0198 §4: an unsigned integer below 2^32), or undefined. */
+export function parseH(text: unknown): number | undefined {
+  if (typeof text !== 'string' || !/^\d{1,10}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n < MOD ? n : undefined;
+}
+
+/** Whether an element is a stanza (what XEP-0198 counts), not a nonza. */
+export function isStanza(el: Element): boolean {
+  const name = el.name;
+  if (name !== 'message' && name !== 'presence' && name !== 'iq') return false;
+  const ns = el.attrs.xmlns as string | undefined;
+  return ns === undefined || ns === 'jabber:client';
+}
+
+/** One unacknowledged stanza: the element and when it was first sent. */
+export interface Unacked {
+  readonly el: Element;
+  readonly at: number;
+}
+
+export class StreamState {
+  readonly xmlns: string;
+  /** The resumption id (`<enabled id>`), when the client asked for resumption. */
+  token: string | undefined;
+  /** Seconds this session stays resumable after a cut (`<enabled max>`). */
+  maxSeconds = 0;
+  /** Stanzas handled from the client (its `h` for our acks). */
+  handled = 0;
+  /** Stanzas the client acknowledged (our last received `h`). */
+  acked = 0;
+  /** An `<r/>` is out and not answered yet. */
+  awaitingAck = false;
+  /** This session's send filter (what it releases goes past it). */
+  filter: SendFilter | undefined;
+  /** Persisted for a resumption after a restart: the close does not re-route the queue. */
+  persisted = false;
+  hibernationTimer: NodeJS.Timeout | undefined;
+  /** Answers smacks-ack-delayed when an `<r/>` stays unanswered. */
+  ackTimer: NodeJS.Timeout | undefined;
+  /** Asks for an ack when stanzas wait unacknowledged below the threshold. */
+  delayTimer: NodeJS.Timeout | undefined;
+  ackScheduled = false;
+  // The unacknowledged stanzas, oldest first, from #head on: two flat arrays and an index,
+  // so queueing allocates nothing per stanza and an ack only moves #head (XEP-0198 §4).
+  #els: (Element | undefined)[] = [];
+  #times: number[] = [];
+  #head = 0;
+
+  constructor(xmlns: string) {
+    this.xmlns = xmlns;
+  }
+
+  /** Stanzas sent and not acknowledged. */
+  get unacked(): number {
+    return this.#els.length - this.#head;
+  }
+
+  /** The count of stanzas sent (modulo 2^32). */
+  get sent(): number {
+    return uint32(this.acked + this.unacked);
+  }
+
+  /** A stanza from the client was handled. */
+  received(): void {
+    this.handled = uint32(this.handled + 1);
+  }
+
+  /** A stanza was sent to the client (or queued while it is away). */
+  queue(el: Element, at = Date.now()): void {
+    this.#els.push(el);
+    this.#times.push(at);
+  }
+
+  /**
+   * The client acknowledged everything up to `h`. False (nothing changed) when `h` counts
+   * more than was sent: XEP-0198 §4 handled-count-too-high.
+   */
+  ack(h: number): boolean {
+    const n = uint32(h - this.acked);
+    if (n > this.unacked) return false;
+    const els = this.#els;
+    const end = this.#head + n;
+    for (let i = this.#head; i < end; i++) els[i] = undefined;
+    this.#head = end;
+    if (end === els.length) {
+      els.length = 0;
+      this.#times.length = 0;
+      this.#head = 0;
+    } else if (end > 64 && end * 2 > els.length) {
+      // Mostly acknowledged: move the rest to the front once, not on every ack.
+      els.splice(0, end);
+      this.#times.splice(0, end);
+      this.#head = 0;
+    }
+    this.acked = uint32(h);
+    return true;
+  }
+
+  /** The unacknowledged stanzas, oldest first, each with a XEP-0203 delay stamp of when it was sent. */
+  pending(host: string): Element[] {
+    return this.entries().map(({ el, at }) => {
+      if (el.name === 'iq' || el.getChild('delay', NS_DELAY)) return el;
+      const copy = withAttrs(el, {});
+      copy.children = [...el.children, xml('delay', { xmlns: NS_DELAY, from: host, stamp: new Date(at).toISOString() })];
+      return copy;
+    });
+  }
+
+  /** Take every unacknowledged stanza out (the session ends: they are re-routed). */
+  drain(): Element[] {
+    const out = this.entries().map((u) => u.el);
+    this.#els = [];
+    this.#times = [];
+    this.#head = 0;
+    return out;
+  }
+
+  /** The unacknowledged stanzas with the time each was sent (resumption, a restart). */
+  entries(): Unacked[] {
+    const out: Unacked[] = [];
+    for (let i = this.#head; i < this.#els.length; i++) out.push({ el: this.#els[i]!, at: this.#times[i]! });
+    return out;
+  }
+
+  clearTimers(): void {
+    clearTimeout(this.hibernationTimer);
+    clearTimeout(this.ackTimer);
+    clearTimeout(this.delayTimer);
+    this.hibernationTimer = undefined;
+    this.ackTimer = undefined;
+    this.delayTimer = undefined;
+  }
+}
