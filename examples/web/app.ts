@@ -254,4 +254,12 @@ async function main(): Promise<void> {
   }
 }
 
+// Closing, reloading or leaving the page ends the stream cleanly (the server would otherwise
+// keep the session for a stream management resumption); a page restored from the
+// back/forward cache signs in again.
+window.addEventListener('pagehide', () => session?.leave());
+window.addEventListener('pageshow', (e) => {
+  if (e.persisted) location.reload();
+});
+
 void main();

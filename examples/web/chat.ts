@@ -1,8 +1,10 @@
 /**
  * One signed-in chat session over XMPP (RFC 6120/6121) with @xmpp/client on a WebSocket
  * (RFC 7395): sign in, roster and roster pushes, presence and subscription requests,
- * messages, and reconnecting with back-off when the connection is lost. Talks to the page
- * only through the `ChatView` interface.
+ * messages, and reconnecting with back-off when the connection is lost: @xmpp/client resumes
+ * the session with stream management (XEP-0198) when the server still holds it, so nothing
+ * sent meanwhile is lost, and signs in afresh otherwise. Talks to the page only through the
+ * `ChatView` interface.
  */
 import { client, xml } from '@xmpp/client';
 import type { Client } from '@xmpp/client';
@@ -35,6 +37,11 @@ export interface ChatView {
   requestsChanged(): void;
   /** The session ended for good (sign-in failed, or a fatal error); `error` says why, if it was not asked for. */
   signedOut(error: string | undefined): void;
+}
+
+/** The event @xmpp/client's stream management emits when a session was resumed. */
+interface ResumeEvents {
+  on(event: 'resumed', listener: () => void): void;
 }
 
 const FIRST_DELAY = 1000;
@@ -95,17 +102,18 @@ export class ChatSession {
       if (status === 'connecting' && !this.#wasOnline) this.#view.state('connecting', `Connecting to ${this.account.service}…`);
     });
     x.on('online', () => {
-      this.#online = true;
-      this.#wasOnline = true;
-      this.#lastError = undefined;
-      x.reconnect.delay = FIRST_DELAY;
-      this.#view.state('online', `Online as ${this.jid}`);
+      // A new session (the first, or after the old one could not be resumed): what we knew of
+      // our contacts' presence is stale; initial presence brings it again (RFC 6121 §4.2).
+      this.contacts.clearPresence();
+      this.#connected();
       this.#afterLogin().catch((err: ClientError) => this.#onError(err));
     });
+    // XEP-0198 §5: the same session goes on; what it missed arrives now, presence included.
+    // (@xmpp/stream-management is an event emitter; its published types do not say so yet.)
+    (x.streamManagement as unknown as ResumeEvents).on('resumed', () => this.#connected());
     x.on('disconnect', () => {
       this.#online = false;
       if (this.#ended || !this.#wasOnline) return;
-      this.contacts.clearPresence();
       this.#view.contactsChanged();
       const why = this.#lastError ? explainError(this.#lastError, this.account.service, this.#domain) : undefined;
       this.#view.state('reconnecting', why && !why.fatal && why.text.endsWith('Reconnecting…') ? why.text : 'Connection lost. Reconnecting…');
@@ -130,6 +138,24 @@ export class ChatSession {
       this.#view.contactsChanged();
       return true;
     });
+  }
+
+  #connected(): void {
+    this.#online = true;
+    this.#wasOnline = true;
+    this.#lastError = undefined;
+    this.#xmpp.reconnect.delay = FIRST_DELAY;
+    this.#view.state('online', `Online as ${this.jid}`);
+    this.#view.contactsChanged();
+  }
+
+  /**
+   * The page goes away (closed, reloaded, navigated from): end the stream cleanly with
+   * `<close/>` (RFC 7395 §3.6), so the server ends the session at once instead of keeping it
+   * for a resumption that will not come.
+   */
+  leave(): void {
+    void this.#end();
   }
 
   /** Sign in. Resolves once online; on failure the view gets signedOut(reason). */

@@ -155,16 +155,27 @@ describe('the chat page in chromium', () => {
     await bob.waitForLine('in', 'Still there after the reload?');
   });
 
-  it('says when the connection is lost, and reconnects', async () => {
+  it('says when the connection is lost, reconnects, and gets what was sent meanwhile (stream management)', async (t2) => {
     const relay = new TcpRelay(t.port('http'));
+    t2.after(() => relay.cut()); // a listening relay would keep the test process alive
     const port = await relay.listen();
     const dave = await openPage();
     await dave.signIn('dave@localhost', PW, `ws://localhost:${port}/xmpp-websocket`);
     await dave.waitForState('online');
     await relay.cut(); // the network goes away, and the server stays unreachable for a while
     assert.equal(await dave.waitForState('reconnecting'), 'Connection lost. Reconnecting…');
+    // XEP-0198: what is sent to the page meanwhile waits in its hibernating session ...
+    const carol: ImClient = await xmppJsClient(t.c2sPort, 'carol', PW, 'outage');
+    t2.after(() => carol.stop());
+    const token = `sent during the outage ${Date.now()}`;
+    await carol.send(xml('message', { to: 'dave@localhost', type: 'chat' }, xml('body', {}, token)));
     await relay.listen();
     assert.equal(await dave.waitForState('online'), 'Online as dave@localhost');
+    // ... and arrives once the page resumed it, exactly once.
+    await dave.openConversation('carol@localhost');
+    await dave.waitForLine('in', token);
+    assert.equal(await dave.page.locator('#messages li.line.in', { hasText: token }).count(), 1);
+    assert.equal([...t.server.sessions.all()].filter((s) => s.username === 'dave').length, 1, 'the session was resumed, not replaced');
     await relay.cut();
   });
 

@@ -7,7 +7,7 @@
  * re-routed: to another resource, offline storage, or back to the sender as an error).
  */
 import { randomBytes } from 'node:crypto';
-import { xml, NS_STANZAS, type Element, type MapStore, type ModuleApi, type Session } from '../../core/api.js';
+import { withAttrs, xml, NS_STANZAS, type Element, type MapStore, type ModuleApi, type Session } from '../../core/api.js';
 import type { SmacksOptions } from './options.js';
 import { isStanza, parseH, StreamState } from './state.js';
 
@@ -277,10 +277,27 @@ export class StreamManager {
       this.#remember(session, state.token, state.handled);
     }
     if (state.persisted) return;
-    for (const el of state.drain()) {
+    const pending = state.entries();
+    state.drain();
+    for (const { el, at } of pending) {
       this.#module.fire('smacks-stanza-rerouted', { session, stanza: el });
-      session.send(el); // the session is closing: the core re-routes it (reroute.ts)
+      session.send(this.#unseen(session, el, at)); // the session is closing: the core re-routes it (reroute.ts)
     }
+  }
+
+  /**
+   * A message to the bare JID also reached the user's resources that were there when it was
+   * routed, so the core does not re-route it. When every other available resource came later
+   * (a new login instead of a resumption), only this session had it: it is re-routed as a
+   * message for this gone resource (RFC 6121 §8.5.3.2.1), which reaches them or offline storage.
+   */
+  #unseen(session: Session, el: Element, at: number): Element {
+    const to = el.attrs.to as string | undefined;
+    if (el.name !== 'message' || to === undefined || to === session.fullJid || session.host === undefined || session.username === undefined) return el;
+    const others = this.#module.server.sessions.ofUser(session.host, session.username)
+      .filter((s) => s !== session && s.presence !== undefined && s.priority >= 0);
+    if (others.some((s) => s.connectedAt <= at)) return el;
+    return withAttrs(el, { to: session.fullJid });
   }
 
   /** XEP-0198 §5: the final h of an ended session, for a late `<resume/>` (smacks_max_old_sessions). */

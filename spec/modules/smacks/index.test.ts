@@ -22,7 +22,7 @@ const CONFIG = {
 let t: TestServer;
 let ports: { tcp: number; ws: number };
 before(async () => {
-  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50 }, { users: { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW } });
+  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50 }, { users: { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW, frank: PW } });
   ports = { tcp: t.c2sPort, ws: t.port('http') };
 });
 after(() => t.stop());
@@ -155,6 +155,27 @@ describe('stream management: the end of a session loses nothing', () => {
     await late.expect(/tok-sleep-3/);
     assert.deepEqual(late.tokens(), ['tok-sleep-0', 'tok-sleep-1', 'tok-sleep-2', 'tok-sleep-3']);
     late.cut();
+    await alice.closeCleanly();
+  });
+
+  it('messages to the bare JID that only the hibernating session had reach a login that came after it', async () => {
+    const { c: old } = await smLogin('ws', ports, 'frank', PW, 'old-tab');
+    old.write("<presence xmlns='jabber:client'/>");
+    await old.expect(/<presence\b/);
+    old.cut();
+    await old.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    const alice = await connectToken('tcp', ports, 'alice', PW, 'writer');
+    for (let i = 0; i < 3; i++) alice.send(tokenMessage('frank@localhost', `tok-ghost-${i}`));
+    await alice.ping();
+    await new Promise((r) => setTimeout(r, 50));
+    // A new login, not a resumption (a reloaded page): it was not there when the messages came.
+    const fresh = await connectToken('tcp', ports, 'frank', PW, 'new-tab');
+    fresh.send("<presence xmlns='jabber:client'/>");
+    await fresh.waitFor((x) => x.includes('tok-ghost-2'), 8000, 'the hibernating session timing out hands its messages on');
+    assert.deepEqual(fresh.tokens(), ['tok-ghost-0', 'tok-ghost-1', 'tok-ghost-2']);
+    assert.equal(stored('frank'), 0);
+    await fresh.closeCleanly();
     await alice.closeCleanly();
   });
 
