@@ -22,6 +22,8 @@ export interface SmClient {
   /** Stanzas received since stream management was enabled, for `h`. */
   stanzaCount(): number;
   cut(): void;
+  /** WebSocket only: a Close frame (1001, going away) without `<close/>`, as a closing tab sends. */
+  goAway?(): void;
   readonly closed: Promise<void>;
   readonly isClosed: boolean;
 }
@@ -77,6 +79,7 @@ function ws(p: WsProbe): SmClient {
     tokens: () => tokensOf(all()),
     stanzaCount: () => countStanzas(all()),
     cut: () => p.destroy(),
+    goAway: () => p.close(1001, 'going away'),
     closed: p.ended,
     get isClosed() { return p.isEnded; },
   };

@@ -103,6 +103,23 @@ describe('stream management: resumption', () => {
     });
   }
 
+  it('ws: a Close frame without <close/> hibernates the session too (RFC 7395 §3.6); it resumes over TCP', async () => {
+    const { c: carol, id } = await smLogin('ws', ports, 'carol', PW, 'closed-tab');
+    carol.write("<presence xmlns='jabber:client'/>");
+    await carol.expect(/<presence\b/);
+    carol.goAway!();
+    await carol.closed;
+    const alice = await connectToken('tcp', ports, 'alice', PW, 'after-close-frame');
+    alice.send(tokenMessage(carol.jid, 'tok-closeframe-0'));
+    await alice.ping();
+    const again = await authenticated('tcp', ports, 'carol', PW);
+    await resumeSession(again, id, carol.stanzaCount());
+    await again.expect(/tok-closeframe-0/);
+    assert.deepEqual(again.tokens(), ['tok-closeframe-0']);
+    again.cut();
+    await alice.closeCleanly();
+  });
+
   it('resuming a session still attached to a live connection takes it over (the old one gets conflict)', async () => {
     const { c: first, id } = await smLogin('tcp', ports, 'carol', PW, 'live');
     const second = await authenticated('ws', ports, 'carol', PW);
