@@ -43,7 +43,8 @@ function frame(text: string): Element {
   return r.element;
 }
 
-async function run(sm: boolean, n: number, ackEvery: number): Promise<number> {
+/** Two bound sessions on one server, with or without stream management; `round(n)` returns ns per message. */
+async function setup(sm: boolean, ackEvery: number): Promise<{ round(n: number): Promise<number>; stop(): Promise<void> }> {
   const server = createServer({
     storage: 'memory', log_level: 'silent', c2s_max_stanzas_per_turn: 1_000_000, c2s_max_bytes_per_turn: 1 << 30, c2s_ports: [], http_ports: [], https_ports: [],
     modules_enabled: sm ? ['saslauth', 'smacks'] : ['saslauth'], VirtualHost: { localhost: {} },
@@ -62,29 +63,43 @@ async function run(sm: boolean, n: number, ackEvery: number): Promise<number> {
   const a = open('a');
   const b = open('b');
   let h = 0;
-  const start = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    a.s.received(frame(`<message xmlns="jabber:client" to="b@localhost/r" type="chat" id="m${i}"><body>hello ${i} ${BODY}</body></message>`));
-    if (sm && b.t.stanzas - h >= ackEvery) {
-      h = b.t.stanzas;
-      b.s.received(frame(`<a xmlns="urn:xmpp:sm:3" h="${h}"/>`));
-    }
-    if ((i & 1023) === 0) await new Promise((r) => setImmediate(r));
-  }
-  const used = process.cpuUsage(start);
-  if (b.t.stanzas !== n) throw new Error(`delivered ${b.t.stanzas} of ${n}`);
-  await server.stop();
-  return ((used.user + used.system) * 1000) / n;
+  let seq = 0;
+  return {
+    async round(n: number): Promise<number> {
+      const before = b.t.stanzas;
+      const start = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const id = seq++;
+        a.s.received(frame(`<message xmlns="jabber:client" to="b@localhost/r" type="chat" id="m${id}"><body>hello ${id} ${BODY}</body></message>`));
+        if (sm && b.t.stanzas - h >= ackEvery) {
+          h = b.t.stanzas;
+          b.s.received(frame(`<a xmlns="urn:xmpp:sm:3" h="${h >>> 0}"/>`));
+        }
+        if ((i & 1023) === 0) await new Promise((r) => setImmediate(r));
+      }
+      const used = process.cpuUsage(start);
+      if (b.t.stanzas - before !== n) throw new Error(`delivered ${b.t.stanzas - before} of ${n}`);
+      return ((used.user + used.system) * 1000) / n;
+    },
+    stop: () => server.stop(),
+  };
 }
 
-const n = Number(process.argv[2] ?? 200_000);
+const n = Number(process.argv[2] ?? 100_000);
 const k = Number(process.argv[3] ?? 5);
-const rounds = Number(process.argv[4] ?? 5);
-let best = [Infinity, Infinity];
+const rounds = Number(process.argv[4] ?? 9);
+const without = await setup(false, k);
+const withSm = await setup(true, k);
+await without.round(n); // warm-up
+await withSm.round(n);
+const a: number[] = [];
+const b: number[] = [];
 for (let round = 0; round < rounds; round++) {
-  const without = await run(false, n, k);
-  const withSm = await run(true, n, k);
-  best = [Math.min(best[0]!, without), Math.min(best[1]!, withSm)];
-  console.log(`round ${round}: without SM ${without.toFixed(0)} ns/msg, with SM (ack every ${k}) ${withSm.toFixed(0)} ns/msg`);
+  a.push(await without.round(n));
+  b.push(await withSm.round(n));
 }
-console.log(`best: without SM ${best[0]!.toFixed(0)} ns/msg, with SM ${best[1]!.toFixed(0)} ns/msg, +${(best[1]! - best[0]!).toFixed(0)} ns (${(best[0]! / best[1]!).toFixed(2)}x)`);
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const [ma, mb] = [median(a), median(b)];
+console.log(`median of ${rounds} rounds of ${n}: without SM ${ma.toFixed(0)} ns/msg, with SM (ack every ${k}) ${mb.toFixed(0)} ns/msg, +${(mb - ma).toFixed(0)} ns (${(ma / mb).toFixed(2)}x)`);
+await without.stop();
+await withSm.stop();

@@ -33,6 +33,7 @@ export default defineModule({
   options: SMACKS_OPTIONS,
   load(module) {
     const manager = new StreamManager(module);
+    module.setInterval(250, () => manager.clock());
 
     // XEP-0198 §2: advertised once authenticated (resumption comes before binding).
     module.hook('stream-features', ({ session, features }: StreamFeaturesEvent) => {

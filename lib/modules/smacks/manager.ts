@@ -30,12 +30,30 @@ export class StreamManager {
   /** Resumption ids of live and hibernating sessions. */
   readonly #tokens = new Map<string, Session>();
   readonly #old: MapStore<OldSession>;
-  /** Clients that say they are inactive (XEP-0352, through csi_simple's events). */
-  readonly #inactive = new WeakSet<Session>();
+  /** Clients that said they are inactive (XEP-0352, csi_simple's events) before enabling. */
+  readonly #inactiveBeforeEnable = new WeakSet<Session>();
+  /** The options read on every stanza, read once (a reload makes a new manager). */
+  readonly #maxQueue: number;
+  readonly #maxUnacked: number;
+  readonly #maxInactiveUnacked: number;
+  /**
+   * When queued stanzas were sent, for their XEP-0203 delay stamp on resumption: a clock
+   * refreshed four times a second (clock()), not a Date.now() per stanza.
+   */
+  #now = Date.now();
 
   constructor(module: ModuleApi<SmacksOptions>) {
     this.#module = module;
     this.#old = module.openMap<OldSession>('smacks_h');
+    const o = module.options;
+    this.#maxQueue = o.smacks_max_queue_size;
+    this.#maxUnacked = o.smacks_max_unacked_stanzas;
+    this.#maxInactiveUnacked = o.smacks_max_inactive_unacked_stanzas;
+  }
+
+  /** Refresh the clock of the delay stamps (the module calls this every 250 ms). */
+  clock(): void {
+    this.#now = Date.now();
   }
 
   state(session: Session): StreamState | undefined {
@@ -48,11 +66,15 @@ export class StreamManager {
   }
 
   setInactive(session: Session, inactive: boolean): void {
-    if (inactive) this.#inactive.add(session);
-    else {
-      this.#inactive.delete(session);
-      this.#maybeRequestAck(session);
+    const state = this.#states.get(session);
+    if (state === undefined) {
+      // Not enabled yet: remembered for when it is.
+      if (inactive) this.#inactiveBeforeEnable.add(session);
+      else this.#inactiveBeforeEnable.delete(session);
+      return;
     }
+    state.inactive = inactive;
+    if (!inactive) this.#maybeRequestAck(session, state);
   }
 
   // ---- the protocol ------------------------------------------------------------------------
@@ -152,6 +174,7 @@ export class StreamManager {
   /** Count, queue and keep the session: filters, an observer and the drop handler. */
   #install(session: Session, state: StreamState): void {
     this.#states.set(session, state);
+    state.inactive = this.#inactiveBeforeEnable.has(session);
     if (state.token !== undefined) this.#tokens.set(state.token, session);
     session.addReceiveObserver((el) => { if (isStanza(el)) state.received(); });
     state.filter = (el, s) => this.#outgoing(s, state, el);
@@ -167,8 +190,8 @@ export class StreamManager {
 
   #outgoing(session: Session, state: StreamState, el: Element): Element | undefined {
     if (!isStanza(el)) return el;
-    state.queue(el);
-    if (state.unacked > this.#module.options.smacks_max_queue_size) {
+    state.queue(el, this.#now);
+    if (state.unacked > this.#maxQueue) {
       // Unbounded memory is never the answer: the session ends and its queue is re-routed.
       session.log.info({ jid: session.fullJid, queued: state.unacked }, 'stream management queue full; closing');
       session.close({ condition: 'resource-constraint', text: 'Too many unacknowledged stanzas (smacks_max_queue_size)' });
@@ -185,8 +208,7 @@ export class StreamManager {
    */
   #maybeRequestAck(session: Session, state = this.#states.get(session)): void {
     if (state === undefined || state.awaitingAck || state.ackScheduled || session.hibernating || session.closed || state.unacked === 0) return;
-    const o = this.#module.options;
-    const max = this.#inactive.has(session) ? o.smacks_max_inactive_unacked_stanzas : o.smacks_max_unacked_stanzas;
+    const max = state.inactive ? this.#maxInactiveUnacked : this.#maxUnacked;
     if (state.unacked > max) {
       // Once the current input is handled (one <r/> for a burst), and before the transport's
       // corked writes go out, so the request shares their write.
@@ -195,11 +217,14 @@ export class StreamManager {
         state.ackScheduled = false;
         if (state.unacked > max) this.#sendRequest(session, state);
       });
-    } else if (state.delayTimer === undefined && o.smacks_max_ack_delay > 0) {
+      return;
+    }
+    const delay = this.#module.options.smacks_max_ack_delay;
+    if (state.delayTimer === undefined && delay > 0) {
       state.delayTimer = setTimeout(() => {
         state.delayTimer = undefined;
         this.#sendRequest(session, state);
-      }, o.smacks_max_ack_delay * 1000);
+      }, delay * 1000);
       state.delayTimer.unref();
     }
   }

@@ -12,9 +12,9 @@ export const SM_NAMESPACES: readonly string[] = [NS_SM3, NS_SM2];
 
 const MOD = 2 ** 32;
 
-/** `n` as an unsigned 32-bit counter value. */
+/** `n` as an unsigned 32-bit counter value (n is an integer within ±2^53). */
 export function uint32(n: number): number {
-  return ((n % MOD) + MOD) % MOD;
+  return n >>> 0;
 }
 
 /** An `h` attribute (XEP-0198 §4: an unsigned integer below 2^32), or undefined. */
@@ -24,12 +24,14 @@ export function parseH(text: unknown): number | undefined {
   return n < MOD ? n : undefined;
 }
 
-/** Whether an element is a stanza (what XEP-0198 counts), not a nonza. */
+/**
+ * Whether an element is a stanza (what XEP-0198 counts), not a nonza. By name only: a
+ * message, presence or iq outside jabber:client never gets this far (the core closes the
+ * stream with invalid-namespace, and the server sends none).
+ */
 export function isStanza(el: Element): boolean {
   const name = el.name;
-  if (name !== 'message' && name !== 'presence' && name !== 'iq') return false;
-  const ns = el.attrs.xmlns as string | undefined;
-  return ns === undefined || ns === 'jabber:client';
+  return name === 'message' || name === 'presence' || name === 'iq';
 }
 
 /** One unacknowledged stanza: the element and when it was first sent. */
@@ -48,6 +50,8 @@ export class StreamState {
   handled = 0;
   /** Stanzas the client acknowledged (our last received `h`). */
   acked = 0;
+  /** The client said it is inactive (XEP-0352): fewer ack requests. */
+  inactive = false;
   /** An `<r/>` is out and not answered yet. */
   awaitingAck = false;
   /** This session's send filter (what it releases goes past it). */
@@ -82,11 +86,11 @@ export class StreamState {
 
   /** A stanza from the client was handled. */
   received(): void {
-    this.handled = uint32(this.handled + 1);
+    this.handled = (this.handled + 1) >>> 0;
   }
 
   /** A stanza was sent to the client (or queued while it is away). */
-  queue(el: Element, at = Date.now()): void {
+  queue(el: Element, at: number): void {
     this.#els.push(el);
     this.#times.push(at);
   }
