@@ -7,7 +7,7 @@
  * re-routed: to another resource, offline storage, or back to the sender as an error).
  */
 import { randomBytes } from 'node:crypto';
-import { withAttrs, xml, NS_STANZAS, type Element, type MapStore, type ModuleApi, type Session } from '../../core/api.js';
+import { serialize, withAttrs, xml, NS_STANZAS, type Element, type MapStore, type ModuleApi, type Session } from '../../core/api.js';
 import type { SmacksOptions } from './options.js';
 import { isStanza, parseH, StreamState } from './state.js';
 
@@ -186,6 +186,7 @@ export class StreamManager {
   adopt(session: Session, state: StreamState, remainingMs: number): void {
     this.#install(session, state);
     this.#startHibernation(session, state, remainingMs);
+    this.#checkHeldBytes(session, state);
   }
 
   #outgoing(session: Session, state: StreamState, el: Element): Element | undefined {
@@ -197,9 +198,20 @@ export class StreamManager {
       session.close({ condition: 'resource-constraint', text: 'Too many unacknowledged stanzas (smacks_max_queue_size)' });
       return undefined;
     }
-    if (session.hibernating) return undefined;
+    if (session.hibernating) {
+      state.heldBytes += serialize(el).length;
+      this.#checkHeldBytes(session, state);
+      return undefined;
+    }
     this.#maybeRequestAck(session, state);
     return el;
+  }
+
+  /** A sleeping session holds at most smacks_max_hibernation_bytes; beyond, it ends (re-routing all). */
+  #checkHeldBytes(session: Session, state: StreamState): void {
+    if (state.heldBytes <= this.#module.options.smacks_max_hibernation_bytes || session.closed) return;
+    session.log.info({ jid: session.fullJid, bytes: state.heldBytes }, 'hibernating session holds too much; ending it');
+    session.close({ text: 'Too much held for a hibernating session (smacks_max_hibernation_bytes)' });
   }
 
   /**
@@ -264,13 +276,17 @@ export class StreamManager {
     this.#limitHibernated(session);
     this.#startHibernation(session, state, state.maxSeconds * 1000);
     session.log.info({ jid: session.fullJid, queued: state.unacked }, 'connection lost; session hibernating');
-    setImmediate(() => this.#module.fire('smacks-hibernation-start', { session }));
+    setImmediate(() => {
+      this.#module.fire('smacks-hibernation-start', { session });
+      this.#checkHeldBytes(session, state);
+    });
     return true;
   }
 
   #startHibernation(session: Session, state: StreamState, ms: number): void {
     state.clearTimers();
     state.awaitingAck = false;
+    state.heldBytes = state.queuedBytes();
     state.hibernationTimer = setTimeout(() => {
       state.hibernationTimer = undefined;
       if (!session.hibernating) return;

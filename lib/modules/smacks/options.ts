@@ -29,6 +29,10 @@ export const SMACKS_OPTIONS = {
     default: 500, min: 1,
     doc: 'Most unacknowledged stanzas held per session (connected or hibernating); beyond it the session ends with resource-constraint and the queue is re-routed.',
   }),
+  smacks_max_hibernation_bytes: option.integer({
+    default: 4 * 1024 * 1024, min: 65536,
+    doc: 'Most bytes of stanzas (serialised) held for one hibernating session; beyond it the session ends at once and what it held is re-routed (other resources, offline storage, errors to senders). Bounds what a sleeping session can make the server hold.',
+  }),
   smacks_max_hibernated_sessions: option.integer({
     default: 10, min: 1,
     doc: "Most hibernating sessions per account; the oldest one ends when another hibernates.",

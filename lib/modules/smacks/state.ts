@@ -4,7 +4,7 @@
  * client, the stanzas sent to it and not yet acknowledged (in order), and the arithmetic on
  * `h`, which is an unsigned 32-bit counter that wraps (XEP-0198 §4).
  */
-import { withAttrs, xml, NS_DELAY, type Element, type SendFilter } from '../../core/api.js';
+import { serialize, withAttrs, xml, NS_DELAY, type Element, type SendFilter } from '../../core/api.js';
 
 export const NS_SM2 = 'urn:xmpp:sm:2';
 export const NS_SM3 = 'urn:xmpp:sm:3';
@@ -52,6 +52,8 @@ export class StreamState {
   acked = 0;
   /** The client said it is inactive (XEP-0352): fewer ack requests. */
   inactive = false;
+  /** While hibernating: the serialised bytes of what is held (smacks_max_hibernation_bytes). */
+  heldBytes = 0;
   /** An `<r/>` is out and not answered yet. */
   awaitingAck = false;
   /** This session's send filter (what it releases goes past it). */
@@ -118,6 +120,13 @@ export class StreamState {
     }
     this.acked = uint32(h);
     return true;
+  }
+
+  /** The serialised size of every unacknowledged stanza (when the session goes to sleep). */
+  queuedBytes(): number {
+    let bytes = 0;
+    for (let i = this.#head; i < this.#els.length; i++) bytes += serialize(this.#els[i]!).length;
+    return bytes;
   }
 
   /** The unacknowledged stanzas, oldest first, each with a XEP-0203 delay stamp of when it was sent. */

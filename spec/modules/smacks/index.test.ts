@@ -22,7 +22,7 @@ const CONFIG = {
 let t: TestServer;
 let ports: { tcp: number; ws: number };
 before(async () => {
-  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50 }, { users: { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW, frank: PW } });
+  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50, smacks_max_hibernation_bytes: 65536 }, { users: { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW, frank: PW, gina: PW } });
   ports = { tcp: t.c2sPort, ws: t.port('http') };
 });
 after(() => t.stop());
@@ -193,6 +193,28 @@ describe('stream management: the end of a session loses nothing', () => {
     assert.deepEqual(fresh.tokens(), ['tok-ghost-0', 'tok-ghost-1', 'tok-ghost-2']);
     assert.equal(stored('frank'), 0);
     await fresh.closeCleanly();
+    await alice.closeCleanly();
+  });
+
+  it('a hibernating session holding more than smacks_max_hibernation_bytes ends at once; what it held goes offline', async () => {
+    const { c: gina, id } = await smLogin('tcp', ports, 'gina', PW, 'heavy');
+    gina.write("<presence xmlns='jabber:client'/>");
+    await gina.expect(/<presence\b/);
+    gina.cut();
+    await gina.closed;
+    await new Promise((r) => setTimeout(r, 100));
+    const alice = await connectToken('tcp', ports, 'alice', PW, 'heavy-sender');
+    for (let i = 0; i < 10; i++) alice.send(tokenMessage(gina.jid, `tok-heavy-${i}`, 10_000)); // 100 kB > 64 KiB
+    await alice.ping();
+    assert.equal(stored('gina'), 10, 'the session ended before its hibernation time, everything in offline storage');
+    const late = await authenticated('tcp', ports, 'gina', PW);
+    late.write(`<resume xmlns='${SM3}' previd='${id}' h='1'/>`);
+    assert.match((await late.expect(/<failed\b[\s\S]*?<\/failed>/))[0], /item-not-found/);
+    await bindResource(late, 'after');
+    late.write("<presence xmlns='jabber:client'/>");
+    await late.expect(/tok-heavy-9/);
+    assert.deepEqual(late.tokens(), Array.from({ length: 10 }, (_, i) => `tok-heavy-${i}`));
+    late.cut();
     await alice.closeCleanly();
   });
 
