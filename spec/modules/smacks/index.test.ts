@@ -22,7 +22,8 @@ const CONFIG = {
 let t: TestServer;
 let ports: { tcp: number; ws: number };
 before(async () => {
-  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50, smacks_max_hibernation_bytes: 65536 }, { users: { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW, frank: PW, gina: PW } });
+  const users = { alice: PW, bob: PW, carol: PW, dave: PW, erin: PW, frank: PW, gina: PW };
+  t = await startTestServer({ ...CONFIG, smacks_hibernation_time: 3, smacks_max_queue_size: 50, smacks_max_hibernation_bytes: 65536 }, { users });
   ports = { tcp: t.c2sPort, ws: t.port('http') };
 });
 after(() => t.stop());
