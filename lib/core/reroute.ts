@@ -27,10 +27,7 @@ declare module './api.js' {
 /** Whether another resource of the session's user is available with a non-negative priority. */
 function otherAvailable(server: ServerApi, session: Session): boolean {
   if (session.host === undefined || session.username === undefined) return false;
-  for (const s of server.sessions.ofUser(session.host, session.username)) {
-    if (s !== session && s.presence !== undefined && s.priority >= 0) return true;
-  }
-  return false;
+  return server.sessions.available(session.host, session.username).some((s) => s !== session);
 }
 
 /**

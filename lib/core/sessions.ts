@@ -18,6 +18,11 @@ export interface SessionRegistry {
   get(fullJid: string): Session | undefined;
   /** The bound sessions of an account (username normalised), in bind order. */
   ofUser(host: string, username: string): Session[];
+  /**
+   * The account's sessions a message to its bare JID can reach: available (initial presence
+   * sent) with a non-negative priority (RFC 6121 §8.5.2.1.1), in bind order.
+   */
+  available(host: string, username: string): Session[];
   /** Every live session, authenticated or not. */
   all(): Iterable<Session>;
   /** How many live sessions there are. */
@@ -104,6 +109,10 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   ofUser(host: string, username: string): Session[] {
     const map = this.#byBare.get(`${username}@${host}`);
     return map ? [...map.values()] : [];
+  }
+
+  available(host: string, username: string): Session[] {
+    return this.ofUser(host, username).filter((s) => s.presence !== undefined && s.priority >= 0);
   }
 
   all(): Iterable<Session> {

@@ -39,9 +39,7 @@ export default defineModule({
   load(module) {
     const { server, host } = module;
 
-    /** Resources that are available (sent presence) with a non-negative priority. */
-    const candidates = (user: string): Session[] =>
-      server.sessions.ofUser(host, user).filter((s) => s.presence !== undefined && s.priority >= 0);
+    const candidates = (user: string): Session[] => server.sessions.available(host, user);
 
     /** RFC 6121 §8.5.2: a message addressed to (or treated as addressed to) a bare JID. */
     const toBare = (origin: Session | undefined, stanza: Element, user: string): true => {

@@ -114,8 +114,7 @@ export default defineModule({
       const user = session.username;
       if (user === undefined || delivering.get(user) !== session) return;
       delivering.delete(user);
-      const next = module.server.sessions.ofUser(module.host, user)
-        .find((s) => s !== session && !s.closed && s.presence !== undefined && s.priority >= 0);
+      const next = module.server.sessions.available(module.host, user).find((s) => s !== session && !s.closed);
       if (next !== undefined) {
         delivering.set(user, next);
         setImmediate(() => { if (delivering.get(user) === next) deliver(next, user, 0); });

@@ -318,9 +318,7 @@ export class StreamManager {
       this.#remember(session, state.token, state.handled);
     }
     if (state.persisted) return;
-    const pending = state.entries();
-    state.drain();
-    for (const { el, at } of pending) {
+    for (const { el, at } of state.drain()) {
       this.#module.fire('smacks-stanza-rerouted', { session, stanza: el });
       session.send(this.#unseen(session, el, at)); // the session is closing: the core re-routes it (reroute.ts)
     }
@@ -335,9 +333,8 @@ export class StreamManager {
   #unseen(session: Session, el: Element, at: number): Element {
     const to = el.attrs.to as string | undefined;
     if (el.name !== 'message' || to === undefined || to === session.fullJid || session.host === undefined || session.username === undefined) return el;
-    const others = this.#module.server.sessions.ofUser(session.host, session.username)
-      .filter((s) => s !== session && s.presence !== undefined && s.priority >= 0);
-    if (others.some((s) => s.connectedAt <= at)) return el;
+    const others = this.#module.server.sessions.available(session.host, session.username);
+    if (others.some((s) => s !== session && s.connectedAt <= at)) return el;
     return withAttrs(el, { to: session.fullJid });
   }
 

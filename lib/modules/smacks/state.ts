@@ -140,8 +140,8 @@ export class StreamState {
   }
 
   /** Take every unacknowledged stanza out (the session ends: they are re-routed). */
-  drain(): Element[] {
-    const out = this.entries().map((u) => u.el);
+  drain(): Unacked[] {
+    const out = this.entries();
     this.#els = [];
     this.#times = [];
     this.#head = 0;
