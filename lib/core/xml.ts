@@ -213,6 +213,17 @@ export function withAttrs(el: Element, attrs: Readonly<Record<string, string | u
   return copy;
 }
 
+/**
+ * `el` with a XEP-0203 delay stamp (`from` delayed it, first sent at `at` ms): a copy, since
+ * stanzas are shared between recipients; `el` itself when it already carries a stamp.
+ */
+export function withDelay(el: Element, from: string, at: number): Element {
+  if (el.getChild('delay', NS_DELAY) !== undefined) return el;
+  const copy = withAttrs(el, {});
+  copy.children.push(xml('delay', { xmlns: NS_DELAY, from, stamp: new Date(at).toISOString() }));
+  return copy;
+}
+
 /** An element as JSON (for storage): name, attributes, children (text or elements). */
 export interface JsonElement {
   n: string;

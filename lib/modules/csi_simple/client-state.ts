@@ -11,7 +11,7 @@
  * its senders sent it (RFC 6120 §10.1). Held stanzas get a XEP-0203 delay stamp on release, as
  * Prosody does, unless they carry one.
  */
-import { serialize, withAttrs, xml, NS_DELAY, type Element, type ReceiveObserver, type SendFilter, type Session } from '../../core/api.js';
+import { serialize, withDelay, type Element, type ReceiveObserver, type SendFilter, type Session } from '../../core/api.js';
 import { assess, type HeldKind, type Payload, type Verdict } from './importance.js';
 
 /** Above stream management's filter (0): it must only count what reaches the client. */
@@ -186,10 +186,7 @@ export class ClientState {
 
   /** A copy with a XEP-0203 delay stamp (the original may be shared with other recipients). */
   #stamped(el: Element, at: number): Element {
-    if (el.getChild('delay', NS_DELAY) !== undefined) return el;
-    const copy = withAttrs(el, {});
-    copy.append(xml('delay', { xmlns: NS_DELAY, from: this.#policy.host, stamp: new Date(at).toISOString() }));
-    return copy;
+    return withDelay(el, this.#policy.host, at);
   }
 
   #detach(): void {

@@ -4,7 +4,7 @@
  * client, the stanzas sent to it and not yet acknowledged (in order), and the arithmetic on
  * `h`, which is an unsigned 32-bit counter that wraps (XEP-0198 §4).
  */
-import { serialize, withAttrs, xml, NS_DELAY, type Element, type SendFilter } from '../../core/api.js';
+import { serialize, withDelay, type Element, type SendFilter } from '../../core/api.js';
 
 export const NS_SM2 = 'urn:xmpp:sm:2';
 export const NS_SM3 = 'urn:xmpp:sm:3';
@@ -131,12 +131,7 @@ export class StreamState {
 
   /** The unacknowledged stanzas, oldest first, each with a XEP-0203 delay stamp of when it was sent. */
   pending(host: string): Element[] {
-    return this.entries().map(({ el, at }) => {
-      if (el.name === 'iq' || el.getChild('delay', NS_DELAY)) return el;
-      const copy = withAttrs(el, {});
-      copy.children = [...el.children, xml('delay', { xmlns: NS_DELAY, from: host, stamp: new Date(at).toISOString() })];
-      return copy;
-    });
+    return this.entries().map(({ el, at }) => (el.name === 'iq' ? el : withDelay(el, host, at)));
   }
 
   /** Take every unacknowledged stanza out (the session ends: they are re-routed). */
