@@ -21,6 +21,8 @@ import websocket from './websocket/index.js';
 import limits from './limits/index.js';
 import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
+import carbons from './carbons/index.js';
+import mam from './mam/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -40,4 +42,6 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   limits,
   smacks,
   csi_simple,
+  carbons,
+  mam,
 ];
