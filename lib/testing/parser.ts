@@ -11,6 +11,7 @@
  *   by indented XML (one or more elements), and `Name receives: nothing`.
  */
 import { ScansionSyntaxError, type ClientSpec, type ScansionScript, type Step } from './script.js';
+import { parseXmlBlock } from './xml-block.js';
 
 const OBJECT = /^\[(\w+)\]\s*(.+?)\s*$/;
 const PROPERTY = /^([\w-]+)\s*:\s*(.*?)\s*$/;
@@ -122,6 +123,12 @@ export function parseScansion(text: string, source = '<script>'): ScansionScript
     }
     const xml = [rest, body].filter((s) => s.trim() !== '').join('\n');
     if (!xml.trim()) fail(lineNo, `'${client} ${verb}' needs XML: indent it on the following lines`);
+    // Check the XML now (variables stand for plain text), so a typo fails before any server starts.
+    try {
+      parseXmlBlock(xml.replace(/\$\{[^}]*\}/g, 'x'));
+    } catch (err) {
+      fail(lineNo, `the XML of '${client} ${verb}' is not well-formed: ${(err as Error).message}`);
+    }
     steps.push({ kind: verb === 'sends:' ? 'sends' : 'receives', client: client!, line: lineNo, xml });
     i = next;
   }

@@ -63,8 +63,10 @@ const describeStep = (s: Step): string => `${s.client} ${s.kind === 'nothing' ? 
  * ScansionSyntaxError for a script that does not parse).
  */
 export async function runScansion(script: string | ScansionScript, options: ScansionOptions = {}): Promise<ScansionResult> {
+  const isPath = typeof script === 'string' && !script.includes('\n') && (script.endsWith('.scs') || existsSync(script));
+  if (isPath && !existsSync(script)) throw new Error(`runScansion: no script file ${script}`);
   const parsed = typeof script !== 'string' ? script
-    : !script.includes('\n') && existsSync(script) ? parseScansion(readFileSync(script, 'utf8'), options.source ?? script)
+    : isPath ? parseScansion(readFileSync(script, 'utf8'), options.source ?? script)
       : parseScansion(script, options.source);
   const transport = options.transport ?? 'tcp';
   const timeoutMs = options.timeoutMs ?? 5000;

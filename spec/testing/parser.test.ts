@@ -65,6 +65,7 @@ describe('parseScansion', () => {
     ['sends without XML', '[Client] A\n\tjid: a@localhost\nA sends:\nA connects\n', 3, /needs XML/],
     ['bad config JSON', '# t\n# config: {nope}\n', 2, /# config: is not valid JSON/],
     ['stray indented line', '[Client] A\n\tjid: a@localhost\nA connects\n\n\t<presence/>\n', 5, /unexpected indented line/],
+    ['malformed XML', '[Client] A\n\tjid: a@localhost\nA connects\nA sends:\n\t<message><body>hi</message>\n', 4, /the XML of 'A sends:' is not well-formed/],
     ['duplicate client', '[Client] A\n\tjid: a@localhost\n[Client] A\n\tjid: b@localhost\n', 3, /declared twice/],
   ];
   for (const [what, text, line, message] of errors) {

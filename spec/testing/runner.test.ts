@@ -76,6 +76,10 @@ describe('runScansion', () => {
     });
   });
 
+  it('says so when a script path does not exist', async () => {
+    await assert.rejects(runScansion('spec/scansion/no-such-script.scs'), /no script file spec\/scansion\/no-such-script\.scs/);
+  });
+
   it('rejects a script that does not parse before starting anything', async () => {
     await assert.rejects(runScansion('[Client] A\n\tjid: a@localhost\nB connects\n'), ScansionSyntaxError);
   });
