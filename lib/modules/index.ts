@@ -21,6 +21,15 @@ import websocket from './websocket/index.js';
 import limits from './limits/index.js';
 import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
+import version from './version/index.js';
+import time from './time/index.js';
+import uptime from './uptime/index.js';
+import lastactivity from './lastactivity/index.js';
+import server_contact_info from './server_contact_info/index.js';
+import external_services from './external_services/index.js';
+import privateStorage from './private/index.js';
+import vcard from './vcard/index.js';
+import tombstones from './tombstones/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -40,4 +49,13 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   limits,
   smacks,
   csi_simple,
+  version,
+  time,
+  uptime,
+  lastactivity,
+  server_contact_info,
+  external_services,
+  privateStorage,
+  vcard,
+  tombstones,
 ];
