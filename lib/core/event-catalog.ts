@@ -19,6 +19,8 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   // routing (Prosody's grammar)
   'pre-message/*', 'pre-presence/*', 'pre-iq/*', 'message/*', 'presence/*', 'iq/*', 'iq-get/*', 'iq-set/*',
   'iq-result/*', 'iq-error/*',
+  // accounts (host bus)
+  'user-deleted', 'user-registering',
   // items
   'item-added/*', 'item-removed/*',
 ]);

@@ -147,7 +147,11 @@ export class Server implements ServerApi {
   }
 
   get accounts(): Accounts {
-    this.#accounts ??= new Accounts(this.storage, { iterations: this.core.scram_iterations });
+    this.#accounts ??= new Accounts(this.storage, {
+      iterations: this.core.scram_iterations,
+      // Every deletion path (in-band, admin tools, the command line) is announced on the host.
+      deleted: (host, username) => { this.#hosts.get(host)?.events.fire('user-deleted', { username, host }); },
+    });
     return this.#accounts;
   }
 
