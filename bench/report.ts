@@ -6,6 +6,7 @@
 import { cpus, totalmem, release } from 'node:os';
 import type { ConnectResult, IdleResult, MessagesResult, ScenarioResult } from './protocol.js';
 import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
+import { imChecks, renderIm } from './report-im.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
 
 export { med };
@@ -29,7 +30,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'same-load' | 'idle' | 'idle-sm' | 'hibernate';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-plain' | 'same-load' | 'idle' | 'idle-sm' | 'hibernate';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -122,6 +123,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
     ])));
   }
   out.push(...renderSm(ms, params));
+  out.push(...renderIm(ms));
   out.push('', ...targetChecks(ms, params));
   return out.join('\n');
 }
@@ -161,6 +163,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
     check(`${String(params.idle)} idle sessions held without an error`, runs.map((m) => `${idle(m).ok} held, ${idle(m).failed} failed, ${idle(m).dropped} dropped`).join('; '), Number(params.idle) >= 10000 ? clean : clean ? undefined : false);
   }
   smChecks(ms, params, check);
+  imChecks(ms, check);
   if (hasProsody && ms.some((m) => m.scenario === 'connect')) {
     const rate = (m: Measurement): number => conn(m).rate;
     const q = ours('connect', rate) / pros('connect', rate);

@@ -78,13 +78,15 @@ interface Step {
   readonly request: (c: CommonParams) => ScenarioRequest;
   /** Only on targets with stream management. */
   readonly sm?: boolean;
+  /** Only on our server. */
+  readonly oursOnly?: boolean;
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
 /** Accounts the selected scenarios use (the hibernate scenario's sender is one more). */
 function accountsNeeded(opts: BenchOptions): number {
   const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
-  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') ? opts.pairs * 2 : 0,
+  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-plain') ? opts.pairs * 2 : 0,
     has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0);
 }
 
@@ -106,6 +108,7 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
       for (const step of steps) {
         for (const target of targets) {
           if (step.sm && !target.streamManagement) continue;
+          if (step.oursOnly && target.name !== 'ours') continue;
           log(`${step.scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
           try {
             const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}) });
@@ -129,6 +132,8 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
   await run(pick([
     { name: 'messages', scenario: 'messages', request: (c) => messages(c, opts.rate) },
     { name: 'messages-sm', scenario: 'messages-sm', request: (c) => messages(c, opts.rate, true), sm: true },
+    // the IM essentials' cost: the same without the archive and carbons
+    { name: 'messages-plain', scenario: 'messages-plain', request: (c) => messages(c, opts.rate), oursOnly: true, config: { modules_disabled: ['mam', 'carbons'] } },
   ]));
   if (has('messages') && opts.sameLoad) {
     // one offered load for every target: half of what the slowest XMPP server delivered

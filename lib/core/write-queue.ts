@@ -14,7 +14,7 @@ export class WriteQueue {
   readonly #storage: () => StorageDriver;
   readonly #log: Logger;
   #pending: (() => void)[] = [];
-  #immediate: NodeJS.Immediate | undefined;
+  #immediate: NodeJS.Timeout | undefined;
 
   constructor(storage: () => StorageDriver, log: Logger) {
     this.#storage = storage;
@@ -24,7 +24,7 @@ export class WriteQueue {
   /** Run `write` with the next batch. */
   defer(write: () => void): void {
     this.#pending.push(write);
-    this.#immediate ??= setImmediate(() => { this.flush(); });
+    this.#immediate ??= setTimeout(() => { this.flush(); }, 50);
   }
 
   /** Writes waiting for the next batch. */
@@ -35,7 +35,7 @@ export class WriteQueue {
   /** Run every waiting write now, in one transaction. */
   flush(): void {
     if (this.#immediate !== undefined) {
-      clearImmediate(this.#immediate);
+      clearTimeout(this.#immediate);
       this.#immediate = undefined;
     }
     const batch = this.#pending;

@@ -127,6 +127,7 @@ export class SqliteDriver implements StorageDriver {
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      db.pragma('cache_size = -65536'); // 64 MiB of pages: archive indexes stay in memory
       db.exec(SCHEMA);
       migrate(db);
       this.archive = new SqliteArchive(db);
