@@ -20,6 +20,8 @@ export interface RosterService {
   readonly maxItems: number;
   /** Whether `contact` receives the user's presence (subscription from or both). */
   isSubscribed(user: string, contact: string): boolean;
+  /** The contacts (bare JIDs) that receive the user's presence (subscription from or both). */
+  subscribers(user: string): string[];
   /** The full roster result payload (RFC 6121 §2.1.4), with its version. */
   queryElement(user: string): Element;
   /** Send a roster push for `jid` to every interested resource of the user (RFC 6121 §2.1.6). */

@@ -21,6 +21,7 @@ import websocket from './websocket/index.js';
 import limits from './limits/index.js';
 import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
+import blocklist from './blocklist/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -40,4 +41,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   limits,
   smacks,
   csi_simple,
+  blocklist,
 ];
