@@ -9,7 +9,7 @@
 /** Core events: exact names, or prefixes ending in '*'. */
 export const CORE_EVENTS: readonly string[] = Object.freeze([
   // lifecycle (global bus)
-  'server-started', 'server-stopping', 'server-stopped', 'listeners',
+  'server-started', 'server-stopping', 'server-stopped', 'listeners', 'user-deleted',
   // sessions
   'session-created', 'stream-features', 'c2s-read-timeout', 'pre-session-close', 'c2s-closed',
   'resource-bind', 'pre-resource-unbind', 'resource-unbind', 'stanza-undeliverable',

@@ -72,5 +72,7 @@ declare module './api.js' {
     'server-stopping': ServerLifecycleEvent;
     /** Global: every module unloaded, storage about to close. */
     'server-stopped': ServerLifecycleEvent;
+    /** Global (Prosody's name): an account and everything it stored were deleted; forget what is cached for it. */
+    'user-deleted': { readonly host: string; readonly username: string };
   }
 }

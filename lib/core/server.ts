@@ -127,7 +127,10 @@ export class Server implements ServerApi {
   }
 
   get accounts(): Accounts {
-    this.#accounts ??= new Accounts(this.storage, { iterations: this.core.scram_iterations });
+    this.#accounts ??= new Accounts(this.storage, {
+      iterations: this.core.scram_iterations,
+      onDeleted: (host, username) => { this.events.fire('user-deleted', { host, username }); },
+    });
     return this.#accounts;
   }
 

@@ -39,6 +39,8 @@ const DECOY_HASH: ScramHash = 'SHA-256';
 export interface AccountsOptions {
   /** PBKDF2 iteration count for new credentials (`scram_iterations`). */
   readonly iterations: number;
+  /** Called after an account and everything it stored are deleted (the server fires `user-deleted`). */
+  readonly onDeleted?: (host: string, user: string) => void;
 }
 
 const FORBIDDEN = /["&'/:<>@]/u;
@@ -90,6 +92,7 @@ function tryNormalize(user: string): string | undefined {
 export class Accounts {
   readonly #driver: StorageDriver;
   readonly #iterations: number;
+  readonly #onDeleted: ((host: string, user: string) => void) | undefined;
   /** Per-instance secret for the salts of decoy derivations (unknown users). */
   readonly #decoySecret = randomBytes(32);
 
@@ -100,6 +103,7 @@ export class Accounts {
     }
     this.#driver = driver;
     this.#iterations = opts.iterations;
+    this.#onDeleted = opts.onDeleted;
   }
 
   /** True when the account exists (false for an invalid username). */
@@ -173,6 +177,7 @@ export class Accounts {
       throw new ServerError('XS_ERR_ACCOUNT_NOT_FOUND', { user: name ?? String(user), host });
     }
     this.#driver.purgeUser(host, name);
+    this.#onDeleted?.(host, name);
   }
 
   /**
