@@ -1,6 +1,7 @@
 // typescript-eslint flat config: recommended rules, type-aware where cheap, and the module
 // boundary: core never imports modules; a module imports core only through its public API
-// files (api, transport-api, sasl-api, http-api, websocket-api) and never another module.
+// files (api, transport-api, sasl-api, http-api, websocket-api) and never another module;
+// lib/testing (shipped as xmpp-server-core/testing) never imports from spec/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -22,7 +23,22 @@ export default tseslint.config(
     files: ['lib/core/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ regex: '(^|/)modules/', message: 'The core never imports from lib/modules: grow the public API instead.' }],
+        patterns: [
+          { regex: '(^|/)modules/', message: 'The core never imports from lib/modules: grow the public API instead.' },
+          { regex: '(^|/)testing/', message: 'The core never imports from lib/testing (the test runner is built on the core, not the reverse).' },
+        ],
+      }],
+    },
+  },
+  {
+    // xmpp-server-core/testing is shipped: it never reaches into the repository's tests.
+    files: ['lib/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '(^|/)spec/', message: 'lib/testing is shipped code: it never imports from spec/.' },
+          { regex: '(^|/)modules/', message: 'lib/testing reaches modules through createServer (lib/index.ts), never by importing one.' },
+        ],
       }],
     },
   },

@@ -37,6 +37,15 @@ describe('the module boundary in the lint', () => {
     assert.deepEqual(await restricted("import { x } from './helper.js';\nexport { x };\n", 'lib/modules/roster/fake.ts'), []);
   });
 
+  it('refuses lib/testing importing from spec/ or a module, and the core importing lib/testing', async () => {
+    const spec = await restricted("import { startTestServer } from '../../spec/helpers/server.js';\nexport { startTestServer };\n", 'lib/testing/fake.ts');
+    assert.equal(spec.length, 1);
+    assert.match(spec[0]!, /never imports from spec\//);
+    assert.equal((await restricted("import ping from '../modules/ping/index.js';\nexport { ping };\n", 'lib/testing/fake.ts')).length, 1);
+    assert.deepEqual(await restricted("import { createServer } from '../index.js';\nexport { createServer };\n", 'lib/testing/fake.ts'), []);
+    assert.equal((await restricted("import { runScansion } from '../testing/index.js';\nexport { runScansion };\n", 'lib/core/fake.ts')).length, 1);
+  });
+
   it('finds no violation in the tree as it is', async () => {
     const results = await eslint.lintFiles(['lib/**/*.ts']);
     const found = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${r.filePath}: ${m.message}`));

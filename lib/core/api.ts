@@ -35,6 +35,8 @@ export interface Items {}
 
 export { defineModule } from './module-api.js';
 export type { ModuleApi, ModuleDefinition, KeyValueStore, MapStore, ListStore, Timer } from './module-api.js';
+export type { Archive, ArchiveItem, ArchiveRecord } from './archives.js';
+export type { ArchiveQuery } from './storage/archive.js';
 export { option, INVALID, describeDefault } from './options.js';
 export type { OptionSpec, OptionSpecs, OptionValues, OptionScope } from './options.js';
 export type { EventName, Handler, PayloadOf, EventPayload } from './events.js';
@@ -62,8 +64,9 @@ export type { Accounts } from './storage/accounts.js';
 export { normalizeIp, parseAddressRange, AddressList } from './ip.js';
 export type { AddressRange } from './ip.js';
 export {
-  Element, xml, serialize, withNamespace, withAttrs, withDelay, escapeAttr, escapeText, elementToJson, elementFromJson,
+  Element, xml, serialize, withNamespace, withAttrs, withDelay, cloneElement, escapeAttr, escapeText, elementToJson, elementFromJson,
   NS_CLIENT, NS_STREAMS, NS_FRAMING, NS_XMPP_STREAMS, NS_STANZAS, NS_SASL, NS_TLS, NS_BIND, NS_SESSION,
   NS_ROSTER, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_XRD, NS_DELAY, NS_XML,
 } from './xml.js';
 export type { XmlNode, JsonElement } from './xml.js';
+export { parseElement } from './xml-frame.js';

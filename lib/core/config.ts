@@ -17,7 +17,7 @@ export interface RawConfig {
 }
 
 /** The modules a config without modules_enabled gets (DESIGN.md). */
-export const DEFAULT_MODULES = Object.freeze(['roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', 'csi_simple', 'blocklist']);
+export const DEFAULT_MODULES = Object.freeze(['roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', 'csi_simple', 'carbons', 'mam', 'blocklist']);
 
 /** Options the core itself reads (module options are declared by their modules). */
 export const CORE_OPTIONS = {

@@ -10,6 +10,7 @@ import type { ItemOf, ItemRecord, ItemRegistry } from './items.js';
 import type { Logger } from './log.js';
 import type { OptionSpecs, OptionValues } from './options.js';
 import type { ServerApi } from './server-api.js';
+import type { Archive } from './archives.js';
 
 /**
  * A module: its name is the string operators put in modules_enabled. A global module's
@@ -130,6 +131,8 @@ export interface ModuleApi<O = Record<string, unknown>> {
   openMap<T = unknown>(store: string): MapStore<T>;
   /** A list store on this module's host. */
   openList<T = unknown>(store: string): ListStore<T>;
+  /** An archive store on this module's host (ordered stanza logs; writes are batched). */
+  openArchive(store: string): Archive;
 }
 
 /** Everything the manager hands an API object (internal wiring). */
@@ -267,6 +270,10 @@ export class ModuleInstance<O = Record<string, unknown>> implements ModuleApi<O>
       stats: (user) => driver.listStats(host, store, user),
       remove: (user, ids) => driver.remove(host, store, user, ids),
     };
+  }
+
+  openArchive(store: string): Archive {
+    return this.server.archive(this.host, store);
   }
 
   /** Counts of what this instance has registered (for tests and introspection). */

@@ -22,6 +22,8 @@ export interface RosterService {
   isSubscribed(user: string, contact: string): boolean;
   /** The contacts (bare JIDs) that receive the user's presence (subscription from or both). */
   subscribers(user: string): string[];
+  /** Whether the user's roster has an item for `contact` (any subscription state). */
+  hasItem(user: string, contact: string): boolean;
   /** The full roster result payload (RFC 6121 §2.1.4), with its version. */
   queryElement(user: string): Element;
   /** Send a roster push for `jid` to every interested resource of the user (RFC 6121 §2.1.6). */

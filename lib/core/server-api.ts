@@ -6,6 +6,7 @@
 import type { EventBus } from './events.js';
 import type { Logger } from './log.js';
 import type { StorageDriver } from './storage/store.js';
+import type { Archive } from './archives.js';
 import type { Accounts } from './storage/accounts.js';
 import type { Config } from './config.js';
 import type { Element } from './xml.js';
@@ -23,6 +24,18 @@ export interface ServerApi {
   hostEvents(host: string): EventBus | undefined;
   readonly log: Logger;
   readonly storage: StorageDriver;
+  /**
+   * Run a storage write with this turn's batch (one transaction per turn of the event loop, at
+   * setImmediate or at the next `flushWrites`): for writes on the per-stanza path.
+   */
+  deferWrite(write: () => void): void;
+  /**
+   * Write every deferred write now. Call it before telling a client its stanza was received
+   * (a stream management ack) and before reading what a deferred write stored.
+   */
+  flushWrites(): void;
+  /** A store's archive on a host (modules use `module.openArchive(store)`). */
+  archive(host: string, store: string): Archive;
   readonly accounts: Accounts;
   readonly config: Config;
   /**

@@ -20,6 +20,8 @@ import { LocalSessionRegistry } from './sessions.js';
 import type { Element } from './xml.js';
 import { Accounts } from './storage/accounts.js';
 import { openStorage } from './storage/index.js';
+import { WriteQueue } from './write-queue.js';
+import { Archives, type Archive } from './archives.js';
 import type { StorageDriver } from './storage/store.js';
 
 export interface ServerOptions {
@@ -45,6 +47,10 @@ export class Server implements ServerApi {
   readonly router: Router;
   /** Each VirtualHost's certificate and key, read on first use (see ServerApi.certificates). */
   readonly certificates: CertificateStore;
+  /** Batched storage writes (see ServerApi.deferWrite). */
+  readonly writes: WriteQueue;
+  /** Archives for modules (ModuleApi.openArchive). */
+  readonly archives: Archives;
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
   #storage: StorageDriver | undefined;
@@ -58,6 +64,8 @@ export class Server implements ServerApi {
     this.core = this.config.options('*', CORE_OPTIONS, 'core');
     this.log = options.logger ?? createLogger({ level: this.core.log_level });
     this.#storage = options.storage;
+    this.writes = new WriteQueue(() => this.storage, this.log);
+    this.archives = new Archives(() => this.storage, this.writes);
     this.#global = new Host('*');
     this.events = this.#global.events;
     this.certificates = new CertificateStore(this.config);
@@ -115,6 +123,18 @@ export class Server implements ServerApi {
   get storage(): StorageDriver {
     this.#storage ??= openStorage(this.core.storage, { dataPath: this.dataPath });
     return this.#storage;
+  }
+
+  deferWrite(write: () => void): void {
+    this.writes.defer(write);
+  }
+
+  flushWrites(): void {
+    this.writes.flush();
+  }
+
+  archive(host: string, store: string): Archive {
+    return this.archives.open(host, store);
   }
 
   moduleEnabled(name: string, host: string): boolean {
@@ -185,6 +205,7 @@ export class Server implements ServerApi {
   }
 
   #closeStorage(): void {
+    if (this.#storage !== undefined) this.writes.flush();
     this.#storage?.close();
   }
 

@@ -68,3 +68,9 @@ export function parseFrame(text: string, limits?: FrameLimits): FrameResult {
   if (el === null) return { error: { condition: 'not-well-formed', text: 'RFC 7395 §3.3.3: the frame contains no element' } };
   return { element: el };
 }
+
+/** One complete element parsed from text (a stored stanza, say), or undefined when it is not well-formed. */
+export function parseElement(text: string): Element | undefined {
+  const r = parseFrame(text);
+  return 'element' in r ? r.element : undefined;
+}

@@ -242,3 +242,10 @@ export function elementToJson(el: Element): JsonElement {
 export function elementFromJson(json: JsonElement): Element {
   return xml(json.n, json.a, ...json.c.map((c) => (typeof c === 'string' ? c : elementFromJson(c))));
 }
+
+/** A deep copy of `el` (a copy that later changes to the original do not reach). */
+export function cloneElement(el: Element): Element {
+  const copy = new Element(el.name, { ...el.attrs });
+  for (const c of el.children) copy.children.push(typeof c === 'string' ? c : cloneElement(c as Element));
+  return copy;
+}

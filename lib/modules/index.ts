@@ -21,6 +21,8 @@ import websocket from './websocket/index.js';
 import limits from './limits/index.js';
 import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
+import carbons from './carbons/index.js';
+import mam from './mam/index.js';
 import blocklist from './blocklist/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -41,5 +43,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   limits,
   smacks,
   csi_simple,
+  carbons,
+  mam,
   blocklist,
 ];

@@ -3,6 +3,8 @@
  * The in-memory storage driver: nested Maps, nothing persisted. Values are deep-copied
  * (structuredClone) on the way in and out, so callers never share state with the store.
  */
+import { MemoryArchive } from './memory-archive.js';
+import type { ArchiveDriver } from './archive.js';
 import { ServerError } from '../errors.js';
 import type { ListItem, ListStats, StorageDriver } from './store.js';
 
@@ -56,6 +58,8 @@ export class MemoryDriver implements StorageDriver {
   readonly #lists: Tree<StoredItem[]> = new Map();
   readonly #maps: Tree<Map<string, unknown>> = new Map();
   #lastId = 0;
+  /** The archive shape (message archives). */
+  readonly archive: ArchiveDriver = new MemoryArchive();
   /** Inside transaction(): how to put back each user entry changed so far. */
   #undo: (() => void)[] | undefined;
 
@@ -192,6 +196,7 @@ export class MemoryDriver implements StorageDriver {
   }
 
   purgeUser(host: string, user: string): void {
+    this.archive.purgeUser(host, user);
     for (const tree of [this.#keyval, this.#lists, this.#maps] as Tree<unknown>[]) {
       const stores = tree.get(host);
       if (!stores) continue;

@@ -10,6 +10,8 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
 import type { ListItem, ListStats, StorageDriver } from './store.js';
+import { SqliteArchive } from './sqlite-archive.js';
+import type { ArchiveDriver } from './archive.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS keyval (
@@ -90,6 +92,8 @@ export class SqliteDriver implements StorageDriver {
   /** The database file this driver opened. */
   readonly file: string;
   readonly #db: Db;
+  /** The archive shape (message archives). */
+  readonly archive: ArchiveDriver;
   readonly #stmt: {
     get: Statement<[string, string, string], { value: string }>;
     set: Statement<[string, string, string, string]>;
@@ -125,6 +129,7 @@ export class SqliteDriver implements StorageDriver {
       db.pragma('synchronous = NORMAL');
       db.exec(SCHEMA);
       migrate(db);
+      this.archive = new SqliteArchive(db);
       if (options.maxBytes !== undefined) {
         const pageSize = Number(db.pragma('page_size', { simple: true }));
         db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / pageSize))}`);
@@ -173,6 +178,7 @@ export class SqliteDriver implements StorageDriver {
       this.#stmt.purgeKeyval.run(host, user);
       this.#stmt.purgeList.run(host, user);
       this.#stmt.purgeMap.run(host, user);
+      this.archive.purgeUser(host, user);
     });
   }
 

@@ -5,6 +5,7 @@
  * list (items appended per user). Every driver is synchronous (better-sqlite3 is), so a
  * handler on the per-stanza path never waits. Values are JSON-serialisable.
  */
+import type { ArchiveDriver } from './archive.js';
 
 /** A stored list item: `id` grows with each append and orders the list. */
 export interface ListItem<T = unknown> {
@@ -22,6 +23,8 @@ export interface ListStats {
 /** A storage backend: per host, per store name, per user. */
 export interface StorageDriver {
   readonly kind: string;
+  /** The archive shape: ordered stanza logs queried by contact, time and position (storage/archive.ts). */
+  readonly archive: ArchiveDriver;
   /** Key-value: one value per (host, store, user). `undefined` when absent. */
   get(host: string, store: string, user: string): unknown;
   /** Set, or delete when `value` is undefined. */

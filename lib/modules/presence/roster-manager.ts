@@ -78,6 +78,11 @@ export class RosterManager implements RosterService {
     return this.#store.item(user, jid);
   }
 
+  /** Whether the user's roster has an item for `contact`. */
+  hasItem(user: string, contact: string): boolean {
+    return this.#store.item(user, contact) !== undefined;
+  }
+
   /** Whether `contact` receives the user's presence (subscription from/both). */
   isSubscribed(user: string, contact: string): boolean {
     return hasFrom(this.#store.item(user, contact));

@@ -102,13 +102,15 @@ export class StreamManager {
     }));
   }
 
-  /** `<r/>`: answered with `<a h/>` at once (XEP-0198 §4). */
+  /** `<r/>`: answered with `<a h/>` at once (XEP-0198 §4), after the batched writes are flushed. */
   request(session: Session, xmlns: string): void {
     const state = this.#states.get(session);
     if (state === undefined) {
       session.send(failed(xmlns, 'unexpected-request'));
       return;
     }
+    // what the client learns was received is stored first (archive rows are written in batches)
+    this.#module.server.flushWrites();
     session.send(xml('a', { xmlns: state.xmlns, h: String(state.handled) }));
   }
 
@@ -162,6 +164,7 @@ export class StreamManager {
     // `<resumed/>`, then the stanzas the client had not acknowledged, in order (they stay
     // unacknowledged), all past the filters before ours: they were counted and judged already.
     const filter = state.filter!;
+    this.#module.server.flushWrites(); // as for <a/>: what h counts is stored
     target.release(xml('resumed', { xmlns: state.xmlns, previd, h: String(state.handled) }), filter);
     for (const el of state.pending(this.#module.host)) target.release(el, filter);
     target.log.info({ jid: target.fullJid, ip: target.ip, transport: target.transport.kind, resent: state.unacked }, 'stream resumed');
