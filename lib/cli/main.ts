@@ -8,9 +8,11 @@ import { parseArgs } from 'node:util';
 import { createServer } from '../index.js';
 import { Config, loadConfigFile } from '../core/config.js';
 import { isServerError } from '../core/errors.js';
+import { normalizeUsername } from '../core/storage/accounts.js';
 import { runCheck } from './check.js';
 import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
+import { graveyardFor } from './tombstones.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
@@ -69,9 +71,22 @@ function accountCommand(command: string, args: string[], config: Config): number
       process.stderr.write(`Host '${host}' is not a VirtualHost in the config (hosts: ${server.hostNames.join(', ')})\n`);
       return 1;
     }
-    if (command === 'register') server.accounts.create(host, user, password!);
-    else if (command === 'passwd') server.accounts.setPassword(host, user, password!);
-    else server.accounts.delete(host, user);
+    // The command line loads no modules: tombstones (when enabled on the host) are kept here.
+    const graveyard = graveyardFor(server, host);
+    if (command === 'register') {
+      const buried = graveyard?.tombstone(normalizeUsername(user));
+      if (buried !== undefined) {
+        process.stderr.write(`The username '${user}' belonged to an account deleted on ${new Date(buried).toISOString()} and cannot be registered again `
+          + '(module tombstones, option user_tombstone_expiry)\n');
+        return 1;
+      }
+      server.accounts.create(host, user, password!);
+    } else if (command === 'passwd') {
+      server.accounts.setPassword(host, user, password!);
+    } else {
+      server.accounts.delete(host, user);
+      graveyard?.bury(normalizeUsername(user));
+    }
     const done = { register: 'created', passwd: 'password changed for', deluser: 'deleted' }[command];
     process.stdout.write(`Account ${done} ${user.toLowerCase()}@${host}\n`);
     return 0;

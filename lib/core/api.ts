@@ -43,7 +43,7 @@ export type { EventName, Handler, PayloadOf, EventPayload } from './events.js';
 export type { ItemRecord, ItemOf, ItemEvent } from './items.js';
 export { ServerError, isServerError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { ServerApi, ListenerInfo, ServerLifecycleEvent } from './server-api.js';
+export type { ServerApi, ListenerInfo, ServerLifecycleEvent, UserDeletedEvent, UserRegisteringEvent } from './server-api.js';
 export type { Certificates, HostCertificate, SniOptions } from './certificates.js';
 export type { Logger } from './log.js';
 export { parseJid, makeJid, bareJid } from './jid.js';
@@ -61,6 +61,7 @@ export type {
 } from './session-events.js';
 export type { RosterService, RosterRemoval } from './rosters.js';
 export type { Accounts } from './storage/accounts.js';
+export { normalizeUsername } from './storage/accounts.js';
 export { normalizeIp, parseAddressRange, AddressList } from './ip.js';
 export type { AddressRange } from './ip.js';
 export {

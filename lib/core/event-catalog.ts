@@ -9,7 +9,7 @@
 /** Core events: exact names, or prefixes ending in '*'. */
 export const CORE_EVENTS: readonly string[] = Object.freeze([
   // lifecycle (global bus)
-  'server-started', 'server-stopping', 'server-stopped', 'listeners', 'user-deleted',
+  'server-started', 'server-stopping', 'server-stopped', 'listeners',
   // sessions
   'session-created', 'stream-features', 'c2s-read-timeout', 'pre-session-close', 'c2s-closed',
   'resource-bind', 'pre-resource-unbind', 'resource-unbind', 'stanza-undeliverable',
@@ -19,6 +19,8 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   // routing (Prosody's grammar)
   'pre-message/*', 'pre-presence/*', 'pre-iq/*', 'message/*', 'presence/*', 'iq/*', 'iq-request/*', 'iq-get/*', 'iq-set/*',
   'iq-result/*', 'iq-error/*',
+  // accounts (host bus)
+  'user-deleted', 'user-registering',
   // items
   'item-added/*', 'item-removed/*',
 ]);

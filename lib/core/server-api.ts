@@ -75,8 +75,32 @@ export interface ServerLifecycleEvent {
   readonly reason?: string;
 }
 
+/** `user-deleted` (host bus): an account was deleted and its stored data purged (Prosody's name). */
+export interface UserDeletedEvent {
+  readonly username: string;
+  readonly host: string;
+}
+
+/**
+ * `user-registering` (host bus), fired by registration modules before they create an account
+ * (Prosody's name and shape): a handler refuses by setting `allowed` to false, and may say why
+ * with `error` (default: modify/not-acceptable).
+ */
+export interface UserRegisteringEvent {
+  readonly username: string;
+  readonly host: string;
+  /** The address the request came from, when it came over the network. */
+  readonly ip?: string;
+  allowed: boolean;
+  error?: { type: 'auth' | 'cancel' | 'modify' | 'wait'; condition: string; text?: string };
+}
+
 declare module './api.js' {
   interface Events {
+    /** Host bus: an account is gone (see UserDeletedEvent). */
+    'user-deleted': UserDeletedEvent;
+    /** Host bus: an account is about to be created; handlers may refuse it (see UserRegisteringEvent). */
+    'user-registering': UserRegisteringEvent;
     /** Global: every listening module pushes its sockets onto `list` (and returns nothing). */
     listeners: { list: ListenerInfo[] };
     /** Global: every module loaded. */
@@ -85,7 +109,5 @@ declare module './api.js' {
     'server-stopping': ServerLifecycleEvent;
     /** Global: every module unloaded, storage about to close. */
     'server-stopped': ServerLifecycleEvent;
-    /** Global (Prosody's name): an account and everything it stored were deleted; forget what is cached for it. */
-    'user-deleted': { readonly host: string; readonly username: string };
   }
 }

@@ -149,7 +149,8 @@ export class Server implements ServerApi {
   get accounts(): Accounts {
     this.#accounts ??= new Accounts(this.storage, {
       iterations: this.core.scram_iterations,
-      onDeleted: (host, username) => { this.events.fire('user-deleted', { host, username }); },
+      // Every deletion path (in-band, admin tools, the command line) is announced on the host.
+      deleted: (host, username) => { this.#hosts.get(host)?.events.fire('user-deleted', { username, host }); },
     });
     return this.#accounts;
   }

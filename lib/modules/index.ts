@@ -23,6 +23,15 @@ import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
 import carbons from './carbons/index.js';
 import mam from './mam/index.js';
+import version from './version/index.js';
+import time from './time/index.js';
+import uptime from './uptime/index.js';
+import lastactivity from './lastactivity/index.js';
+import server_contact_info from './server_contact_info/index.js';
+import external_services from './external_services/index.js';
+import privateStorage from './private/index.js';
+import vcard from './vcard/index.js';
+import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -45,5 +54,14 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   csi_simple,
   carbons,
   mam,
+  version,
+  time,
+  uptime,
+  lastactivity,
+  server_contact_info,
+  external_services,
+  privateStorage,
+  vcard,
+  tombstones,
   blocklist,
 ];

@@ -64,6 +64,33 @@ describe('xmpp-server CLI', () => {
     assert.match(again.err, /XS_ERR_ACCOUNT_NOT_FOUND/);
   });
 
+  it('deluser leaves a tombstone when the tombstones module is enabled; register honours it', () => {
+    const withTombstones = join(dir, 'tombstones.json');
+    writeFileSync(withTombstones, JSON.stringify({ data_path: 'data-t', modules_enabled: ['tombstones'], c2s_ports: [0], VirtualHost: { 'example.test': {} } }));
+    assert.equal(run(['register', 'carol', 'example.test', 'pw', '--config', withTombstones], dir).code, 0);
+    assert.equal(run(['deluser', 'Carol', 'example.test', '--config', withTombstones], dir).code, 0);
+    const refused = run(['register', 'carol', 'example.test', 'pw', '--config', withTombstones], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /'carol' belonged to an account deleted on .* user_tombstone_expiry/);
+    assert.ok(!verify(withTombstones, 'carol', 'pw'));
+
+    // A tombstone that has expired (user_tombstone_expiry) no longer stands in the way.
+    const expiring = join(dir, 'expiring.json');
+    writeFileSync(expiring, JSON.stringify({ data_path: 'data-t', modules_enabled: ['tombstones'], user_tombstone_expiry: 1, c2s_ports: [0], VirtualHost: { 'example.test': {} } }));
+    const server = new Server(new Config(JSON.parse(readFileSync(expiring, 'utf8')), expiring), { logger: captureLog('silent').logger });
+    try {
+      server.storage.mapSet('example.test', 'tombstones', '', 'carol', Date.now() - 5000);
+    } finally {
+      server.storage.close();
+    }
+    assert.equal(run(['register', 'carol', 'example.test', 'pw', '--config', expiring], dir).code, 0);
+
+    // Without the module (the first config), a deleted name can be registered again.
+    assert.equal(run(['register', 'dave', 'example.test', 'pw', '--config', config], dir).code, 0);
+    assert.equal(run(['deluser', 'dave', 'example.test', '--config', config], dir).code, 0);
+    assert.equal(run(['register', 'dave', 'example.test', 'pw', '--config', config], dir).code, 0);
+  });
+
   it('refuses an unknown host, bad usage and an unknown command', () => {
     const host = run(['register', 'bob', 'nowhere.test', 'pw', '--config', config], dir);
     assert.equal(host.code, 1);

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server, RawConfig } from '../../lib/index.js';
+import type { Server, RawConfig, ModuleDefinition } from '../../lib/index.js';
 import { rawClient, xmppJsClient, type ImClient, type RawStream } from './im-clients.js';
 import { startTestServer } from './server.js';
 
@@ -29,9 +29,12 @@ export const IM_CONFIG: RawConfig = Object.freeze({
   modules_enabled: ['roster', 'saslauth', 'disco', 'ping'],
 });
 
-/** Start a server (startTestServer + IM_CONFIG + `extra`) and create `users` (password PASSWORD). */
-export async function startImServer(users: readonly string[] = [], extra: RawConfig = {}): Promise<ImServer> {
-  const t = await startTestServer({ ...IM_CONFIG, ...extra }, { users: Object.fromEntries(users.map((u) => [u, PASSWORD])) });
+/**
+ * Start a server (startTestServer + IM_CONFIG + `extra`) and create `users` (password PASSWORD);
+ * `modules`: extra module definitions (test modules) the config may enable.
+ */
+export async function startImServer(users: readonly string[] = [], extra: RawConfig = {}, modules?: readonly ModuleDefinition[]): Promise<ImServer> {
+  const t = await startTestServer({ ...IM_CONFIG, ...extra }, { users: Object.fromEntries(users.map((u) => [u, PASSWORD])), modules });
   const clients: ImClient[] = [];
   const track = async <C extends ImClient>(p: Promise<C>): Promise<C> => {
     const c = await p;

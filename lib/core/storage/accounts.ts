@@ -39,8 +39,11 @@ const DECOY_HASH: ScramHash = 'SHA-256';
 export interface AccountsOptions {
   /** PBKDF2 iteration count for new credentials (`scram_iterations`). */
   readonly iterations: number;
-  /** Called after an account and everything it stored are deleted (the server fires `user-deleted`). */
-  readonly onDeleted?: (host: string, user: string) => void;
+  /**
+   * Called after an account was deleted and its data purged (the server fires `user-deleted`
+   * on the host's bus from here, so every deletion path, in-band or not, is seen by modules).
+   */
+  readonly deleted?: (host: string, username: string) => void;
 }
 
 const FORBIDDEN = /["&'/:<>@]/u;
@@ -92,7 +95,7 @@ function tryNormalize(user: string): string | undefined {
 export class Accounts {
   readonly #driver: StorageDriver;
   readonly #iterations: number;
-  readonly #onDeleted: ((host: string, user: string) => void) | undefined;
+  readonly #deleted: ((host: string, username: string) => void) | undefined;
   /** Per-instance secret for the salts of decoy derivations (unknown users). */
   readonly #decoySecret = randomBytes(32);
 
@@ -103,7 +106,7 @@ export class Accounts {
     }
     this.#driver = driver;
     this.#iterations = opts.iterations;
-    this.#onDeleted = opts.onDeleted;
+    this.#deleted = opts.deleted;
   }
 
   /** True when the account exists (false for an invalid username). */
@@ -168,7 +171,8 @@ export class Accounts {
   }
 
   /**
-   * Delete the account and everything the user has stored on the host.
+   * Delete the account and everything the user has stored on the host, then tell the
+   * `deleted` callback (see {@link AccountsOptions}).
    * @throws ServerError XS_ERR_ACCOUNT_NOT_FOUND.
    */
   delete(host: string, user: string): void {
@@ -177,7 +181,7 @@ export class Accounts {
       throw new ServerError('XS_ERR_ACCOUNT_NOT_FOUND', { user: name ?? String(user), host });
     }
     this.#driver.purgeUser(host, name);
-    this.#onDeleted?.(host, name);
+    this.#deleted?.(host, name);
   }
 
   /**

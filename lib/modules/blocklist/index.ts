@@ -47,6 +47,6 @@ export default defineModule({
       if (user !== undefined && module.server.sessions.ofUser(host, user).length === 0) lists.release(user);
     });
     // The account's store is purged with it: forget what is in memory.
-    module.hookGlobal('user-deleted', (e) => { if (e.host === host) lists.forget(e.username); });
+    module.hook('user-deleted', ({ username }) => { lists.forget(username); });
   },
 });

@@ -2,10 +2,11 @@
  * @module disco
  * Service Discovery (XEP-0030) for the host and for user accounts. Features come from the
  * items other modules provide (`module.provides('feature', ns)`, 'identity', 'disco-item',
- * 'account-feature'); the `disco_items` option adds items by hand.
+ * 'account-feature', and 'disco-extension' for XEP-0128 data forms); the `disco_items` option
+ * adds items by hand.
  */
 import {
-  defineModule, errorReply, option, INVALID, parseJid, xml, NS_DISCO_INFO as NS_INFO, NS_DISCO_ITEMS as NS_ITEMS,
+  defineModule, elementFromJson, elementToJson, errorReply, option, INVALID, parseJid, xml, NS_DISCO_INFO as NS_INFO, NS_DISCO_ITEMS as NS_ITEMS,
   type Element, type Session, type StanzaErrorType, type StanzaEvent,
 } from '../../core/api.js';
 
@@ -39,6 +40,11 @@ declare module '../../core/api.js' {
     'disco-item': DiscoItem;
     /** A feature var of user accounts (listed by disco#info to a bare JID). */
     'account-feature': string;
+    /**
+     * Extended information (XEP-0128): a `<x xmlns='jabber:x:data' type='result'>` form with a
+     * hidden FORM_TYPE, appended to the host's disco#info (contact addresses, XEP-0157, say).
+     */
+    'disco-extension': Element;
   }
 }
 
@@ -86,6 +92,7 @@ export default defineModule({
     module.provides('feature', NS_INFO);
     module.provides('feature', NS_ITEMS);
     module.provides('account-feature', NS_INFO);
+    module.provides('account-feature', NS_ITEMS);
 
     const reply = (origin: Session | undefined, stanza: Element, payload?: Element): true => {
       const el = xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
@@ -112,7 +119,9 @@ export default defineModule({
       const identities: DiscoIdentity[] = [{ category: 'server', type: 'im', name: module.options.server_name }, ...module.items('identity').map((r) => r.item)];
       const query = xml('query', { xmlns: NS_INFO },
         ...identities.map((i) => xml('identity', { category: i.category, type: i.type, name: i.name })),
-        ...unique(module.items('feature').map((r) => r.item)).map((v) => xml('feature', { var: v })));
+        ...unique(module.items('feature').map((r) => r.item)).map((v) => xml('feature', { var: v })),
+        // XEP-0128 §3: extensions follow the identities and features
+        ...module.items('disco-extension').map((r) => elementFromJson(elementToJson(r.item))));
       module.fire('host-disco-info', { origin, stanza, reply: query });
       return reply(origin, stanza, query);
     });

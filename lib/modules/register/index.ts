@@ -7,7 +7,8 @@
  * password derivation (PBKDF2) runs on the thread pool, one request per connection at a time.
  */
 import {
-  defineModule, errorReply, isServerError, option, parseJid, xml, NS_REGISTER,
+  defineModule, errorReply, isServerError, normalizeUsername, option, parseJid, xml, NS_REGISTER,
+  type UserRegisteringEvent,
   type Element, type Session, type StanzaErrorType, type StanzaEvent,
 } from '../../core/api.js';
 import { AddressList, addressListOption } from './addresses.js';
@@ -141,6 +142,21 @@ export default defineModule({
       send(session, stanza);
     };
 
+    /** Why `user-registering` handlers refuse the name, or undefined (also for a name createAsync will refuse). */
+    const refused = (session: Session, username: string): UserRegisteringEvent['error'] | undefined => {
+      let name: string;
+      try {
+        name = normalizeUsername(username);
+      } catch {
+        return undefined;
+      }
+      const event: UserRegisteringEvent = { username: name, host, ip: session.ip, allowed: true };
+      module.fire('user-registering', event);
+      if (event.allowed) return undefined;
+      module.log.info({ user: name, ip: session.ip }, 'in-band registration refused by a module');
+      return event.error ?? { type: 'modify', condition: 'not-acceptable' };
+    };
+
     // ---- before authentication: the form and account creation (XEP-0077 §3.1) ----
     module.hook(`stanza/iq/${NS_REGISTER}:query`, (event: UnauthedIqEvent) => {
       const session = event.origin ?? event.session;
@@ -175,6 +191,9 @@ export default defineModule({
         module.log.info({ ip: session.ip, transport: session.transport.kind, retryAfter: seconds }, 'in-band registration throttled');
         return fail(session, stanza, 'wait', 'policy-violation', `Too many registrations from this address; try again in ${seconds} s`);
       }
+      // Other modules may refuse the name (Prosody's user-registering; tombstones does)
+      const refusal = refused(session, username);
+      if (refusal) return fail(session, stanza, refusal.type, refusal.condition, refusal.text);
       // Recorded now, so parallel requests from one address cannot all pass during the derivation.
       const undo = exempt ? () => undefined : throttle.record(session.ip);
       return runExclusive(session, stanza, () => createAccount(session, stanza, username, password, undo));

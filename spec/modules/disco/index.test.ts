@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml, type Element } from '../../../lib/core/xml.js';
+import { defineModule } from '../../../lib/index.js';
 import { startImServer } from '../../helpers/im-server.js';
 import type { ImClient } from '../../helpers/im-clients.js';
 
@@ -66,5 +67,43 @@ describe('disco', () => {
     const seen = await info(bob, 'alice@localhost');
     assert.equal(seen.attrs.from, 'alice@localhost');
     assert.equal(seen.getChild('query', INFO)?.getChild('identity')?.attrs.type, 'registered');
+  });
+
+  it('lists every feature provided on the host and for accounts, and the account lists disco#items', async (t) => {
+    // Stands in for carbons, mam, blocklist... built elsewhere: whatever is provided is listed.
+    const other = defineModule({
+      name: 'test_features',
+      load(m) {
+        for (const v of ['urn:xmpp:mam:2', 'urn:xmpp:carbons:2', 'urn:xmpp:blocking']) m.provides('feature', v);
+        m.provides('account-feature', 'urn:xmpp:mam:2');
+      },
+    });
+    const small = ['version', 'time', 'uptime', 'lastactivity', 'private', 'vcard', 'external_services'];
+    const s = await startImServer(['alice'], { modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'test_features', ...small] }, [other]);
+    t.after(() => s.stop());
+    const a = await s.raw('alice', 'x');
+    const host = features(await info(a, 'localhost'));
+    for (const v of ['urn:xmpp:mam:2', 'urn:xmpp:carbons:2', 'urn:xmpp:blocking', 'urn:xmpp:ping', 'jabber:iq:version', 'urn:xmpp:time',
+      'jabber:iq:last', 'jabber:iq:private', 'vcard-temp', 'urn:xmpp:extdisco:2']) assert.ok(host.includes(v), `${v} in ${host.join(' ')}`);
+    assert.equal(new Set(host).size, host.length, 'each feature once (uptime and lastactivity both provide jabber:iq:last)');
+    const account = features(await info(a, 'alice@localhost'));
+    for (const v of [INFO, ITEMS, 'urn:xmpp:mam:2', 'jabber:iq:last', 'jabber:iq:private', 'vcard-temp']) assert.ok(account.includes(v), `${v} in ${account.join(' ')}`);
+  });
+
+  it('appends provided XEP-0128 extensions to the host\'s disco#info (not to accounts)', async (t) => {
+    const form = xml('x', { xmlns: 'jabber:x:data', type: 'result' },
+      xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, 'urn:example:info')), xml('field', { var: 'colour' }, xml('value', {}, 'blue')));
+    const ext = defineModule({ name: 'test_extension', load(m) { m.provides('disco-extension', form); } });
+    const s = await startImServer(['alice'], { modules_enabled: ['roster', 'saslauth', 'disco', 'test_extension'] }, [ext]);
+    t.after(() => s.stop());
+    const a = await s.raw('alice', 'x');
+    for (let i = 0; i < 2; i++) {
+      const query = (await info(a, 'localhost')).getChild('query', INFO)!;
+      const forms = query.getChildren('x', 'jabber:x:data');
+      assert.equal(forms.length, 1, 'one form, each time');
+      assert.equal(forms[0]!.getChildren('field').find((f) => f.attrs.var === 'colour')?.getChildText('value'), 'blue');
+    }
+    const account = (await info(a, 'alice@localhost')).getChild('query', INFO)!;
+    assert.equal(account.getChildren('x', 'jabber:x:data').length, 0, 'host information only');
   });
 });

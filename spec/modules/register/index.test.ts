@@ -8,7 +8,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml, type Element } from '../../../lib/core/xml.js';
-import { isServerError } from '../../../lib/index.js';
+import { defineModule, isServerError } from '../../../lib/index.js';
 import { startImServer, PASSWORD } from '../../helpers/im-server.js';
 import { rawClient, rawStream, type RawStream } from '../../helpers/im-clients.js';
 
@@ -119,5 +119,33 @@ describe('in-band registration (XEP-0077)', () => {
     await alice.stream.closed;
     assert.equal(s.server.accounts.exists('localhost', 'alice'), false);
     await assert.rejects(rawClient(s.port, 'alice', 'changed!', 'gone'), (err: { condition?: string }) => err.condition === 'not-authorized');
+  });
+
+  it('lets user-registering handlers refuse a name, with their error or not-acceptable', async (t) => {
+    const seen: string[] = [];
+    const policy = defineModule({
+      name: 'test_policy',
+      load(m) {
+        m.hook('user-registering', (e) => {
+          seen.push(`${e.username}@${e.host} from ${e.ip}`);
+          if (e.username === 'admin') { e.allowed = false; e.error = { type: 'cancel', condition: 'not-allowed', text: 'Reserved name' }; }
+          if (e.username === 'root') e.allowed = false;
+        });
+      },
+    });
+    const s = await startImServer([], { modules_enabled: [...WITH_REGISTER, 'test_policy'], allow_registration: true }, [policy]);
+    t.after(() => s.stop());
+    const stream = await rawStream(s.port);
+    t.after(() => stream.close());
+    const reserved = await register(stream, 'a1', 'Admin', 'pw');
+    assert.equal(conditionOf(reserved), 'not-allowed');
+    assert.equal(reserved.getChild('error')!.attrs.type, 'cancel');
+    assert.equal(reserved.getChild('error')!.getChildText('text'), 'Reserved name');
+    const plain = await register(stream, 'a2', 'root', 'pw');
+    assert.equal(conditionOf(plain), 'not-acceptable');
+    assert.equal(plain.getChild('error')!.attrs.type, 'modify');
+    assert.equal((await register(stream, 'a3', 'fine', 'pw')).attrs.type, 'result');
+    assert.deepEqual(seen.map((x) => x.split(' from ')[0]), ['admin@localhost', 'root@localhost', 'fine@localhost'], 'normalised names');
+    assert.equal(s.server.accounts.exists('localhost', 'admin') || s.server.accounts.exists('localhost', 'root'), false);
   });
 });
