@@ -17,7 +17,7 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   // nonzas and unauthenticated requests: stanza/<ns>:<name>, stanza/iq/<ns>:<name>
   'stanza/*',
   // routing (Prosody's grammar)
-  'pre-message/*', 'pre-presence/*', 'pre-iq/*', 'message/*', 'presence/*', 'iq/*', 'iq-get/*', 'iq-set/*',
+  'pre-message/*', 'pre-presence/*', 'pre-iq/*', 'message/*', 'presence/*', 'iq/*', 'iq-request/*', 'iq-get/*', 'iq-set/*',
   'iq-result/*', 'iq-error/*',
   // accounts (host bus)
   'user-deleted', 'user-registering',

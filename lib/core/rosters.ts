@@ -20,6 +20,8 @@ export interface RosterService {
   readonly maxItems: number;
   /** Whether `contact` receives the user's presence (subscription from or both). */
   isSubscribed(user: string, contact: string): boolean;
+  /** The contacts (bare JIDs) that receive the user's presence (subscription from or both). */
+  subscribers(user: string): string[];
   /** Whether the user's roster has an item for `contact` (any subscription state). */
   hasItem(user: string, contact: string): boolean;
   /** The full roster result payload (RFC 6121 §2.1.4), with its version. */

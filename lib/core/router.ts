@@ -1,8 +1,8 @@
 /**
  * @module router
  * Stanza routing between local sessions and hosts, with Prosody's event grammar:
- * `pre-<name>/<kind>` on the origin's host, then `iq-<type>/<kind>/<ns>:<child>` and
- * `<name>/<kind>` on the destination's host, then the default (deliver to a full JID, or
+ * `pre-<name>/<kind>` on the origin's host, then (iq get/set only) `iq-request/<kind>` and
+ * `iq-<type>/<kind>/<ns>:<child>`, and `<name>/<kind>` on the destination's host, then the default (deliver to a full JID, or
  * bounce). Behind the Router interface so a cluster can replace it.
  */
 import { parseJid } from './jid.js';
@@ -47,6 +47,9 @@ const NAMES = ['message', 'presence', 'iq'] as const;
 const KINDS: readonly RouteKind[] = ['host', 'bare', 'full', 'self'];
 const EVENT: Record<string, Record<string, string>> = {};
 const PRE: Record<string, Record<string, string>> = {};
+/** `iq-request/<kind>`: every iq get/set to a destination, before its per-payload event (a policy such as blocking sees them all). */
+const IQ_REQUEST: Record<string, string> = {};
+for (const kind of KINDS) IQ_REQUEST[kind] = `iq-request/${kind}`;
 for (const name of NAMES) {
   EVENT[name] = {};
   PRE[name] = {};
@@ -104,6 +107,7 @@ export class LocalRouter implements Router {
     }
     const type = attrs.type;
     if (name === 'iq' && (type === 'get' || type === 'set')) {
+      if (bus.fire(IQ_REQUEST[kind]!, payload) !== undefined) return;
       const child = onlyChild(stanza);
       if (child !== undefined && bus.fire(`iq-${type}/${kind}/${child.attrs.xmlns as string | undefined ?? ''}:${child.name}`, payload) !== undefined) return;
     }

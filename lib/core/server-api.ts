@@ -49,7 +49,7 @@ export interface ServerApi {
   readonly sessions: SessionRegistry;
   /**
    * Route a stanza (RFC 6120 §8): `origin` is the local session that sent it; omit it for
-   * stanzas the server generates. Fires pre-<name>/<kind>, iq-<type>/<kind>/<ns>:<child>,
+   * stanzas the server generates. Fires pre-<name>/<kind>, iq-request/<kind>, iq-<type>/<kind>/<ns>:<child>,
    * <name>/<kind>, then delivers to a full JID or bounces.
    */
   route(stanza: Element, origin?: Session): void;

@@ -91,6 +91,8 @@ declare module './api.js' {
     'message/host': StanzaEvent; 'message/bare': StanzaEvent; 'message/full': StanzaEvent; 'message/self': StanzaEvent;
     'presence/host': StanzaEvent; 'presence/bare': StanzaEvent; 'presence/full': StanzaEvent; 'presence/self': StanzaEvent;
     'iq/host': StanzaEvent; 'iq/bare': StanzaEvent; 'iq/full': StanzaEvent; 'iq/self': StanzaEvent;
+    /** Every iq get/set to the destination, before `iq-<type>/<kind>/<ns>:<child>` (a result stops it). */
+    'iq-request/host': StanzaEvent; 'iq-request/bare': StanzaEvent; 'iq-request/full': StanzaEvent; 'iq-request/self': StanzaEvent;
     'pre-message/host': StanzaEvent; 'pre-message/bare': StanzaEvent; 'pre-message/full': StanzaEvent; 'pre-message/self': StanzaEvent;
     'pre-presence/host': StanzaEvent; 'pre-presence/bare': StanzaEvent; 'pre-presence/full': StanzaEvent; 'pre-presence/self': StanzaEvent;
     'pre-iq/host': StanzaEvent; 'pre-iq/bare': StanzaEvent; 'pre-iq/full': StanzaEvent; 'pre-iq/self': StanzaEvent;

@@ -32,6 +32,7 @@ import external_services from './external_services/index.js';
 import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
+import blocklist from './blocklist/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -62,4 +63,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   privateStorage,
   vcard,
   tombstones,
+  blocklist,
 ];

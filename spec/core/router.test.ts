@@ -70,8 +70,16 @@ describe('router', () => {
       return true;
     });
     server.route(xml('iq', { type: 'get', id: 'p', to: 'localhost', from: juliet.s.fullJid }, xml('ping', { xmlns: 'urn:xmpp:ping' })), juliet.s);
-    assert.deepEqual(fired, ['localhost pre-iq/host', 'localhost iq-get/host/urn:xmpp:ping:ping']);
+    assert.deepEqual(fired, ['localhost pre-iq/host', 'localhost iq-request/host', 'localhost iq-get/host/urn:xmpp:ping:ping']);
     assert.equal(juliet.t.sent.length, 0);
+  });
+
+  it('iq get/set: iq-request/<kind> comes before the per-payload event, and its result stops the chain', () => {
+    server.host('other.example').events.on('iq-request/bare', () => true);
+    server.route(xml('iq', { type: 'get', id: 'v', to: 'romeo@other.example', from: juliet.s.fullJid }, xml('vCard', { xmlns: 'vcard-temp' })), juliet.s);
+    assert.deepEqual(fired, ['localhost pre-iq/bare', 'other.example iq-request/bare']);
+    server.route(xml('iq', { type: 'result', id: 'w', to: 'romeo@other.example', from: juliet.s.fullJid }), juliet.s);
+    assert.deepEqual(fired.slice(2), ['localhost pre-iq/bare', 'other.example iq/bare'], 'results never fire iq-request');
   });
 
   it('a pre- handler result stops routing before the destination sees anything', () => {

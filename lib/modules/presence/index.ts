@@ -6,7 +6,7 @@
  * contract in core/rosters.ts), with their limits (max_roster_items, the pending-request
  * bounds: options.ts).
  */
-import { defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
+import { defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent, type StreamFeaturesEvent } from '../../core/api.js';
 import { broadcastUnavailableOnClose, deliverToAvailable, handleBroadcastPresence, sendPresenceOfAvailable, trackDirected, type PresenceContext } from './broadcast.js';
 import { PRESENCE_OPTIONS } from './options.js';
 import { RosterManager } from './roster-manager.js';
@@ -29,6 +29,11 @@ export default defineModule({
     const roster = new RosterManager(module, module.options);
     module.provides('rosters', roster);
     const ctx: PresenceContext = { module, roster, directed: new WeakMap(), unbinding: new WeakSet() };
+
+    // RFC 6121 §3.4: subscription pre-approval is advertised after authentication
+    module.hook('stream-features', ({ session, features }: StreamFeaturesEvent) => {
+      if (session.authenticated) features.append(xml('sub', { xmlns: 'urn:xmpp:features:pre-approval' }));
+    });
 
     const reject = (origin: Session | undefined, stanza: Element): true => {
       origin?.send(errorReply(stanza, 'modify', 'bad-request', 'Invalid presence type'));

@@ -166,6 +166,7 @@ export class RosterManager implements RosterService {
     const item: RosterItem = { subscription: existing?.subscription ?? 'none', groups: [...fields.groups] };
     if (fields.name) item.name = fields.name;
     if (existing?.ask) item.ask = existing.ask;
+    if (existing?.approved) item.approved = true; // RFC 6121 §2.1.2.1: a client cannot set it
     this.#store.commit(user, jid, { item });
     return 'ok';
   }
@@ -212,14 +213,26 @@ export class RosterManager implements RosterService {
     }, false);
   }
 
-  /** Outbound subscribed: approve a pending-in request; none -> from, to -> both (A.3.3). */
-  outSubscribed(user: string, contact: string): Change {
-    if (!this.#store.hasPending(user, contact)) return UNCHANGED; // no pre-approval support: no state change
+  /**
+   * Outbound subscribed: approve a pending-in request; none -> from, to -> both (A.3.3). With no
+   * request, a pre-approval (RFC 6121 §3.4.2): `approved` on the item (created with 'none' when
+   * absent), unless the contact is subscribed or already pre-approved (then nothing changes).
+   */
+  outSubscribed(user: string, contact: string): Change & { preApproved?: true } {
     const existing = this.#store.item(user, contact);
+    if (!this.#store.hasPending(user, contact)) {
+      if (hasFrom(existing) || existing?.approved) return UNCHANGED;
+      if (this.#full(user, existing)) return FULL;
+      const item: RosterItem = existing ?? { subscription: 'none', groups: [] };
+      item.approved = true;
+      this.#store.commit(user, contact, { item });
+      return { changed: true, preApproved: true };
+    }
     if (this.#full(user, existing)) return FULL;
     const item: RosterItem = existing ?? { subscription: 'none', groups: [] };
     if (item.subscription === 'none') item.subscription = 'from';
     else if (item.subscription === 'to') item.subscription = 'both';
+    delete item.approved;
     this.#store.commit(user, contact, { item, pending: null });
     return { changed: true };
   }
@@ -232,22 +245,35 @@ export class RosterManager implements RosterService {
     const wasPending = this.#store.hasPending(user, contact);
     const item = this.#store.item(user, contact);
     const wasSubscribed = hasFrom(item);
-    if (!wasPending && !wasSubscribed) return { changed: false, wasSubscribed, wasPending };
+    const wasApproved = item?.approved === true;
+    if (!wasPending && !wasSubscribed && !wasApproved) return { changed: false, wasSubscribed, wasPending };
     if (item && wasSubscribed) item.subscription = item.subscription === 'both' ? 'to' : 'none';
-    this.#store.commit(user, contact, { item: item && wasSubscribed ? item : undefined, pending: wasPending ? null : undefined });
-    return { changed: wasSubscribed, wasSubscribed, wasPending };
+    // RFC 6121 §3.4: 'unsubscribed' also cancels a pre-approval
+    if (item) delete item.approved;
+    const itemChanged = wasSubscribed || wasApproved;
+    this.#store.commit(user, contact, { item: item && itemChanged ? item : undefined, pending: wasPending ? null : undefined });
+    return { changed: itemChanged, wasSubscribed, wasPending };
   }
 
   // ---- inbound (stanzas from contacts to the user), RFC 6121 Appendix A.2 ----
 
   /**
    * Inbound subscribe (A.2.1): 'subscribed' when the contact already has from/both (auto-reply),
+   * 'approved' when the user pre-approved it (RFC 6121 §3.4: now from/both, answer on the user's behalf),
    * 'pending' when already pending (do not deliver again), 'full' when the user has
    * max_pending_subscriptions requests already (not stored), 'new' when stored as pending in;
    * `request` is the stanza as stored and delivered (bounded, addressed like `stanza`).
    */
-  inSubscribe(user: string, contact: string, stanza: Element): { result: 'subscribed' | 'pending' | 'full' | 'new'; request?: Element } {
-    if (hasFrom(this.#store.item(user, contact))) return { result: 'subscribed' };
+  inSubscribe(user: string, contact: string, stanza: Element): { result: 'subscribed' | 'approved' | 'pending' | 'full' | 'new'; request?: Element } {
+    const existing = this.#store.item(user, contact);
+    if (hasFrom(existing)) return { result: 'subscribed' };
+    if (existing?.approved) {
+      // RFC 6121 §3.4: pre-approved: approved on the user's behalf, never delivered; none -> from, to -> both
+      existing.subscription = existing.subscription === 'to' ? 'both' : 'from';
+      delete existing.approved;
+      this.#store.commit(user, contact, { item: existing, pending: this.#store.hasPending(user, contact) ? null : undefined });
+      return { result: 'approved' };
+    }
     if (this.#store.hasPending(user, contact)) return { result: 'pending' };
     if (this.#store.pendingCount(user) >= this.#limits.max_pending_subscriptions) return { result: 'full' };
     const bounded = this.#bound(stanza, user, contact);
@@ -296,7 +322,9 @@ export class RosterManager implements RosterService {
   /** The `<item/>` for a contact; `subscription='remove'` when the item is gone (RFC 6121 §2.1.2). */
   itemElement(jid: string, item: Readonly<RosterItem> | undefined): Element {
     if (!item) return xml('item', { jid, subscription: 'remove' });
-    return xml('item', { jid, name: item.name, subscription: item.subscription, ask: item.ask },
+    // RFC 6121 §2.1.2.1: 'approved' only means something while the contact has no subscription
+    const approved = item.approved && !hasFrom(item) ? 'true' : undefined;
+    return xml('item', { jid, name: item.name, subscription: item.subscription, ask: item.ask, approved },
       ...item.groups.map((g) => xml('group', {}, g)));
   }
 

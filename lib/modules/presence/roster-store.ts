@@ -18,6 +18,8 @@ export interface RosterItem {
   subscription: Subscription;
   /** Pending out: the user asked to subscribe to the contact (RFC 6121 §2.1.2.2). */
   ask?: 'subscribe';
+  /** The user pre-approved the contact's subscription (RFC 6121 §3.4, §2.1.2.1). */
+  approved?: true;
   groups: string[];
 }
 
@@ -66,6 +68,7 @@ function cleanItem(raw: unknown): RosterItem | undefined {
   };
   if (typeof r.name === 'string') item.name = r.name;
   if (r.ask === 'subscribe') item.ask = 'subscribe';
+  if (r.approved === true) item.approved = true;
   return item;
 }
 

@@ -38,19 +38,21 @@ export function outboundSubscription(ctx: PresenceContext, origin: Session, user
       module.server.route(out);
       break;
     case 'subscribed': {
-      // RFC 6121 §3.1.5; without a pending request (and no pre-approval support) nothing happens (A.3.3)
+      // RFC 6121 §3.1.5; without a pending request: a pre-approval (§3.4.2), kept and not routed
       const r = roster.outSubscribed(user, contact);
       if (r.full) return refuseFull(ctx, origin, stanza);
       if (!r.changed) return;
       roster.push(user, contact);
+      if (r.preApproved) return;
       module.server.route(out);
       sendPresenceOfAvailable(ctx, user, contact);
       break;
     }
     case 'unsubscribed': {
       const r = roster.outUnsubscribed(user, contact);
-      if (!r.wasPending && !r.wasSubscribed) return;
       if (r.changed) roster.push(user, contact);
+      // RFC 6121 §3.4: cancelling a pre-approval stays on the user's side
+      if (!r.wasPending && !r.wasSubscribed) return;
       module.server.route(out);
       // RFC 6121 §3.2.2: the contact stops seeing the user: unavailable from every resource
       if (r.wasSubscribed) sendPresenceOfAvailable(ctx, user, contact, xml('presence', { type: 'unavailable' }));
@@ -81,8 +83,9 @@ export function inboundSubscription(ctx: PresenceContext, user: string, stanza: 
       break;
     case 'subscribe': {
       const { result, request } = roster.inSubscribe(user, fromBare, inbound);
-      if (result === 'subscribed') {
-        // RFC 6121 §3.1.3: already subscribed: answer on the contact's behalf
+      if (result === 'subscribed' || result === 'approved') {
+        // RFC 6121 §3.1.3: already subscribed, or §3.4: pre-approved: answered on the user's behalf
+        if (result === 'approved') roster.push(user, fromBare);
         module.server.route(xml('presence', { type: 'subscribed', from: userBare, to: fromBare }));
         sendPresenceOfAvailable(ctx, user, fromBare);
       } else if (result === 'new') {

@@ -26,10 +26,14 @@ const REQUEST = { stanza: { name: 'presence', attrs: { type: 'subscribe' }, chil
 const subscribe = (from: string, to: string, status?: string): Element =>
   xml('presence', { type: 'subscribe', from, to }, status === undefined ? undefined : xml('status', {}, status));
 
-/** Write a state ('absent', 'none+out', 'to+in', ...) as rows, before the user has a session. */
+/** Write a state ('absent', 'none+out', 'to+in', 'none+pre' for a pre-approval, ...) as rows, before the user has a session. */
 function seed(s: ImServer, user: string, jid: string, state: string): void {
   const [sub, ...flags] = state.split('+');
-  if (sub !== 'absent') s.server.storage.mapSet(H, 'roster_items', user, jid, { subscription: sub, groups: [], ...(flags.includes('out') ? { ask: 'subscribe' } : {}) });
+  if (sub !== 'absent') {
+    s.server.storage.mapSet(H, 'roster_items', user, jid, {
+      subscription: sub, groups: [], ...(flags.includes('out') ? { ask: 'subscribe' } : {}), ...(flags.includes('pre') ? { approved: true } : {}),
+    });
+  }
   if (flags.includes('in')) s.server.storage.mapSet(H, 'roster_pending', user, jid, REQUEST);
 }
 
@@ -37,7 +41,7 @@ function seed(s: ImServer, user: string, jid: string, state: string): void {
 function stateOf(s: ImServer, user: string, jid: string): string {
   const item = rosters(s).item(user, jid);
   const pending = s.server.storage.mapGet(H, 'roster_pending', user, jid) !== undefined;
-  return `${item?.subscription ?? 'absent'}${item?.ask ? '+out' : ''}${pending ? '+in' : ''}`;
+  return `${item?.subscription ?? 'absent'}${item?.ask ? '+out' : ''}${item?.approved ? '+pre' : ''}${pending ? '+in' : ''}`;
 }
 
 type Op = 'outSubscribe' | 'outUnsubscribe' | 'outSubscribed' | 'outUnsubscribed' | 'inSubscribe' | 'inUnsubscribe' | 'inSubscribed' | 'inUnsubscribed';
@@ -63,14 +67,18 @@ const TRANSITIONS: readonly [Op, string, string, string, 0 | 1][] = [
   ['outUnsubscribe', 'none', 'none', 'unchanged', 0],
   ['outUnsubscribe', 'from', 'from', 'unchanged', 0],
   ['outUnsubscribe', 'absent', 'absent', 'unchanged', 0],
-  // A.3.3 outbound subscribed (approval of a pending-in request; no pre-approval)
+  // A.3.3 outbound subscribed (approval of a pending-in request; without one, a pre-approval, §3.4)
   ['outSubscribed', 'absent+in', 'from', 'changed', 1],
   ['outSubscribed', 'none+in', 'from', 'changed', 1],
   ['outSubscribed', 'to+in', 'both', 'changed', 1],
   ['outSubscribed', 'none+out+in', 'from+out', 'changed', 1],
-  ['outSubscribed', 'none', 'none', 'unchanged', 0],
-  ['outSubscribed', 'to', 'to', 'unchanged', 0],
-  ['outSubscribed', 'absent', 'absent', 'unchanged', 0],
+  ['outSubscribed', 'none', 'none+pre', 'changed', 1],
+  ['outSubscribed', 'to', 'to+pre', 'changed', 1],
+  ['outSubscribed', 'absent', 'none+pre', 'changed', 1],
+  ['outSubscribed', 'none+out', 'none+out+pre', 'changed', 1],
+  ['outSubscribed', 'none+pre', 'none+pre', 'unchanged', 0],
+  ['outSubscribed', 'from', 'from', 'unchanged', 0],
+  ['outSubscribed', 'both', 'both', 'unchanged', 0],
   // A.3.4 outbound unsubscribed
   ['outUnsubscribed', 'from', 'none', 'changed (was from)', 1],
   ['outUnsubscribed', 'both', 'to', 'changed (was from)', 1],
@@ -81,6 +89,8 @@ const TRANSITIONS: readonly [Op, string, string, string, 0 | 1][] = [
   ['outUnsubscribed', 'to', 'to', 'unchanged', 0],
   ['outUnsubscribed', 'none', 'none', 'unchanged', 0],
   ['outUnsubscribed', 'absent', 'absent', 'unchanged', 0],
+  ['outUnsubscribed', 'none+pre', 'none', 'changed', 1], // §3.4: the pre-approval is cancelled
+  ['outUnsubscribed', 'to+pre', 'to', 'changed', 1],
   // A.2.1 inbound subscribe
   ['inSubscribe', 'absent', 'absent+in', 'new', 1],
   ['inSubscribe', 'none', 'none+in', 'new', 1],
@@ -89,6 +99,9 @@ const TRANSITIONS: readonly [Op, string, string, string, 0 | 1][] = [
   ['inSubscribe', 'from', 'from', 'subscribed', 0],
   ['inSubscribe', 'both', 'both', 'subscribed', 0],
   ['inSubscribe', 'none+in', 'none+in', 'pending', 0],
+  ['inSubscribe', 'none+pre', 'from', 'approved', 1], // §3.4: pre-approved, approved on the user's behalf
+  ['inSubscribe', 'to+pre', 'both', 'approved', 1],
+  ['inSubscribe', 'none+out+pre', 'from+out', 'approved', 1],
   // A.2.2 inbound unsubscribe
   ['inUnsubscribe', 'from', 'none', 'changed (item)', 1],
   ['inUnsubscribe', 'both', 'to', 'changed (item)', 1],
@@ -169,7 +182,8 @@ describe('RosterManager', () => {
       TRANSITIONS.forEach(([, , after], i) => {
         if (after.startsWith('from') || after.startsWith('both')) return;
         const jid = `c${i}@${H}`;
-        assert.equal(m.inSubscribe('alice', jid, subscribe(jid, `alice@${H}`)).result, after.endsWith('+in') ? 'pending' : 'new', jid);
+        const expected = after.endsWith('+in') ? 'pending' : after.includes('+pre') ? 'approved' : 'new';
+        assert.equal(m.inSubscribe('alice', jid, subscribe(jid, `alice@${H}`)).result, expected, jid);
       });
     });
   }

@@ -171,7 +171,7 @@ describe('subscription states (RFC 6121 Appendix A)', () => {
     assert.deepEqual([state(s, 'alice', B), state(s, 'bob', A)], ['none', 'none']);
   });
 
-  it('a pending request denied (unsubscribed) or cancelled (unsubscribe); approving nothing does nothing', async (t) => {
+  it('a pending request denied (unsubscribed) or cancelled (unsubscribe); approving nothing is a pre-approval (§3.4)', async (t) => {
     const s = await startImServer(['alice', 'bob']);
     t.after(() => s.stop());
     const { a, b1, b2 } = await cast(s);
@@ -195,12 +195,14 @@ describe('subscription states (RFC 6121 Appendix A)', () => {
     await b1.next(is.presence(A, 'unsubscribe'), 'the cancellation');
     assert.deepEqual([state(s, 'alice', B), state(s, 'bob', A)], ['none', 'none']);
 
-    // A.3.3: no pending request (and no pre-approval): nothing changes, nothing is routed
+    // RFC 6121 §3.4.2: no pending request: a pre-approval, pushed to bob and not routed to alice
     await send(b2, A, 'subscribed');
+    const pre = await b1.next(pushFor(A), 'pre-approval push');
+    assert.equal(pre.getChild('query', NS_ROSTER)!.getChild('item')!.attrs.approved, 'true');
     await sync(b2, a, b1);
     assert.equal(a.has(is.presence(B, 'subscribed')), false);
-    assert.equal(a.has(pushFor(B)) || b1.has(pushFor(A)), false);
-    assert.deepEqual([state(s, 'alice', B), state(s, 'bob', A)], ['none', 'none']);
+    assert.equal(a.has(pushFor(B)), false);
+    assert.deepEqual([state(s, 'alice', B), rosters(s).item('bob', A)?.approved], ['none', true]);
   });
 
   it('ignores inbound subscribed, unsubscribed and unsubscribe that match no state (§3.1.6, A.2)', async (t) => {
