@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-plain', 'idle', 'idle-sm', 'hibernate'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-plain', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -78,6 +78,9 @@ export const USAGE = `Usage: npm run bench -- [flags]
                          messages-sm  messages with SM on every session (acks), vs messages
                          messages-plain  messages with mam and carbons disabled, vs messages
                                       (our server runs its default modules everywhere else)
+                         mam-query    an archive of 1,000,000 messages across 100 contacts
+                                      (built untimed, in process); the last 50 with one
+                                      contact asked for 200 times over TCP (median < 20 ms)
                          idle-sm      idle sessions with SM and resumption enabled, vs idle
                          hibernate    N SM sessions cut at once, hibernating; half resumed,
                                       half expire to offline storage (exactly once)

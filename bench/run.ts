@@ -14,6 +14,7 @@ import { PASSWORD, PREFIX, log, measure } from './measure.js';
 import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, type Measurement } from './report.js';
 import { oursTarget } from './targets/ours.js';
 import { prosodyInstalled, prosodyTarget } from './targets/prosody.js';
+import { runMamQuery } from './mam-query.js';
 import { relayTarget } from './targets/relay-target.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, HibernateResult, IdleResult, MessagesResult, ScenarioRequest } from './protocol.js';
@@ -203,6 +204,15 @@ async function main(): Promise<void> {
   const mach = machine(targets.find((t) => t.name === 'prosody')?.version);
   const runId = new Date().toISOString();
   process.stdout.write(`\n${renderReport(ms, targets.map((t) => t.name), params, mach)}\n`);
+  if (opts.scenarios.has('mam-query') && opts.targets.has('ours')) {
+    log('mam-query on ours (in process)');
+    const r = await runMamQuery(opts.duration < 10 ? 100_000 : 1_000_000, 100, 200, log); // --quick: a smaller archive
+    const ok = r.wire.p50 < 20 && r.complete;
+    process.stdout.write(`\nmam-query, ours: last 50 messages with one contact, archive of ${r.messages.toLocaleString('en')} messages across ${r.contacts} contacts `
+      + `(built in ${r.buildSeconds.toFixed(1)} s), ${r.queries} queries over TCP\n`
+      + `  query to <fin/> ms: p50 ${r.wire.p50.toFixed(2)}, p90 ${r.wire.p90.toFixed(2)}, p99 ${r.wire.p99.toFixed(2)}; storage alone p50 ${r.storage.p50.toFixed(2)}, p99 ${r.storage.p99.toFixed(2)}\n`
+      + `  ${ok ? 'ok' : 'NO'}  median < 20 ms with all 50 results: ${r.wire.p50.toFixed(2)} ms${r.complete ? '' : ' (some answers had fewer than 50)'}\n`);
+  }
   const lines = jsonLines(ms, runId, params, mach);
   if (opts.markdown) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
   if (opts.json) process.stdout.write(lines);

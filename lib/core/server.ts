@@ -180,6 +180,7 @@ export class Server implements ServerApi {
       for (const host of this.hostNames) this.modules.plan(host);
       this.#warnUnknownKeys();
       await this.modules.loadAll();
+      this.storage.startBackgroundWork?.();
       this.#state = 'started';
       this.events.fire('server-started', { server: this });
       this.log.info({ hosts: this.hostNames }, 'server started');

@@ -1,14 +1,19 @@
 /**
  * @module write-queue
- * Batched storage writes. A write deferred here runs with every other write of the same turn
- * of the event loop in one storage transaction (one commit instead of one per message), at
- * `setImmediate`, or earlier when someone calls `flush()`: before a stream management ack
+ * Batched storage writes. A write deferred here runs with the others deferred in the next
+ * 50 ms (at most 5,000) in one storage transaction, one commit instead of one per message, or
+ * earlier when someone calls `flush()`: before a stream management ack
  * (so an acknowledged stanza is stored before the client learns it was received), before a
  * read that must see it, and at stop. A batch that fails is retried write by write, so one bad
  * write never takes the others with it; each failure is logged.
  */
 import type { Logger } from './log.js';
 import type { StorageDriver } from './storage/store.js';
+
+/** A batch is written this long after its first write at the latest... */
+const BATCH_MS = 50;
+/** ...or as soon as it holds this many writes (so one commit never holds up the event loop for long). */
+const MAX_BATCH = 5000;
 
 export class WriteQueue {
   readonly #storage: () => StorageDriver;
@@ -24,7 +29,8 @@ export class WriteQueue {
   /** Run `write` with the next batch. */
   defer(write: () => void): void {
     this.#pending.push(write);
-    this.#immediate ??= setTimeout(() => { this.flush(); }, 50);
+    if (this.#pending.length >= MAX_BATCH) this.flush();
+    else this.#immediate ??= setTimeout(() => { this.flush(); }, BATCH_MS);
   }
 
   /** Writes waiting for the next batch. */

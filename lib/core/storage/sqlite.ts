@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
@@ -114,6 +115,7 @@ export class SqliteDriver implements StorageDriver {
     purgeMap: Statement<[string, string]>;
   };
   readonly #purge: (host: string, user: string) => void;
+  #checkpointer: Worker | undefined;
 
   /**
    * Open (creating when absent) the database file and its parent directory.
@@ -304,8 +306,31 @@ export class SqliteDriver implements StorageDriver {
   }
 
   /** Close the database (checkpointing the WAL). Calling it again does nothing. */
+  /**
+   * Checkpoint the WAL in a worker thread from now on (storage/checkpoint-worker.ts) instead of
+   * inside commits on the event loop; falls back to SQLite's own checkpoints if the worker fails.
+   */
+  startBackgroundWork(intervalMs = 1000): void {
+    if (this.#checkpointer !== undefined || !this.#db.open || this.file === ':memory:' || this.file.startsWith('file:')) return;
+    const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, intervalMs, maxWalBytes: 64 * 1024 * 1024 } });
+    worker.unref();
+    const fallBack = (): void => {
+      if (this.#checkpointer !== worker) return;
+      this.#checkpointer = undefined;
+      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.#db.pragma('wal_autocheckpoint = 0');
+    this.#db.pragma('busy_timeout = 5000'); // a TRUNCATE checkpoint holds writers for a moment
+    this.#checkpointer = worker;
+  }
+
   close(): void {
-    if (this.#db.open) this.#db.close();
+    const worker = this.#checkpointer;
+    this.#checkpointer = undefined;
+    if (worker !== undefined) void worker.terminate();
+    if (this.#db.open) this.#db.close(); // the last connection checkpoints the WAL into the file
   }
 
   /** True until `close()`. */

@@ -52,6 +52,8 @@ export interface StorageDriver {
   remove(host: string, store: string, user: string, ids?: readonly number[]): number;
   /** Delete everything a user has on a host, in every store (used by deluser). */
   purgeUser(host: string, user: string): void;
+  /** Start what the driver does in the background while a server runs (SQLite: WAL checkpoints in a worker). */
+  startBackgroundWork?(): void;
   /** Run `fn` as one unit: its writes all happen or (when it throws) none do. */
   transaction<T>(fn: () => T): T;
   close(): void;
