@@ -1,11 +1,12 @@
 /**
  * Test helper: the StorageDriver behaviour table (key-value, lists, users, purge, isolation,
- * JSON shapes, copy semantics), run against any driver by the per-driver spec files.
+ * JSON shapes, copy semantics, and the archive shape), run against any driver by the per-driver spec files.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isServerError } from '../../lib/core/errors.js';
 import type { StorageDriver } from '../../lib/core/storage/store.js';
+import { sortAt, type ArchiveEntry, type ArchiveQuery, type ArchiveRow } from '../../lib/core/storage/archive.js';
 
 /** One row of the table: a name and a check run against a fresh, empty driver. */
 export interface StorageBehaviour {
@@ -305,6 +306,264 @@ export const STORAGE_BEHAVIOURS: readonly StorageBehaviour[] = [
   },
 ];
 
+// ---- The archive shape (storage/archive.ts) ----
+
+/** A sort number at `ms` (plus `n` within the millisecond), as SortClock makes them. */
+const at = (ms: number, n = 0): number => sortAt(ms) + n;
+const T = 1_700_000_000_000; // a fixed time (ms), so that bounds are exact
+const entry = (sort: number, withJid: string, value: string, withResource?: string): ArchiveEntry =>
+  withResource === undefined ? { sort, with: withJid, value } : { sort, with: withJid, withResource, value };
+const values = (rows: readonly ArchiveRow[]): string[] => rows.map((r) => r.value);
+
+/** Five items in juliet's 'archive' on H: with romeo (two resources), nurse, then romeo again. */
+function seed(d: StorageDriver, user = 'juliet', host = H, store = 'archive'): void {
+  d.archive.append(host, store, user, [
+    entry(at(T), 'romeo@example.org', 'm1', 'garden'),
+    entry(at(T, 1), 'nurse@example.org', 'm2'),
+    entry(at(T + 1000), 'romeo@example.org', 'm3', 'orchard'),
+  ]);
+  d.archive.append(host, store, user, [
+    entry(at(T + 2000), 'nurse@example.org', 'm4', 'kitchen'),
+    entry(at(T + 3000), 'romeo@example.org', 'm5', 'garden'),
+  ]);
+}
+
+/** The archive part of the behaviour every StorageDriver must show. */
+export const ARCHIVE_BEHAVIOURS: readonly StorageBehaviour[] = [
+  {
+    name: 'archive: an empty archive answers nothing (query, has, bounds, clear)',
+    run: (d) => {
+      assert.deepEqual(d.archive.query(H, 'archive', 'juliet', {}), []);
+      assert.equal(d.archive.has(H, 'archive', 'juliet', at(T)), false);
+      assert.equal(d.archive.bounds(H, 'archive', 'juliet'), undefined);
+      assert.equal(d.archive.clear(H, 'archive', 'juliet'), 0);
+      assert.equal(d.archive.lastSort(), 0);
+    },
+  },
+  {
+    name: 'archive: appended items come back oldest first, with sort, when, with, withResource and value',
+    run: (d) => {
+      seed(d);
+      const rows = d.archive.query(H, 'archive', 'juliet', {});
+      assert.deepEqual(values(rows), ['m1', 'm2', 'm3', 'm4', 'm5']);
+      assert.deepEqual(rows[0], { sort: at(T), when: T, with: 'romeo@example.org', withResource: 'garden', value: 'm1' });
+      assert.deepEqual(rows[1], { sort: at(T, 1), when: T, with: 'nurse@example.org', value: 'm2' });
+      assert.equal(rows[1]!.withResource, undefined, 'no resource: the property is absent');
+      assert.deepEqual(rows.map((r) => r.when), [T, T, T + 1000, T + 2000, T + 3000]);
+    },
+  },
+  {
+    name: 'archive: values (stanzas with quotes, non-ASCII, large) round-trip unchanged',
+    run: (d) => {
+      const odd = [`<message to='a"b' xml:lang="en"><body>ünï 😀 &amp; \u2028</body></message>`, '', 'x'.repeat(200_000)];
+      d.archive.append(H, 'archive', 'juliet', odd.map((v, i) => entry(at(T, i), 'romeo@example.org', v)));
+      assert.deepEqual(values(d.archive.query(H, 'archive', 'juliet', {})), odd);
+    },
+  },
+  {
+    name: 'archive: an item appended again at a stored sort is ignored; an older sort is placed in order',
+    run: (d) => {
+      seed(d);
+      d.archive.append(H, 'archive', 'juliet', [entry(at(T + 1000), 'romeo@example.org', 'again')]);
+      d.archive.append(H, 'archive', 'juliet', [entry(at(T + 500), 'nurse@example.org', 'late')]);
+      assert.deepEqual(values(d.archive.query(H, 'archive', 'juliet', {})), ['m1', 'm2', 'late', 'm3', 'm4', 'm5']);
+    },
+  },
+  {
+    name: 'archive: with filters by bare JID, withResource by resource too',
+    run: (d) => {
+      seed(d);
+      const q = (query: ArchiveQuery): string[] => values(d.archive.query(H, 'archive', 'juliet', query));
+      assert.deepEqual(q({ with: 'romeo@example.org' }), ['m1', 'm3', 'm5']);
+      assert.deepEqual(q({ with: 'nurse@example.org' }), ['m2', 'm4']);
+      assert.deepEqual(q({ with: 'romeo@example.org', withResource: 'garden' }), ['m1', 'm5']);
+      assert.deepEqual(q({ with: 'nurse@example.org', withResource: 'kitchen' }), ['m4']);
+      assert.deepEqual(q({ with: 'romeo@example.org', withResource: 'kitchen' }), []);
+      assert.deepEqual(q({ withResource: 'garden' }), ['m1', 'm5'], 'a resource alone filters too');
+      assert.deepEqual(q({ with: 'tybalt@example.org' }), []);
+      assert.deepEqual(q({ with: 'ROMEO@example.org' }), [], 'JIDs are compared as stored (callers normalise)');
+    },
+  },
+  {
+    name: 'archive: start and end (ms) are inclusive time bounds',
+    run: (d) => {
+      seed(d);
+      const q = (query: ArchiveQuery): string[] => values(d.archive.query(H, 'archive', 'juliet', query));
+      assert.deepEqual(q({ start: T }), ['m1', 'm2', 'm3', 'm4', 'm5']);
+      assert.deepEqual(q({ start: T + 1 }), ['m3', 'm4', 'm5']);
+      assert.deepEqual(q({ start: T + 1000 }), ['m3', 'm4', 'm5']);
+      assert.deepEqual(q({ end: T }), ['m1', 'm2'], 'end takes every item of its millisecond');
+      assert.deepEqual(q({ end: T + 999 }), ['m1', 'm2']);
+      assert.deepEqual(q({ start: T + 1000, end: T + 2000 }), ['m3', 'm4']);
+      assert.deepEqual(q({ start: T + 2001, end: T + 2999 }), []);
+      assert.deepEqual(q({ start: T + 3000, end: T + 1000 }), [], 'an empty range');
+      assert.deepEqual(q({ with: 'romeo@example.org', start: T + 1, end: T + 2000 }), ['m3']);
+    },
+  },
+  {
+    name: 'archive: after and before are exclusive position bounds',
+    run: (d) => {
+      seed(d);
+      const sorts = d.archive.query(H, 'archive', 'juliet', {}).map((r) => r.sort);
+      const q = (query: ArchiveQuery): string[] => values(d.archive.query(H, 'archive', 'juliet', query));
+      assert.deepEqual(q({ after: sorts[0] }), ['m2', 'm3', 'm4', 'm5']);
+      assert.deepEqual(q({ after: sorts[1] }), ['m3', 'm4', 'm5'], 'two items in one millisecond are told apart');
+      assert.deepEqual(q({ before: sorts[2] }), ['m1', 'm2']);
+      assert.deepEqual(q({ after: sorts[0], before: sorts[3] }), ['m2', 'm3']);
+      assert.deepEqual(q({ after: sorts[2], before: sorts[3] }), []);
+      assert.deepEqual(q({ after: sorts[4] }), []);
+      assert.deepEqual(q({ after: at(T + 500) }), ['m3', 'm4', 'm5'], 'a position between items');
+      assert.deepEqual(q({ with: 'nurse@example.org', after: sorts[0], before: sorts[4] }), ['m2', 'm4']);
+      assert.deepEqual(q({ start: T + 1000, after: sorts[2] }), ['m4', 'm5'], 'time and position bounds combine');
+    },
+  },
+  {
+    name: 'archive: ids selects those positions (in archive order); unknown and empty ids select nothing',
+    run: (d) => {
+      seed(d);
+      const sorts = d.archive.query(H, 'archive', 'juliet', {}).map((r) => r.sort);
+      const q = (query: ArchiveQuery): string[] => values(d.archive.query(H, 'archive', 'juliet', query));
+      assert.deepEqual(q({ ids: [sorts[3]!, sorts[0]!] }), ['m1', 'm4']);
+      assert.deepEqual(q({ ids: [sorts[3]!, sorts[0]!], reverse: true }), ['m4', 'm1']);
+      assert.deepEqual(q({ ids: [at(T + 1)] }), []);
+      assert.deepEqual(q({ ids: [] }), []);
+      assert.deepEqual(q({ ids: [sorts[0]!, sorts[1]!], with: 'nurse@example.org' }), ['m2']);
+    },
+  },
+  {
+    name: 'archive: limit and reverse (newest first) give the first or last page of a range',
+    run: (d) => {
+      seed(d);
+      const sorts = d.archive.query(H, 'archive', 'juliet', {}).map((r) => r.sort);
+      const q = (query: ArchiveQuery): string[] => values(d.archive.query(H, 'archive', 'juliet', query));
+      assert.deepEqual(q({ limit: 2 }), ['m1', 'm2']);
+      assert.deepEqual(q({ reverse: true }), ['m5', 'm4', 'm3', 'm2', 'm1']);
+      assert.deepEqual(q({ limit: 2, reverse: true }), ['m5', 'm4']);
+      assert.deepEqual(q({ limit: 0 }), []);
+      assert.deepEqual(q({ limit: 99 }), ['m1', 'm2', 'm3', 'm4', 'm5']);
+      assert.deepEqual(q({ limit: 2, before: sorts[4], reverse: true }), ['m4', 'm3']);
+      assert.deepEqual(q({ limit: 1, after: sorts[1] }), ['m3']);
+      assert.deepEqual(q({ limit: 1, with: 'nurse@example.org', reverse: true }), ['m4'], 'the limit counts matching items');
+    },
+  },
+  {
+    name: 'archive: has answers for the user\'s own positions only',
+    run: (d) => {
+      seed(d);
+      seed(d, 'romeo');
+      const sorts = d.archive.query(H, 'archive', 'juliet', {}).map((r) => r.sort);
+      for (const s of sorts) assert.equal(d.archive.has(H, 'archive', 'juliet', s), true);
+      assert.equal(d.archive.has(H, 'archive', 'juliet', at(T + 1)), false);
+      assert.equal(d.archive.has(H, 'archive', 'nurse', sorts[0]!), false);
+      assert.equal(d.archive.has(H, 'other', 'juliet', sorts[0]!), false);
+      assert.equal(d.archive.has(H2, 'archive', 'juliet', sorts[0]!), false);
+    },
+  },
+  {
+    name: 'archive: bounds are the first and last items',
+    run: (d) => {
+      seed(d);
+      const b = d.archive.bounds(H, 'archive', 'juliet');
+      assert.deepEqual(b, {
+        first: { sort: at(T), when: T, with: 'romeo@example.org', withResource: 'garden', value: 'm1' },
+        last: { sort: at(T + 3000), when: T + 3000, with: 'romeo@example.org', withResource: 'garden', value: 'm5' },
+      });
+      d.archive.append(H, 'archive', 'nurse', [entry(at(T), 'juliet@example.org', 'only')]);
+      const one = d.archive.bounds(H, 'archive', 'nurse')!;
+      assert.equal(one.first.value, 'only');
+      assert.deepEqual(one.first, one.last);
+    },
+  },
+  {
+    name: 'archive: clear empties one user\'s archive in one store and counts what went',
+    run: (d) => {
+      seed(d);
+      seed(d, 'romeo');
+      seed(d, 'juliet', H, 'other');
+      assert.equal(d.archive.clear(H, 'archive', 'juliet'), 5);
+      assert.deepEqual(d.archive.query(H, 'archive', 'juliet', {}), []);
+      assert.equal(d.archive.bounds(H, 'archive', 'juliet'), undefined);
+      assert.equal(d.archive.clear(H, 'archive', 'juliet'), 0);
+      assert.equal(d.archive.query(H, 'archive', 'romeo', {}).length, 5);
+      assert.equal(d.archive.query(H, 'other', 'juliet', {}).length, 5);
+      d.archive.append(H, 'archive', 'juliet', [entry(at(T + 9000), 'romeo@example.org', 'new')]);
+      assert.deepEqual(values(d.archive.query(H, 'archive', 'juliet', {})), ['new'], 'the archive takes items again');
+    },
+  },
+  {
+    name: 'archive: expire deletes items older than the time, at most max, oldest first, in one store and host',
+    run: (d) => {
+      seed(d);
+      seed(d, 'romeo');
+      seed(d, 'juliet', H, 'other');
+      seed(d, 'juliet', H2);
+      assert.equal(d.archive.expire(H, 'archive', T, 10), 0, 'nothing is older than the first item');
+      assert.equal(d.archive.expire(H, 'archive', T + 2000, 0), 0, 'max 0 deletes nothing');
+      // older than T + 2000: m1, m2, m3 of juliet and of romeo; at most 4 of those 6 go
+      assert.equal(d.archive.expire(H, 'archive', T + 2000, 4), 4);
+      const left = [...values(d.archive.query(H, 'archive', 'juliet', {})), ...values(d.archive.query(H, 'archive', 'romeo', {}))];
+      assert.equal(left.length, 6);
+      for (const user of ['juliet', 'romeo']) {
+        const v = values(d.archive.query(H, 'archive', user, {}));
+        assert.deepEqual(v, ['m1', 'm2', 'm3', 'm4', 'm5'].slice(5 - v.length), `${user}'s archive loses its oldest items, not a middle one`);
+      }
+      assert.equal(d.archive.expire(H, 'archive', T + 2000, 10), 2, 'the rest');
+      assert.deepEqual(values(d.archive.query(H, 'archive', 'juliet', {})), ['m4', 'm5']);
+      assert.deepEqual(values(d.archive.query(H, 'archive', 'romeo', {})), ['m4', 'm5']);
+      assert.equal(d.archive.expire(H, 'archive', T + 2000, 10), 0);
+      assert.equal(d.archive.expire(H, 'archive', T + 10_000, 10), 4, 'everything, when all is older');
+      assert.equal(d.archive.bounds(H, 'archive', 'juliet'), undefined);
+      assert.equal(d.archive.query(H, 'other', 'juliet', {}).length, 5, 'another store is untouched');
+      assert.equal(d.archive.query(H2, 'archive', 'juliet', {}).length, 5, 'another host is untouched');
+    },
+  },
+  {
+    name: 'archive: lastSort is the largest sort appended, in any store and host',
+    run: (d) => {
+      assert.equal(d.archive.lastSort(), 0);
+      d.archive.append(H, 'archive', 'juliet', [entry(at(T), 'romeo@example.org', 'a')]);
+      assert.equal(d.archive.lastSort(), at(T));
+      d.archive.append(H2, 'muc', 'room', [entry(at(T + 5000, 3), 'romeo@example.org', 'b')]);
+      assert.equal(d.archive.lastSort(), at(T + 5000, 3));
+      d.archive.append(H, 'archive', 'romeo', [entry(at(T + 1000), 'juliet@example.org', 'older')]);
+      assert.equal(d.archive.lastSort(), at(T + 5000, 3), 'an older item does not lower it');
+    },
+  },
+  {
+    name: 'archive: purgeUser removes the user\'s archives in every store of the host, and nothing else',
+    run: (d) => {
+      seed(d);
+      seed(d, 'juliet', H, 'other');
+      seed(d, 'juliet', H2);
+      seed(d, 'romeo');
+      d.archive.purgeUser(H, 'juliet');
+      assert.deepEqual(d.archive.query(H, 'archive', 'juliet', {}), []);
+      assert.deepEqual(d.archive.query(H, 'other', 'juliet', {}), []);
+      assert.equal(d.archive.query(H2, 'archive', 'juliet', {}).length, 5, 'the same user on another host');
+      assert.equal(d.archive.query(H, 'archive', 'romeo', {}).length, 5, 'another user');
+      d.archive.purgeUser(H, 'nobody');
+      // the driver's purgeUser (account deletion) takes the archives too
+      d.purgeUser(H, 'romeo');
+      assert.deepEqual(d.archive.query(H, 'archive', 'romeo', {}), []);
+      assert.equal(d.archive.query(H2, 'archive', 'juliet', {}).length, 5);
+    },
+  },
+  {
+    name: 'archive: hosts, stores and users are kept apart, even with the same sort numbers',
+    run: (d) => {
+      const owners: Array<[string, string, string]> = [[H, 'archive', 'juliet'], [H2, 'archive', 'juliet'], [H, 'muc', 'juliet'], [H, 'archive', 'romeo'], [H, 'archive', '']];
+      owners.forEach(([h, s, u], i) => d.archive.append(h, s, u, [entry(at(T), 'x@example.org', `first-${i}`), entry(at(T + 1), 'y@example.org', `second-${i}`)]));
+      owners.forEach(([h, s, u], i) => {
+        assert.deepEqual(values(d.archive.query(h, s, u, {})), [`first-${i}`, `second-${i}`], `${h}/${s}/${u}`);
+        assert.equal(d.archive.bounds(h, s, u)!.last.value, `second-${i}`);
+      });
+      assert.equal(d.archive.clear(H, 'muc', 'juliet'), 2);
+      assert.equal(d.archive.query(H, 'archive', 'juliet', {}).length, 2);
+      assert.deepEqual(d.archive.query(H2, 'muc', 'juliet', {}), []);
+    },
+  },
+];
+
 /**
  * Register the behaviour table as node:test cases. `open` gives a fresh, empty driver per case;
  * it is closed afterwards.
@@ -319,7 +578,7 @@ export function describeStorageContract(kind: string, open: () => StorageDriver)
         d.close();
       }
     });
-    for (const behaviour of STORAGE_BEHAVIOURS) {
+    for (const behaviour of [...STORAGE_BEHAVIOURS, ...ARCHIVE_BEHAVIOURS]) {
       it(behaviour.name, () => {
         const d = open();
         try {

@@ -58,7 +58,9 @@ export class MemoryArchive implements ArchiveDriver {
     const ids = q.ids !== undefined ? new Set(q.ids) : undefined;
     const limit = q.limit ?? Infinity;
     const out: ArchiveRow[] = [];
-    const want = (e: ArchiveEntry): boolean => (q.with === undefined || (e.with === q.with && (q.withResource === undefined || e.withResource === q.withResource)))
+    // each filter on its own, as the SQLite driver's WHERE clauses (a resource alone filters too)
+    const want = (e: ArchiveEntry): boolean => (q.with === undefined || e.with === q.with)
+      && (q.withResource === undefined || e.withResource === q.withResource)
       && (ids === undefined || ids.has(e.sort));
     if (q.reverse) {
       for (let i = hi - 1; i >= lo && out.length < limit; i--) {

@@ -14,7 +14,7 @@ import { MAM_OPTIONS } from './options.js';
 import { NS_MAM, parsePrefs, prefsElement, shouldArchive, type Prefs } from './prefs.js';
 import { FORM_FIELDS, NS_DATA, parseQuery } from './query.js';
 import { metadataElement, sendResults } from './results.js';
-import { addStanzaId, hasStanzaId, NS_SID, stripStanzaIds } from './stanza-id.js';
+import { addStanzaId, hasStanzaId, NS_SID, removeStanzaIds, stripStanzaIds } from './stanza-id.js';
 import { startExpiry } from './expiry.js';
 
 /** Most JIDs in one always or never list. */
@@ -71,9 +71,20 @@ export default defineModule({
       addStanzaId(stanza, origin!.bareJid!, rec.id);
       return undefined;
     };
+    // The sender's archive id is the sender's (XEP-0359 §3: 'by' is the archiving entity): once
+    // the sender's other resources have it in their carbons (priority 10), it goes before the
+    // message leaves, so that the recipient (and the recipient's archive) never sees it.
+    const unshare = ({ origin, stanza }: StanzaEvent): undefined => {
+      const own = origin?.bareJid;
+      if (own === undefined || !hasStanzaId(stanza, own)) return undefined;
+      if (parseJid(stanza.attrs.to as string | undefined)?.bare === own) return undefined; // to the sender's own account: its id
+      removeStanzaIds(stanza, own);
+      return undefined;
+    };
     for (const kind of ['bare', 'full', 'host'] as const) {
       module.hook(`pre-message/${kind}`, strip, 1000);
       module.hook(`pre-message/${kind}`, outgoing, 50);
+      module.hook(`pre-message/${kind}`, unshare, -1000);
     }
 
     // incoming: the recipient's archive, on the recipient's host, before delivery or offline storage

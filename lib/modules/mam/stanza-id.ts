@@ -33,6 +33,15 @@ export function stripStanzaIds(stanza: Element, isLocalHost: (domain: string) =>
   return removed;
 }
 
+/** Remove the `<stanza-id/>` elements by `by` (a bare JID). */
+export function removeStanzaIds(stanza: Element, by: string): void {
+  const children = stanza.children;
+  for (let i = children.length - 1; i >= 0; i--) {
+    const c = children[i];
+    if (typeof c !== 'string' && (c as Element).name === 'stanza-id' && (c as Element).attrs.xmlns === NS_SID && (c as Element).attrs.by === by) children.splice(i, 1);
+  }
+}
+
 /** Whether a message carries a `<stanza-id/>` (by `by`, when given). */
 export function hasStanzaId(stanza: Element, by?: string): boolean {
   const children = stanza.children;
