@@ -25,7 +25,7 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
     const out = join(dir, 'results.jsonl');
     const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,idle,idle-sm,hibernate', '--sessions', '5', '--pairs', '2',
+      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-plain,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
       '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5',
       '--hibernate', '10', '--hibernation-time', '3', '--out', out,
     ];
@@ -90,6 +90,20 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     assert.deepEqual([r.expire.expired, r.expire.stillResumable, r.expire.lost, r.expire.duplicated], [5, 0, 0, 0]);
     assert.equal(r.resume.delivered + r.expire.delivered, 10);
     assert.deepEqual([r.lateDuplicates, r.misrouted], [0, 0]);
+  });
+
+  it('messages without mam and carbons: exactly once, next to messages in the IM essentials table', () => {
+    const m = find('messages-plain', 'ours').result as MessagesResult;
+    assert.ok(m.delivered > 0);
+    assert.equal(m.lost + m.duplicated + m.misrouted, 0);
+    assert.match(stdout, /IM essentials, ours/);
+    assert.match(stdout, /messages with mam and carbons \/ without >= 0\.8/);
+  });
+
+  it('mam-query: a built archive answered with 50 results each time', () => {
+    assert.match(stdout, /mam-query, ours: last 50 messages with one contact, archive of 100,000 messages/);
+    assert.match(stdout, /median < 20 ms with all 50 results/);
+    assert.doesNotMatch(stdout, /fewer than 50/);
   });
 
   it('prints the table', () => {
