@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-plain', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -73,11 +73,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
-  --scenarios LIST     connect,messages,messages-sm,messages-plain,idle,idle-sm,hibernate (default:
+  --scenarios LIST     connect,messages,messages-sm,messages-im,idle,idle-sm,hibernate (default:
                        all); these run on our server only:
                          messages-sm  messages with SM on every session (acks), vs messages
-                         messages-plain  messages with mam and carbons disabled, vs messages
-                                      (our server runs its default modules everywhere else)
+                         messages-im  messages with the default module set (mam, carbons,
+                                      blocklist...), vs messages (the modules Prosody runs)
                          mam-query    an archive of 1,000,000 messages across 100 contacts
                                       (built untimed, in process); the last 50 with one
                                       contact asked for 200 times over TCP (median < 20 ms)

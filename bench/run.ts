@@ -15,6 +15,7 @@ import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, ty
 import { oursTarget } from './targets/ours.js';
 import { prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { runMamQuery } from './mam-query.js';
+import { DEFAULT_MODULES } from '../lib/core/config.js';
 import { relayTarget } from './targets/relay-target.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, HibernateResult, IdleResult, MessagesResult, ScenarioRequest } from './protocol.js';
@@ -87,7 +88,7 @@ interface Step {
 /** Accounts the selected scenarios use (the hibernate scenario's sender is one more). */
 function accountsNeeded(opts: BenchOptions): number {
   const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
-  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-plain') ? opts.pairs * 2 : 0,
+  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-im') ? opts.pairs * 2 : 0,
     has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0);
 }
 
@@ -133,8 +134,8 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
   await run(pick([
     { name: 'messages', scenario: 'messages', request: (c) => messages(c, opts.rate) },
     { name: 'messages-sm', scenario: 'messages-sm', request: (c) => messages(c, opts.rate, true), sm: true },
-    // the IM essentials' cost: the same without the archive and carbons
-    { name: 'messages-plain', scenario: 'messages-plain', request: (c) => messages(c, opts.rate), oursOnly: true, config: { modules_disabled: ['mam', 'carbons'] } },
+    // the IM essentials' cost: the same with the default module set (mam, carbons, blocklist...)
+    { name: 'messages-im', scenario: 'messages-im', request: (c) => messages(c, opts.rate), oursOnly: true, config: { modules_enabled: [...DEFAULT_MODULES] } },
   ]));
   if (has('messages') && opts.sameLoad) {
     // one offered load for every target: half of what the slowest XMPP server delivered

@@ -39,6 +39,9 @@ export interface Archive {
   expire(before: number, max: number): number;
 }
 
+/** Appends written at once when this many wait (else with the write queue's next batch). */
+const MAX_PENDING = 5000;
+
 /** Opens archives for modules; owns the sort clock and the id codec. */
 export class Archives {
   readonly #storage: () => StorageDriver;
@@ -98,6 +101,7 @@ export class Archives {
           : { sort, with: item.with, withResource: item.withResource, value: item.value };
         if (this.#pending.length === 0) writes.defer(() => { this.#writePending(); });
         this.#pending.push({ host, store, user, entry });
+        if (this.#pending.length >= MAX_PENDING) writes.flush(); // one commit never holds the event loop long
         return record({ ...entry, when: sortTime(sort) });
       },
       query: (user, query) => {

@@ -25,7 +25,7 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
     const out = join(dir, 'results.jsonl');
     const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-plain,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
+      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-im,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
       '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5',
       '--hibernate', '10', '--hibernation-time', '3', '--out', out,
     ];
@@ -92,8 +92,8 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     assert.deepEqual([r.lateDuplicates, r.misrouted], [0, 0]);
   });
 
-  it('messages without mam and carbons: exactly once, next to messages in the IM essentials table', () => {
-    const m = find('messages-plain', 'ours').result as MessagesResult;
+  it('messages with the default modules (mam, carbons): exactly once, next to messages in the IM essentials table', () => {
+    const m = find('messages-im', 'ours').result as MessagesResult;
     assert.ok(m.delivered > 0);
     assert.equal(m.lost + m.duplicated + m.misrouted, 0);
     assert.match(stdout, /IM essentials, ours/);

@@ -4,7 +4,8 @@
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -89,6 +90,23 @@ describe('SqliteDriver', () => {
     } finally {
       d.close();
     }
+  });
+});
+
+describe('SqliteDriver background checkpoints', () => {
+  it('copies the WAL into the database file from a worker thread, with commits no longer checkpointing', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    d.startBackgroundWork(50);
+    const fileSize = (): number => statSync(file).size;
+    const before = fileSize();
+    const value = 'v'.repeat(2000);
+    d.transaction(() => { for (let i = 0; i < 500; i++) d.append('h', 's', `u${i % 10}`, value); });
+    // the commit appended to the WAL only; the worker copies it into the file
+    for (let i = 0; i < 100 && fileSize() <= before + 500 * 2000; i++) await sleep(20);
+    assert.ok(fileSize() > before + 500 * 2000, `the database file grew from ${before} to ${fileSize()} bytes`);
+    assert.equal(d.items('h', 's', 'u3').length, 50);
   });
 });
 
