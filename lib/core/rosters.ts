@@ -30,6 +30,8 @@ export interface RosterService {
   push(user: string, jid: string): void;
   /** Create or update an item's name and groups; 'full' beyond max_roster_items. */
   setItem(user: string, jid: string, fields: { name?: string; groups: string[] }): 'ok' | 'full';
+  /** Forget a pending-in subscription request from `contact` (the item stays); true when there was one. */
+  dropRequest(user: string, contact: string): boolean;
   /** Remove an item and any pending-in request; undefined when neither exists. */
   removeItem(user: string, jid: string): RosterRemoval | undefined;
 }

@@ -113,6 +113,11 @@ export function editList(ctx: CommandContext, { origin, stanza }: StanzaEvent, b
   if (blocking) {
     for (const to of targets) for (const s of sessions) ctx.module.server.route(xml('presence', { type: 'unavailable', from: s.fullJid, to }));
   }
+  if (blocking) {
+    // as Prosody: a blocked contact's waiting subscription request is not shown at the next login
+    const rosters = ctx.module.service('rosters');
+    for (const jid of jids) if (!before.has(jid)) rosters?.dropRequest(user, jid);
+  }
   try {
     ctx.lists.replace(user, after);
   } catch (err) {

@@ -171,6 +171,13 @@ export class RosterManager implements RosterService {
     return 'ok';
   }
 
+  /** Forget a pending-in request from `contact`, keeping the item (blocking the contact, say). */
+  dropRequest(user: string, contact: string): boolean {
+    if (!this.#store.hasPending(user, contact)) return false;
+    this.#store.commit(user, contact, { pending: null });
+    return true;
+  }
+
   /** Roster remove: drop the item and any pending-in request; undefined when neither exists. */
   removeItem(user: string, jid: string): Removal | undefined {
     const item = this.#store.item(user, jid);

@@ -136,3 +136,22 @@ describe('blocklist: the blocking command (XEP-0191 §3)', () => {
     assert.equal(offline.getChildText('body'), 'hello');
   });
 });
+
+describe('blocklist and waiting subscription requests', () => {
+  it('forgets a blocked contact\'s waiting subscription request, so it is not shown at the next login', async (t) => {
+    const s = await startImServer(['alice', 'bob', 'carol'], CONFIG);
+    t.after(() => s.stop());
+    const bob = await s.raw('bob', 'b');
+    const carol = await s.raw('carol', 'c');
+    await bob.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    await carol.send(xml('presence', { to: 'alice@localhost', type: 'subscribe' }));
+    await bob.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    await carol.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    const alice = await s.raw('alice', 'a'); // no presence yet: the requests wait
+    await alice.iq(block('bob@localhost'));
+    await alice.send(xml('presence'));
+    await alice.next((el) => el.name === 'presence' && el.attrs.type === 'subscribe' && String(el.attrs.from) === 'carol@localhost', 'carol\'s request');
+    await alice.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+    assert.equal(alice.received.some((el) => el.name === 'presence' && el.attrs.type === 'subscribe' && String(el.attrs.from).startsWith('bob@')), false);
+  });
+});
