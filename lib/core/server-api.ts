@@ -34,6 +34,11 @@ export interface ServerApi {
    * (a stream management ack) and before reading what a deferred write stored.
    */
   flushWrites(): void;
+  /**
+   * Resolves once every deferred write and every archived item so far is in storage (archive
+   * rows may be written by a worker thread): what stream management acks and archive reads wait for.
+   */
+  whenStored(): Promise<void>;
   /** A store's archive on a host (modules use `module.openArchive(store)`). */
   archive(host: string, store: string): Archive;
   readonly accounts: Accounts;

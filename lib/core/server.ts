@@ -133,6 +133,11 @@ export class Server implements ServerApi {
     this.writes.flush();
   }
 
+  whenStored(): Promise<void> {
+    this.writes.flush();
+    return this.archives.stored();
+  }
+
   archive(host: string, store: string): Archive {
     return this.archives.open(host, store);
   }
@@ -150,7 +155,10 @@ export class Server implements ServerApi {
     this.#accounts ??= new Accounts(this.storage, {
       iterations: this.core.scram_iterations,
       // Every deletion path (in-band, admin tools, the command line) is announced on the host.
-      deleted: (host, username) => { this.#hosts.get(host)?.events.fire('user-deleted', { username, host }); },
+      deleted: (host, username) => {
+        this.archives.purgeUser(host, username); // rows still on their way to storage go too
+        this.#hosts.get(host)?.events.fire('user-deleted', { username, host });
+      },
     });
     return this.#accounts;
   }
@@ -180,14 +188,17 @@ export class Server implements ServerApi {
       for (const host of this.hostNames) this.modules.plan(host);
       this.#warnUnknownKeys();
       await this.modules.loadAll();
-      this.storage.startBackgroundWork?.();
+      this.storage.startBackgroundWork?.({
+        fallback: this.archives.direct,
+        onError: (message) => { this.log.error({ reason: message }, 'storage background work'); },
+      });
       this.#state = 'started';
       this.events.fire('server-started', { server: this });
       this.log.info({ hosts: this.hostNames }, 'server started');
     } catch (err) {
       this.#state = 'stopping';
       await this.modules.unloadAll();
-      this.#closeStorage();
+      await this.#closeStorage();
       this.#state = 'stopped';
       throw err;
     }
@@ -201,14 +212,21 @@ export class Server implements ServerApi {
     this.events.fire('server-stopping', { server: this, reason });
     await this.modules.unloadAll();
     this.events.fire('server-stopped', { server: this, reason });
-    this.#closeStorage();
+    await this.#closeStorage();
     this.#state = 'stopped';
     this.log.info('server stopped');
   }
 
-  #closeStorage(): void {
-    if (this.#storage !== undefined) this.writes.flush();
-    this.#storage?.close();
+  async #closeStorage(): Promise<void> {
+    if (this.#storage === undefined) return;
+    this.writes.flush();
+    try {
+      await this.#storage.stopBackgroundWork?.(); // the worker writes what it holds first
+    } catch (err) {
+      this.log.error({ err }, 'storage background work did not stop cleanly');
+    }
+    this.writes.flush(); // anything that fell back to the event loop meanwhile
+    this.#storage.close();
   }
 
   /** Config keys that neither the core nor any registered module declares. */

@@ -23,6 +23,8 @@ export interface SessionRegistry {
    * sent) with a non-negative priority (RFC 6121 §8.5.2.1.1), in bind order.
    */
   available(host: string, username: string): Session[];
+  /** How many bound sessions the account has (ofUser without building the list). */
+  countOf(host: string, username: string): number;
   /** Every live session, authenticated or not. */
   all(): Iterable<Session>;
   /** How many live sessions there are. */
@@ -109,6 +111,10 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   ofUser(host: string, username: string): Session[] {
     const map = this.#byBare.get(`${username}@${host}`);
     return map ? [...map.values()] : [];
+  }
+
+  countOf(host: string, username: string): number {
+    return this.#byBare.get(`${username}@${host}`)?.size ?? 0;
   }
 
   available(host: string, username: string): Session[] {

@@ -10,8 +10,9 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { ServerError } from '../errors.js';
-import type { ListItem, ListStats, StorageDriver } from './store.js';
+import type { BackgroundWorkOptions, ListItem, ListStats, StorageDriver } from './store.js';
 import { SqliteArchive } from './sqlite-archive.js';
+import { WorkerSink, type ArchiveSink } from './archive-sink.js';
 import type { ArchiveDriver } from './archive.js';
 
 const SCHEMA = `
@@ -115,7 +116,7 @@ export class SqliteDriver implements StorageDriver {
     purgeMap: Statement<[string, string]>;
   };
   readonly #purge: (host: string, user: string) => void;
-  #checkpointer: Worker | undefined;
+  #sink: WorkerSink | undefined;
 
   /**
    * Open (creating when absent) the database file and its parent directory.
@@ -307,29 +308,43 @@ export class SqliteDriver implements StorageDriver {
 
   /** Close the database (checkpointing the WAL). Calling it again does nothing. */
   /**
-   * Checkpoint the WAL in a worker thread from now on (storage/checkpoint-worker.ts) instead of
-   * inside commits on the event loop; falls back to SQLite's own checkpoints if the worker fails.
+   * From now on, hand archive rows to a worker thread with its own connection, which writes
+   * them in batches and checkpoints the WAL (storage/storage-worker.ts): commits of archive
+   * rows and checkpoints (page copies, fsync) no longer run on the event loop. `fallback` takes
+   * the rows if the worker fails.
    */
-  startBackgroundWork(intervalMs = 1000): void {
-    if (this.#checkpointer !== undefined || !this.#db.open || this.file === ':memory:' || this.file.startsWith('file:')) return;
-    const worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file: this.file, intervalMs, maxWalBytes: 64 * 1024 * 1024 } });
+  startBackgroundWork(opts: BackgroundWorkOptions): void {
+    if (this.#sink !== undefined || !this.#db.open || this.file === ':memory:' || this.file.startsWith('file:')) return;
+    const worker = new Worker(new URL('./storage-worker.js', import.meta.url), {
+      workerData: { file: this.file, checkpointMs: opts.checkpointMs ?? 1000, maxWalBytes: 64 * 1024 * 1024 },
+    });
     worker.unref();
-    const fallBack = (): void => {
-      if (this.#checkpointer !== worker) return;
-      this.#checkpointer = undefined;
-      if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
-    };
-    worker.on('error', fallBack);
-    worker.on('exit', fallBack);
     this.#db.pragma('wal_autocheckpoint = 0');
-    this.#db.pragma('busy_timeout = 5000'); // a TRUNCATE checkpoint holds writers for a moment
-    this.#checkpointer = worker;
+    this.#db.pragma('busy_timeout = 5000'); // the worker holds the write lock for a batch at a time
+    this.#sink = new WorkerSink(worker, opts.fallback, (message) => {
+      if (!this.#db.open) return;
+      if (/storage worker (failed|exited)/.test(message)) this.#db.pragma('wal_autocheckpoint = 1000');
+      opts.onError(message);
+    });
+  }
+
+  /** The worker's path for archive rows while background work runs. */
+  get archiveSink(): ArchiveSink | undefined {
+    return this.#sink;
+  }
+
+  /** Let the worker write what it holds, then stop it. */
+  async stopBackgroundWork(): Promise<void> {
+    const sink = this.#sink;
+    if (sink === undefined) return;
+    await sink.close();
+    this.#sink = undefined;
+    if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
   }
 
   close(): void {
-    const worker = this.#checkpointer;
-    this.#checkpointer = undefined;
-    if (worker !== undefined) void worker.terminate();
+    // a worker still running here (no stopBackgroundWork) loses what it had not committed
+    this.#sink = undefined;
     if (this.#db.open) this.#db.close(); // the last connection checkpoints the WAL into the file
   }
 

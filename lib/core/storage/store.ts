@@ -6,6 +6,7 @@
  * handler on the per-stanza path never waits. Values are JSON-serialisable.
  */
 import type { ArchiveDriver } from './archive.js';
+import type { ArchiveSink } from './archive-sink.js';
 
 /** A stored list item: `id` grows with each append and orders the list. */
 export interface ListItem<T = unknown> {
@@ -52,9 +53,25 @@ export interface StorageDriver {
   remove(host: string, store: string, user: string, ids?: readonly number[]): number;
   /** Delete everything a user has on a host, in every store (used by deluser). */
   purgeUser(host: string, user: string): void;
-  /** Start what the driver does in the background while a server runs (SQLite: WAL checkpoints in a worker). */
-  startBackgroundWork?(): void;
+  /**
+   * Start what the driver does in the background while a server runs (SQLite: a worker thread
+   * that writes archive rows and checkpoints the WAL); `stopBackgroundWork` finishes it.
+   */
+  startBackgroundWork?(opts: BackgroundWorkOptions): void;
+  stopBackgroundWork?(): Promise<void>;
+  /** Where archive rows go while background work runs (written on the event loop when absent). */
+  readonly archiveSink?: ArchiveSink;
   /** Run `fn` as one unit: its writes all happen or (when it throws) none do. */
   transaction<T>(fn: () => T): T;
   close(): void;
+}
+
+/** What background work needs from the server. */
+export interface BackgroundWorkOptions {
+  /** Told about failures (the server logs them). */
+  onError(message: string): void;
+  /** Takes archive rows if the background writer fails. */
+  readonly fallback: ArchiveSink;
+  /** How often the WAL is checkpointed, ms (1000). */
+  readonly checkpointMs?: number;
 }

@@ -27,11 +27,23 @@ export default defineModule({
     module.provides('feature', NS_CARBONS);
     module.provides('account-feature', NS_CARBONS);
 
+    // users with a resource that enabled carbons, and how many: the stanza path asks this first
+    const enabledCount = new Map<string, number>();
+    const count = (user: string, delta: number): void => {
+      const n = (enabledCount.get(user) ?? 0) + delta;
+      if (n > 0) enabledCount.set(user, n);
+      else enabledCount.delete(user);
+    };
+    module.hook('resource-unbind', ({ session }: { session: Session }) => {
+      if (session.data.carbons === true && session.username !== undefined && session.host === host) count(session.username, -1);
+    });
+
     const toggle = (on: boolean) => ({ origin, stanza }: StanzaEvent): true => {
       if (origin === undefined || !origin.bound) {
         server.route(errorReply(stanza, 'auth', 'forbidden'));
         return true;
       }
+      if (origin.data.carbons !== on && origin.username !== undefined) count(origin.username, on ? 1 : -1);
       origin.data.carbons = on; // XEP-0280 §4, §5: per resource, kept through a resumption
       origin.send(xml('iq', { type: 'result', id: stanza.attrs.id, to: origin.fullJid }));
       return true;
@@ -51,8 +63,9 @@ export default defineModule({
     // XEP-0280 §6: sent copies, on the sender's host, after the archive gave the message its id
     const sent = ({ origin, stanza }: StanzaEvent): undefined => {
       if (origin?.username === undefined || origin.host !== host) return undefined;
+      const others = (enabledCount.get(origin.username) ?? 0) - (origin.data.carbons === true ? 1 : 0);
+      if (others <= 0 || !copyable(stanza)) return undefined;
       const mine = server.sessions.ofUser(host, origin.username);
-      if (mine.length < 2 || !copyable(stanza)) return undefined;
       const to = stanza.attrs.to as string | undefined;
       for (const s of mine) {
         // not the sender, not the resource the message is addressed to (it gets the original)
@@ -68,9 +81,8 @@ export default defineModule({
     // XEP-0280 §6: received copies, on the recipient's host, to the resources that do not get it
     const received = (full: boolean) => ({ stanza }: StanzaEvent): undefined => {
       const to = parseJid(stanza.attrs.to as string | undefined);
-      if (to?.local === undefined) return undefined;
+      if (to?.local === undefined || !enabledCount.has(to.local) || !copyable(stanza)) return undefined;
       const mine = server.sessions.ofUser(host, to.local);
-      if (mine.length === 0 || !mine.some(enabled) || !copyable(stanza)) return undefined;
       if (parseJid(stanza.attrs.from as string | undefined)?.bare === to.bare) return undefined; // own message: the sent copies cover it
       const direct = directRecipients(full ? server.sessions.get(to.full) : undefined, stanza, () => server.sessions.available(host, to.local!));
       for (const s of mine) if (enabled(s) && !direct.includes(s)) s.send(carbon('received', to.bare, s, stanza));

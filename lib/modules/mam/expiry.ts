@@ -25,23 +25,23 @@ export function startExpiry(module: ModuleApi<ExpiryOptions>, archive: Archive):
     running = true;
     const before = Date.now() - expiry * 1000;
     let total = 0;
-    const step = (): void => {
+    const step = async (): Promise<void> => {
       if (stopped) return;
       let n = 0;
       try {
-        n = archive.expire(before, Math.min(CHUNK, limit - total));
+        n = await archive.expire(before, Math.min(CHUNK, limit - total));
       } catch (err) {
         module.log.error({ err }, 'archive expiry failed');
       }
       total += n;
       if (n === CHUNK && total < limit) {
-        setImmediate(step);
+        setImmediate(() => { void step(); });
         return;
       }
       running = false;
       if (total > 0) module.log.info({ deleted: total, limit }, 'expired archived messages');
     };
-    step();
+    void step();
   };
   module.setTimer(Math.min(interval, 60) * 1000, run);
   module.setInterval(interval * 1000, run);

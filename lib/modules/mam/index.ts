@@ -17,6 +17,13 @@ import { metadataElement, sendResults } from './results.js';
 import { addStanzaId, hasStanzaId, NS_SID, removeStanzaIds, stripStanzaIds } from './stanza-id.js';
 import { startExpiry } from './expiry.js';
 
+/**
+ * The message the sender's archive took last, with its serialised text and position: routing
+ * is synchronous, so a local recipient's archive sees the same stanza next and reuses them (one
+ * serialisation and one id per message). One slot, shared by every host's instance.
+ */
+let lastArchived: { readonly stanza: Element; readonly value: string; readonly id: string; readonly sort: number } | undefined;
+
 /** Most JIDs in one always or never list. */
 const MAX_PREF_JIDS = 1000;
 /** Preferences cached in memory, per host (the stanza path never reads storage for them twice). */
@@ -66,9 +73,11 @@ export default defineModule({
       const to = parseJid(stanza.attrs.to as string | undefined) ?? origin!.jid;
       if (to === undefined || to.local === undefined) return undefined; // to a server: no conversation
       if (!wants(user, to.bare)) return undefined;
-      const rec = archive.append(user, { with: to.bare, withResource: to.resource, value: serialize(stanza) });
+      const value = serialize(stanza);
+      const rec = archive.append(user, { with: to.bare, withResource: to.resource, value });
+      lastArchived = { stanza, value, id: rec.id, sort: rec.sort };
       // the id travels with the message so the sender's other resources (carbons) learn it
-      addStanzaId(stanza, origin!.bareJid!, rec.id);
+      if (to.bare === origin!.bareJid || server.sessions.countOf(host, user) > 1) addStanzaId(stanza, origin!.bareJid!, rec.id);
       return undefined;
     };
     // The sender's archive id is the sender's (XEP-0359 §3: 'by' is the archiving entity): once
@@ -98,9 +107,12 @@ export default defineModule({
       if (contact === to!.bare) return undefined; // the user's own message: archived once, as outgoing
       // re-routed (a session that closed with it queued): it is in this archive already
       if (hasStanzaId(stanza, to!.bare)) return undefined;
-      if (server.sessions.ofUser(host, user).length === 0 && !server.accounts.exists(host, user)) return undefined;
+      if (server.sessions.countOf(host, user) === 0 && !server.accounts.exists(host, user)) return undefined;
       if (!wants(user, contact)) return undefined;
-      const rec = archive.append(user, { with: contact, withResource: from?.resource, value: serialize(stanza) });
+      // the same stanza the sender's archive took (routed on at once, unchanged): its text and position
+      const prior = lastArchived?.stanza === stanza ? lastArchived : undefined;
+      lastArchived = undefined;
+      const rec = archive.append(user, { with: contact, withResource: from?.resource, value: prior?.value ?? serialize(stanza) }, prior);
       addStanzaId(stanza, to!.bare, rec.id);
       return undefined;
     };
@@ -120,23 +132,30 @@ export default defineModule({
       return true;
     };
 
-    // XEP-0313 §4: a query of one's own archive
-    module.hook(`iq-set/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => {
+    /** Answer later (the archive is read once what was archived before is stored); an exception is internal-server-error. */
+    const later = (origin: Session | undefined, stanza: Element, work: (origin: Session, user: string) => Promise<unknown>): true => {
       if (origin?.username === undefined) return fail(origin, stanza, 'auth', 'forbidden');
-      const plan = parseQuery(stanza.getChild('query', NS_MAM)!, archive, origin.username, options.max_archive_query_results);
-      if ('condition' in plan) return fail(origin, stanza, plan.type, plan.condition, plan.text);
-      sendResults(origin, stanza, origin.bareJid!, archive, origin.username, plan, module.log);
+      const user = origin.username;
+      work(origin, user).catch((err: unknown) => {
+        module.log.error({ err, user }, 'archive request failed');
+        fail(origin, stanza, 'wait', 'internal-server-error');
+      });
       return true;
-    });
+    };
+
+    // XEP-0313 §4: a query of one's own archive
+    module.hook(`iq-set/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => later(origin, stanza, async (o, user) => {
+      const plan = await parseQuery(stanza.getChild('query', NS_MAM)!, archive, user, options.max_archive_query_results);
+      if ('condition' in plan) return fail(o, stanza, plan.type, plan.condition, plan.text);
+      return sendResults(o, stanza, o.bareJid!, archive, user, plan, module.log);
+    }));
     // XEP-0313 §4.1.5: the query form
     module.hook(`iq-get/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => reply(origin, stanza, xml('query', { xmlns: NS_MAM },
       xml('x', { xmlns: NS_DATA, type: 'form' }, ...FORM_FIELDS.map((f) => xml('field', { var: f.var, type: f.type },
         f.var === 'FORM_TYPE' ? xml('value', {}, NS_MAM) : undefined))))));
     // XEP-0313 §4.3 (#extended): archive metadata
-    module.hook(`iq-get/self/${NS_MAM}:metadata`, ({ origin, stanza }: StanzaEvent) => {
-      if (origin?.username === undefined) return fail(origin, stanza, 'auth', 'forbidden');
-      return reply(origin, stanza, metadataElement(archive, origin.username));
-    });
+    module.hook(`iq-get/self/${NS_MAM}:metadata`, ({ origin, stanza }: StanzaEvent) => later(origin, stanza,
+      async (o, user) => reply(o, stanza, await metadataElement(archive, user))));
     // XEP-0441: preferences
     module.hook(`iq-get/self/${NS_MAM}:prefs`, ({ origin, stanza }: StanzaEvent) => {
       if (origin?.username === undefined) return fail(origin, stanza, 'auth', 'forbidden');

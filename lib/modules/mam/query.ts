@@ -54,11 +54,11 @@ function formFields(form: Element): Map<string, string[]> | QueryError {
 const KNOWN = new Set(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
 
 /** Read a `<query/>`. `archive` resolves ids (an unknown one is item-not-found). */
-export function parseQuery(query: Element, archive: Archive, user: string, maxResults: number): QueryPlan | QueryError {
+export async function parseQuery(query: Element, archive: Archive, user: string, maxResults: number): Promise<QueryPlan | QueryError> {
   const q: { -readonly [K in keyof ArchiveQuery]: ArchiveQuery[K] } = {};
-  const known = (id: string, what: string): number | QueryError => {
+  const known = async (id: string, what: string): Promise<number | QueryError> => {
     const sort = archive.position(id);
-    return sort !== undefined && archive.has(user, sort) ? sort : notFound(`no message with ${what} '${id}' in this archive`);
+    return sort !== undefined && await archive.has(user, sort) ? sort : notFound(`no message with ${what} '${id}' in this archive`);
   };
   const form = query.getChild('x', NS_DATA);
   if (form !== undefined) {
@@ -84,13 +84,13 @@ export function parseQuery(query: Element, archive: Archive, user: string, maxRe
     }
     const afterId = one('after-id');
     if (afterId !== undefined) {
-      const s = known(afterId, 'after-id');
+      const s = await known(afterId, 'after-id');
       if (typeof s !== 'number') return s;
       q.after = s;
     }
     const beforeId = one('before-id');
     if (beforeId !== undefined) {
-      const s = known(beforeId, 'before-id');
+      const s = await known(beforeId, 'before-id');
       if (typeof s !== 'number') return s;
       q.before = s;
     }
@@ -99,7 +99,7 @@ export function parseQuery(query: Element, archive: Archive, user: string, maxRe
       if (ids.length > maxResults) return bad(`at most ${maxResults} ids per query`);
       const sorts: number[] = [];
       for (const id of ids) {
-        const s = known(id, 'id');
+        const s = await known(id, 'id');
         if (typeof s !== 'number') return s;
         sorts.push(s);
       }
@@ -119,7 +119,7 @@ export function parseQuery(query: Element, archive: Archive, user: string, maxRe
     }
     const after = set.getChildText('after');
     if (after !== null) {
-      const s = known(after.trim(), 'RSM after');
+      const s = await known(after.trim(), 'RSM after');
       if (typeof s !== 'number') return s;
       q.after = q.after === undefined ? s : Math.max(q.after, s);
     }
@@ -128,7 +128,7 @@ export function parseQuery(query: Element, archive: Archive, user: string, maxRe
       backwards = true;
       const id = before.text().trim();
       if (id !== '') {
-        const s = known(id, 'RSM before');
+        const s = await known(id, 'RSM before');
         if (typeof s !== 'number') return s;
         q.before = q.before === undefined ? s : Math.min(q.before, s);
       }

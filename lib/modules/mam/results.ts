@@ -24,10 +24,10 @@ export function page(rows: readonly ArchiveRecord[], plan: QueryPlan): { items: 
 }
 
 /** Send the results and the `<fin/>` for a query from `origin`. */
-export function sendResults(
+export async function sendResults(
   origin: Session, iq: Element, owner: string, archive: Archive, user: string, plan: QueryPlan, log: Logger,
-): void {
-  const rows = archive.query(user, plan.query);
+): Promise<void> {
+  const rows = await archive.query(user, plan.query);
   const { items, complete } = page(rows, plan);
   for (const rec of items) {
     const original = parseElement(rec.value);
@@ -52,8 +52,8 @@ export function sendResults(
 }
 
 /** The `<metadata/>` answer: the first and last archived messages, or nothing for an empty archive. */
-export function metadataElement(archive: Archive, user: string): Element {
-  const b = archive.bounds(user);
+export async function metadataElement(archive: Archive, user: string): Promise<Element> {
+  const b = await archive.bounds(user);
   const el = xml('metadata', { xmlns: NS_MAM });
   if (b !== undefined) {
     el.append(xml('start', { id: b.first.id, timestamp: stamp(b.first.when) }));

@@ -102,16 +102,19 @@ export class StreamManager {
     }));
   }
 
-  /** `<r/>`: answered with `<a h/>` at once (XEP-0198 §4), after the batched writes are flushed. */
+  /** `<r/>`: answered with `<a h/>` (XEP-0198 §4) once what it counts is stored. */
   request(session: Session, xmlns: string): void {
     const state = this.#states.get(session);
     if (state === undefined) {
       session.send(failed(xmlns, 'unexpected-request'));
       return;
     }
-    // what the client learns was received is stored first (archive rows are written in batches)
-    this.#module.server.flushWrites();
-    session.send(xml('a', { xmlns: state.xmlns, h: String(state.handled) }));
+    // what the client learns was received is stored first (archive rows are written in batches,
+    // maybe by a worker thread): the count now, the answer once it is stored
+    const h = String(state.handled);
+    void this.#module.server.whenStored().then(() => {
+      if (!session.closed) session.send(xml('a', { xmlns: state.xmlns, h }));
+    });
   }
 
   /** `<a h/>` from the client. */

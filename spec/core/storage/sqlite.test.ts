@@ -93,12 +93,14 @@ describe('SqliteDriver', () => {
   });
 });
 
-describe('SqliteDriver background checkpoints', () => {
-  it('copies the WAL into the database file from a worker thread, with commits no longer checkpointing', async () => {
+describe('SqliteDriver background work', () => {
+  it('copies the WAL into the file and writes archive rows in a worker thread, in order, with barriers', async () => {
     const file = freshFile();
     const d = new SqliteDriver(file);
     after(() => d.close());
-    d.startBackgroundWork(50);
+    const errors: string[] = [];
+    d.startBackgroundWork({ checkpointMs: 50, fallback: { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined },
+      onError: (m) => errors.push(m) });
     const fileSize = (): number => statSync(file).size;
     const before = fileSize();
     const value = 'v'.repeat(2000);
@@ -107,6 +109,19 @@ describe('SqliteDriver background checkpoints', () => {
     for (let i = 0; i < 100 && fileSize() <= before + 500 * 2000; i++) await sleep(20);
     assert.ok(fileSize() > before + 500 * 2000, `the database file grew from ${before} to ${fileSize()} bytes`);
     assert.equal(d.items('h', 's', 'u3').length, 50);
+    // archive rows go through the worker, in order, and a barrier waits for their commit
+    const sink = d.archiveSink!;
+    for (let i = 1; i <= 300; i++) sink.add({ host: 'h', store: 'archive', user: `u${i % 3}`, entry: { sort: i, with: 'x@h', value: `<m n='${i}'/>` } });
+    assert.equal(d.archive.query('h', 'archive', 'u1', {}).length, 0, 'not yet written');
+    await sink.stored();
+    assert.equal(d.archive.query('h', 'archive', 'u1', {}).length, 100);
+    sink.purgeUser('h', 'u2');
+    await sink.stored();
+    assert.equal(d.archive.query('h', 'archive', 'u2', {}).length, 0);
+    sink.add({ host: 'h', store: 'archive', user: 'u1', entry: { sort: 1000, with: 'x@h', value: '<m/>' } });
+    await d.stopBackgroundWork();
+    assert.equal(d.archive.query('h', 'archive', 'u1', {}).length, 101, 'written before the worker stopped');
+    assert.deepEqual(errors, []);
   });
 });
 

@@ -1,0 +1,100 @@
+/**
+ * @module storage/storage-worker
+ * The SQLite worker thread (started by SqliteDriver.startBackgroundWork), with its own
+ * connection to the server's database file. It does the storage work the event loop must not:
+ * - archive rows: the server hands over what it archived each turn of the event loop; they are
+ *   written here in one transaction per batch, grouped by archive (a B-tree takes one owner's
+ *   rows after another far faster than interleaved ones). A busy worker gets bigger batches.
+ *   A barrier is answered once everything before it is committed (stream management acks and
+ *   archive reads wait for one); a purge runs in order after the rows before it.
+ * - WAL checkpoints, every `checkpointMs` (PASSIVE: never waits for, nor blocks, the server's
+ *   connection). Under constant writes a passive checkpoint never reaches the end of the WAL, so
+ *   past `maxWalBytes` a TRUNCATE checkpoint (which holds writers for a moment) bounds it.
+ */
+import { statSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { unpackRows, type FromWorker, type ToWorker, type WorkerRow } from './storage-worker-protocol.js';
+import { SqliteArchive } from './sqlite-archive.js';
+
+interface Data { readonly file: string; readonly checkpointMs: number; readonly maxWalBytes: number }
+
+const { file, checkpointMs, maxWalBytes } = workerData as Data;
+const db = new Database(file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = NORMAL');
+db.pragma('wal_autocheckpoint = 0');
+const archive = new SqliteArchive(db);
+const post = (m: FromWorker): void => { parentPort?.postMessage(m); };
+
+let pending: WorkerRow[] = [];
+let scheduled = false;
+
+const byOwner = (a: WorkerRow, b: WorkerRow): number => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.store < b.store ? -1 : a.store > b.store ? 1
+  : a.user < b.user ? -1 : a.user > b.user ? 1 : a.entry.sort - b.entry.sort);
+
+const write = db.transaction((batch: WorkerRow[]) => {
+  for (let i = 0; i < batch.length;) {
+    const { host, store, user } = batch[i]!;
+    let j = i + 1;
+    while (j < batch.length && batch[j]!.user === user && batch[j]!.store === store && batch[j]!.host === host) j++;
+    archive.append(host, store, user, batch.slice(i, j).map((r) => r.entry));
+    i = j;
+  }
+});
+
+function commit(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const batch = pending.sort(byOwner);
+  pending = [];
+  try {
+    write(batch);
+  } catch (err) {
+    post({ t: 'error', message: (err as Error).message, rows: batch.length });
+  }
+}
+
+const checkpoint = (): void => {
+  let wal = 0;
+  try {
+    wal = statSync(`${file}-wal`).size;
+  } catch {
+    // no WAL file yet
+  }
+  try {
+    db.pragma(`wal_checkpoint(${wal > maxWalBytes ? 'TRUNCATE' : 'PASSIVE'})`);
+  } catch (err) {
+    post({ t: 'error', message: `checkpoint: ${(err as Error).message}` });
+  }
+};
+const timer = setInterval(checkpoint, checkpointMs);
+
+parentPort?.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'rows':
+      for (const chunk of m.rows) for (const r of unpackRows(chunk)) pending.push(r);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(commit); // after every message already queued: one batch
+      }
+      return;
+    case 'barrier':
+      commit();
+      post({ t: 'stored', id: m.id });
+      return;
+    case 'purge':
+      commit();
+      try {
+        archive.purgeUser(m.host, m.user);
+      } catch (err) {
+        post({ t: 'error', message: `purge: ${(err as Error).message}` });
+      }
+      return;
+    case 'stop':
+      commit();
+      clearInterval(timer);
+      db.close();
+      post({ t: 'stopped' });
+  }
+});
