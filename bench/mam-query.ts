@@ -61,19 +61,19 @@ export async function runMamQuery(messages = 1_000_000, contacts = 100, queries 
         : `<message xmlns="jabber:client" from="contact${c}@localhost/phone" to="owner@localhost" type="chat" id="m${i}"><body>message number ${i}</body></message>`;
       archive.append('owner', { with: `contact${c}@localhost`, withResource: out ? undefined : 'phone', value });
       if (i % 10_000 === 9_999) {
-        server.flushWrites();
+        await server.whenStored();
         if (i % 100_000 === 99_999) log(`archive: ${i + 1} messages`);
         await new Promise((r) => setImmediate(r));
       }
     }
-    server.flushWrites();
+    await server.whenStored();
     const buildSeconds = (performance.now() - t0) / 1000;
     log(`archive of ${messages} messages across ${contacts} contacts built in ${buildSeconds.toFixed(1)} s`);
 
     const storage: number[] = [];
     for (let q = 0; q < queries; q++) {
       const s0 = performance.now();
-      archive.query('owner', { with: `contact${(q * 7) % contacts}@localhost`, reverse: true, limit: 51 });
+      await archive.query('owner', { with: `contact${(q * 7) % contacts}@localhost`, reverse: true, limit: 51 });
       storage.push(performance.now() - s0);
     }
 
