@@ -36,6 +36,9 @@ export class WorkerSink implements ArchiveSink {
   #pendingRows: WorkerRow[] = [];
   #immediate: NodeJS.Immediate | undefined;
   readonly #barriers = new Map<number, () => void>();
+  /** Rows (and purges) handed over so far, and how many of them the worker has confirmed done. */
+  #added = 0;
+  #committed = 0;
   #nextBarrier = 0;
   #failed = false;
   #stopped: (() => void) | undefined;
@@ -93,6 +96,7 @@ export class WorkerSink implements ArchiveSink {
       this.#fallback.add(row);
       return;
     }
+    this.#added++;
     this.#rows.push(packRow(row));
     this.#pendingRows.push(row);
     this.#immediate ??= setImmediate(() => { this.#post(); });
@@ -100,18 +104,30 @@ export class WorkerSink implements ArchiveSink {
 
   stored(): Promise<void> {
     if (this.#failed) return this.#fallback.stored();
+    if (this.#committed === this.#added) return Promise.resolve(); // nothing on its way: no round trip
     this.#post();
     const id = ++this.#nextBarrier;
+    const upTo = this.#added;
     return new Promise((resolve) => {
-      this.#barriers.set(id, resolve);
+      this.#barriers.set(id, () => {
+        if (upTo > this.#committed) this.#committed = upTo;
+        resolve();
+      });
       this.#send({ t: 'barrier', id });
     });
   }
 
   purgeUser(host: string, user: string): void {
     if (this.#failed) return this.#fallback.purgeUser(host, user);
+    this.#added++; // a barrier after it waits for it, as for a row
     this.#post();
     this.#send({ t: 'purge', host, user });
+  }
+
+  /** Stop the worker now, without writing what it holds (the storage is closing under it). */
+  abort(): void {
+    this.#stopped ??= () => undefined;
+    void this.#worker.terminate();
   }
 
   async close(): Promise<void> {

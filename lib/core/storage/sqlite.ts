@@ -344,6 +344,7 @@ export class SqliteDriver implements StorageDriver {
 
   close(): void {
     // a worker still running here (no stopBackgroundWork) loses what it had not committed
+    this.#sink?.abort();
     this.#sink = undefined;
     if (this.#db.open) this.#db.close(); // the last connection checkpoints the WAL into the file
   }
