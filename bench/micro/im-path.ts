@@ -9,41 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, parseFrame, serialize, xml, type Element, type StreamAttrs, type Transport, type TransportSession, type ChannelBindingType } from '../../lib/index.js';
+import { createServer, xml } from '../../lib/index.js';
+import { BODY, bound, frame, median, MICRO_CONFIG } from './harness.js';
 
-class NullTransport implements Transport {
-  readonly kind = 'memory';
-  ip = '192.0.2.1';
-  secure = true;
-  encrypted = false;
-  canStartTls = false;
-  insecureHint: string | undefined;
-  maxBufferedBytes = 1 << 30;
-  slowReaderGraceMs = 10_000;
-  bufferedAmount = 0;
-  readonly bufferLimitOptions = 'none';
-  stanzas = 0;
-  channelBinding(_type: ChannelBindingType): Buffer | undefined { return undefined; }
-  sendOpen(_attrs: StreamAttrs): void { /* nothing */ }
-  send(element: Element): void {
-    serialize(element);
-    if (element.name === 'message') this.stanzas++;
-  }
-  sendClose(): void { /* nothing */ }
-  end(): void { /* nothing */ }
-  setMaxStanzaSize(): void { /* nothing */ }
-  restartStream(): void { /* nothing */ }
-  pauseInput(): void { /* nothing */ }
-  resumeInput(): void { /* nothing */ }
-}
-
-const BODY = 'x'.repeat(80);
-
-function frame(text: string): Element {
-  const r = parseFrame(text);
-  if ('error' in r) throw new Error(r.error.text);
-  return r.element;
-}
 
 type Mode = 'without' | 'mam, carbons (memory)' | 'mam, carbons (sqlite)';
 
@@ -51,17 +19,12 @@ async function setup(mode: Mode): Promise<{ round(n: number): Promise<number>; s
   const sqlite = mode.endsWith('(sqlite)');
   const dir = sqlite ? mkdtempSync(join(tmpdir(), 'im-path-')) : undefined;
   const server = createServer({
-    storage: sqlite ? 'sqlite' : 'memory', data_path: dir ?? '.', log_level: 'silent', c2s_max_stanzas_per_turn: 1_000_000, c2s_max_bytes_per_turn: 1 << 30, c2s_ports: [], http_ports: [], https_ports: [],
-    modules_enabled: mode === 'without' ? ['saslauth'] : ['saslauth', 'mam', 'carbons'], VirtualHost: { localhost: {} },
+    storage: sqlite ? 'sqlite' : 'memory', data_path: dir ?? '.', ...MICRO_CONFIG,
+    modules_enabled: mode === 'without' ? ['saslauth'] : ['saslauth', 'mam', 'carbons'],
   });
   await server.start();
-  const open = (user: string): { s: TransportSession; t: NullTransport } => {
-    const t = new NullTransport();
-    const s = server.sessions.create(t);
-    s.streamOpened({ to: 'localhost', version: '1.0' });
-    s.setAuthenticated(user);
-    s.streamOpened({ to: 'localhost', version: '1.0' });
-    s.bindResource('r');
+  const open = (user: string): ReturnType<typeof bound> => {
+    const { s, t } = bound(server, user);
     s.received(xml('presence'));
     return { s, t };
   };
@@ -96,7 +59,6 @@ const setups = await Promise.all(modes.map(setup));
 for (const s of setups) await s.round(n); // warm-up
 const results: number[][] = modes.map(() => []);
 for (let round = 0; round < rounds; round++) for (let m = 0; m < modes.length; m++) results[m]!.push(await setups[m]!.round(n));
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const base = median(results[0]!);
 console.log(`median of ${rounds} rounds of ${n} messages (ns of CPU per message):`);
 modes.forEach((mode, m) => {
