@@ -102,14 +102,15 @@ export function settingWarnings(server: Server, listeners: readonly ListenerInfo
 
 /** Print the listening sockets, endpoints and warnings of a started server. */
 export function announce(server: Server, out: NodeJS.WritableStream): void {
-  const lines: string[] = [`xmpp-server running for ${server.hostNames.join(', ')}`];
+  const components = server.componentNames.map((c) => `${c} (${String(server.config.components.get(c)?.module)})`);
+  const lines: string[] = [`xmpp-server running for ${server.hostNames.join(', ')}${components.length ? `; components ${components.join(', ')}` : ''}`];
   const warnings: string[] = [];
   const list: ListenerInfo[] = [];
   server.events.fire('listeners', { list });
   for (const l of list) {
     lines.push(`  ${l.service.padEnd(22)} ${SCHEMES[l.service] ?? 'tcp'}://${hostPart(l.address)}:${l.port}`);
   }
-  for (const host of ['*', ...server.hostNames]) {
+  for (const host of ['*', ...server.hostNames, ...server.componentNames]) {
     const items = host === '*' ? server.globalItems('endpoint') : server.host(host).items.get('endpoint');
     const where = host === '*' ? '' : `  (${host})`;
     for (const { item } of items) {

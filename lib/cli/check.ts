@@ -52,13 +52,14 @@ async function checkModules(server: Server, report: Report): Promise<Plans> {
   } catch (err) {
     report.problem((err as Error).message);
   }
-  for (const host of server.hostNames) {
+  for (const host of server.config.servedNames()) {
+    const what = server.isComponent(host) ? 'component' : 'host';
     try {
       const steps = server.modules.plan(host);
       for (const { name, planned } of steps) plans.push({ host, module: name, options: planned.options as Record<string, unknown> });
-      report.ok(`host ${host}: modules ${steps.map((s) => s.name).join(', ')}`);
+      report.ok(`${what} ${host}: modules ${steps.map((s) => s.name).join(', ')}`);
     } catch (err) {
-      report.problem(`host ${host}: ${(err as Error).message}`);
+      report.problem(`${what} ${host}: ${(err as Error).message}`);
     }
   }
   return plans;
@@ -73,7 +74,7 @@ function checkUnknownKeys(server: Server, report: Report): void {
  * same error text as at start), then what only matters later: expiry and the host's name.
  */
 function checkCertificates(server: Server, report: Report): void {
-  for (const host of server.hostNames) {
+  for (const host of server.config.servedNames()) {
     const cert = String(server.config.raw(host, 'certificate') ?? '(unset)');
     let found: HostCertificate | undefined;
     try {

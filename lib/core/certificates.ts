@@ -147,7 +147,7 @@ function loadPair(certificateFile: string, keyFile: string): Material | Failure 
 export class CertificateStore implements Certificates {
   readonly #config: Config;
   readonly #base: string;
-  /** VirtualHost -> its certificate, its error, or undefined (none configured). */
+  /** VirtualHost or component -> its certificate, its error, or undefined (none configured). */
   readonly #hosts = new Map<string, HostCertificate | ServerError<'XS_ERR_CERTIFICATE'> | undefined>();
   /** "certificate\0key" (absolute paths) -> what loading that pair gave. */
   readonly #pairs = new Map<string, Material | Failure>();
@@ -198,7 +198,7 @@ export class CertificateStore implements Certificates {
   }
 
   #entry(host: string): HostCertificate | ServerError<'XS_ERR_CERTIFICATE'> | undefined {
-    if (!this.#config.hosts.has(host)) return undefined;
+    if (this.#config.section(host) === undefined) return undefined; // a VirtualHost or a component
     if (!this.#hosts.has(host)) this.#hosts.set(host, this.#load(host));
     return this.#hosts.get(host);
   }

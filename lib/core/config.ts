@@ -1,7 +1,7 @@
 /**
  * @module config
  * Load and validate the config (JSON file or JS module), and look options up per host:
- * the host's VirtualHost section first, then the global section (Prosody's order).
+ * the host's VirtualHost or Component section first, then the global section (Prosody's order).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve, extname } from 'node:path';
@@ -14,6 +14,17 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 export interface RawConfig {
   [option: string]: unknown;
   VirtualHost?: Record<string, Record<string, unknown>>;
+  /** Prosody's `Component "name" "module"`: `{ "name": { "module": "muc", ...options } }`. */
+  Component?: Record<string, Record<string, unknown>>;
+}
+
+/** A component: a host whose stanzas go to one module (Prosody's `Component "name" "module"`). */
+export interface ComponentSection {
+  readonly name: string;
+  /** The module that serves it. */
+  readonly module: string;
+  /** Its options (without `module`). */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -37,6 +48,7 @@ export const CORE_OPTIONS = {
   modules_disabled: option.array(option.string({ default: '' }), { default: [], doc: 'Modules not to load, even if autoloaded or enabled globally.' }),
   certificate: option.string<string | undefined>({ default: undefined, doc: 'PEM certificate file for the host (STARTTLS, direct TLS, HTTPS by SNI).' }),
   key: option.string<string | undefined>({ default: undefined, doc: 'PEM private key file for the host\'s certificate.' }),
+  name: option.string<string | undefined>({ default: undefined, doc: 'A component\'s name, shown in the server\'s disco#items (Prosody\'s `name`).' }),
   scram_iterations: option.integer({ default: 10000, min: 4096, max: 10_000_000, scope: 'global', doc: 'PBKDF2 iteration count for new SCRAM credentials.' }),
 } satisfies OptionSpecs;
 
@@ -44,18 +56,23 @@ export type CoreOptions = OptionValues<typeof CORE_OPTIONS>;
 
 const HOST_NAME = /^(?=.{1,253}$)(?!-)[a-z0-9-]+(?:\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/;
 
-/** A validated config: the global section and each VirtualHost's section. */
+/** A validated config: the global section, each VirtualHost's section and each component's. */
 export class Config {
   readonly file: string | undefined;
   readonly global: Readonly<Record<string, unknown>>;
+  /** VirtualHost sections: the hosts users log in to. */
   readonly hosts: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /** Component sections, in config order. */
+  readonly components: ReadonlyMap<string, ComponentSection>;
+  /** Every host's own section: VirtualHosts and components (what option lookup reads). */
+  readonly #sections = new Map<string, Readonly<Record<string, unknown>>>();
 
   constructor(raw: RawConfig, file?: string) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new ServerError('XS_ERR_CONFIG_INVALID', { path: '(root)', expected: 'an object', got: describeValue(raw) });
     }
     this.file = file;
-    const { VirtualHost: vhosts, ...global } = raw;
+    const { VirtualHost: vhosts, Component: components, ...global } = raw;
     this.global = Object.freeze(global);
     const vh = vhosts ?? { localhost: {} };
     if (typeof vh !== 'object' || vh === null || Array.isArray(vh)) {
@@ -79,17 +96,35 @@ export class Config {
       throw new ServerError('XS_ERR_CONFIG_INVALID', { path: 'VirtualHost', expected: 'at least one host', got: '{}' });
     }
     this.hosts = hosts;
+    this.components = parseComponents(components, hosts);
+    for (const [name, section] of hosts) this.#sections.set(name, section);
+    for (const [name, c] of this.components) this.#sections.set(name, c.options);
   }
 
-  /** Host names, in config order. */
+  /** VirtualHost names, in config order. */
   hostNames(): string[] {
     return [...this.hosts.keys()];
+  }
+
+  /** Component names, in config order. */
+  componentNames(): string[] {
+    return [...this.components.keys()];
+  }
+
+  /** Every served host: VirtualHosts, then components. */
+  servedNames(): string[] {
+    return [...this.#sections.keys()];
+  }
+
+  /** A host's own section (VirtualHost or component), if the config has it. */
+  section(host: string): Readonly<Record<string, unknown>> | undefined {
+    return this.#sections.get(host);
   }
 
   /** The raw value of `name` for `host` ('*' = global): host section, then global section. */
   raw(host: string, name: string): unknown {
     if (host !== '*') {
-      const section = this.hosts.get(host);
+      const section = this.#sections.get(host);
       if (section && Object.hasOwn(section, name)) return section[name];
     }
     return Object.hasOwn(this.global, name) ? this.global[name] : undefined;
@@ -97,7 +132,8 @@ export class Config {
 
   /** Where `name` is set for `host`: 'host', 'global' or undefined (default). */
   source(host: string, name: string): 'host' | 'global' | undefined {
-    if (host !== '*' && this.hosts.get(host) && Object.hasOwn(this.hosts.get(host)!, name)) return 'host';
+    const section = host !== '*' ? this.#sections.get(host) : undefined;
+    if (section !== undefined && Object.hasOwn(section, name)) return 'host';
     return Object.hasOwn(this.global, name) ? 'global' : undefined;
   }
 
@@ -126,8 +162,44 @@ export class Config {
   keys(): { key: string; where: string }[] {
     const out = Object.keys(this.global).map((key) => ({ key, where: 'global' }));
     for (const [host, section] of this.hosts) for (const key of Object.keys(section)) out.push({ key, where: `VirtualHost ${host}` });
+    for (const [host, c] of this.components) for (const key of Object.keys(c.options)) out.push({ key, where: `Component ${host}` });
     return out;
   }
+}
+
+/**
+ * Validate the Component section: lower-case domain names that are not also VirtualHosts,
+ * each an object with a `module` name (Prosody's `Component "name" "module"`).
+ * @throws XS_ERR_CONFIG_INVALID naming the component and what was expected.
+ */
+function parseComponents(raw: unknown, hosts: ReadonlyMap<string, unknown>): Map<string, ComponentSection> {
+  const out = new Map<string, ComponentSection>();
+  if (raw === undefined) return out;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ServerError('XS_ERR_CONFIG_INVALID', { path: 'Component', expected: 'an object mapping component names to { "module": ..., options }', got: describeValue(raw) });
+  }
+  for (const [name, section] of Object.entries(raw as Record<string, unknown>)) {
+    if (!HOST_NAME.test(name)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: 'Component', expected: 'lower-case domain names as keys', got: JSON.stringify(name) });
+    }
+    if (hosts.has(name)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `Component.${name}`, expected: 'a name that is not also a VirtualHost', got: 'a VirtualHost of the same name' });
+    }
+    if (typeof section !== 'object' || section === null || Array.isArray(section)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `Component.${name}`, expected: 'an object with "module" and the component\'s options', got: describeValue(section) });
+    }
+    const { module, ...options } = section as Record<string, unknown>;
+    if (typeof module !== 'string' || !/^[a-z0-9_:.@/-]+$/i.test(module)) {
+      throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `Component.${name}.module`, expected: 'the name of the module that serves the component (e.g. "muc")', got: describeValue(module) });
+    }
+    for (const nested of ['VirtualHost', 'Component']) {
+      if (nested in options) {
+        throw new ServerError('XS_ERR_CONFIG_INVALID', { path: `Component.${name}.${nested}`, expected: 'absent (sections do not nest)', got: 'a nested section' });
+      }
+    }
+    out.set(name, Object.freeze({ name, module, options: Object.freeze(options) }));
+  }
+  return out;
 }
 
 /**

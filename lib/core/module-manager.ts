@@ -81,9 +81,13 @@ export class ModuleManager {
     this.#deps.log.warn({ event, module }, 'hooking an event that no module declares (misspelt? declare it in defineModule({ events }))');
   };
 
-  /** The names of the modules enabled on `host`, before dependencies (Prosody's get_modules_for_host). */
+  /**
+   * The names of the modules enabled on `host`, before dependencies (Prosody's get_modules_for_host).
+   * A component runs its own module and its section's modules_enabled, nothing global or autoloaded.
+   */
   enabledNames(host: string): string[] {
     const { config } = this.#deps;
+    const component = config.components.get(host);
     const list = (section: Readonly<Record<string, unknown>> | undefined, key: 'modules_enabled' | 'modules_disabled', where: string, fallback: readonly string[] = []): readonly string[] => {
       if (!section || !Object.hasOwn(section, key)) return fallback;
       const value = CORE_OPTIONS[key].parse(section[key]);
@@ -92,6 +96,11 @@ export class ModuleManager {
       }
       return value;
     };
+    if (component !== undefined) {
+      const own = new Set([component.module, ...list(component.options, 'modules_enabled', host)]);
+      for (const name of list(component.options, 'modules_disabled', host)) if (name !== component.module) own.delete(name);
+      return [...own];
+    }
     const globalEnabled = list(config.global, 'modules_enabled', '*', DEFAULT_MODULES);
     const globalDisabled = new Set(list(config.global, 'modules_disabled', '*'));
     const hostSection = config.hosts.get(host);
@@ -109,6 +118,8 @@ export class ModuleManager {
   #isDisabled(host: string, name: string): boolean {
     const { config } = this.#deps;
     const disabled = (s: Readonly<Record<string, unknown>> | undefined): unknown[] => (s && Array.isArray(s.modules_disabled) ? s.modules_disabled : []);
+    const component = config.components.get(host);
+    if (component !== undefined) return disabled(component.options).includes(name);
     const hostEnabled = config.hosts.get(host)?.modules_enabled;
     if (disabled(config.hosts.get(host)).includes(name)) return true;
     return disabled(config.global).includes(name) && !(Array.isArray(hostEnabled) && hostEnabled.includes(name));
@@ -116,7 +127,7 @@ export class ModuleManager {
 
   /** Import third-party modules that modules_enabled names and the registry lacks. */
   async resolveThirdParty(pluginPaths: readonly string[]): Promise<void> {
-    for (const host of this.#deps.config.hostNames()) {
+    for (const host of this.#deps.config.servedNames()) {
       for (const name of this.enabledNames(host)) {
         if (this.#registry.has(name)) continue;
         const def = await importModule(name, pluginPaths);
@@ -163,7 +174,7 @@ export class ModuleManager {
 
   /** Plan every host, then load them all; nothing runs until every plan is valid. */
   async loadAll(): Promise<void> {
-    const plans = this.#deps.config.hostNames().map((host) => ({ host, steps: this.plan(host) }));
+    const plans = this.#deps.config.servedNames().map((host) => ({ host, steps: this.plan(host) }));
     for (const { host, steps } of plans) {
       for (const { name, planned } of steps) await this.#loadPlanned(host, name, planned);
     }

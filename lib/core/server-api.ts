@@ -15,12 +15,19 @@ import type { SessionRegistry } from './sessions.js';
 import type { Certificates } from './certificates.js';
 
 export interface ServerApi {
-  /** VirtualHost names, in config order. */
+  /** VirtualHost names, in config order (the hosts users log in to). */
   readonly hostNames: readonly string[];
+  /** Whether `name` is a VirtualHost. */
   isLocalHost(name: string): boolean;
+  /** Component names, in config order (hosts served by one module: muc, pubsub, upload). */
+  readonly componentNames: readonly string[];
+  /** Whether `name` is a component. */
+  isComponent(name: string): boolean;
+  /** Whether stanzas to `name` stay here: a VirtualHost or a component. */
+  servesHost(name: string): boolean;
   /** The server-wide event bus. */
   readonly events: EventBus;
-  /** A host's event bus (undefined for a name that is not a VirtualHost). */
+  /** A host's event bus (undefined for a name that is neither a VirtualHost nor a component). */
   hostEvents(host: string): EventBus | undefined;
   readonly log: Logger;
   readonly storage: StorageDriver;

@@ -69,11 +69,11 @@ export class Server implements ServerApi {
     this.#global = new Host('*');
     this.events = this.#global.events;
     this.certificates = new CertificateStore(this.config);
-    for (const name of this.config.hostNames()) this.#hosts.set(name, new Host(name));
+    for (const name of this.config.servedNames()) this.#hosts.set(name, new Host(name));
     this.sessions = new LocalSessionRegistry(this);
     this.router = new LocalRouter({
       log: this.log,
-      isLocalHost: (name) => this.#hosts.has(name),
+      isLocalHost: (name) => this.#hosts.has(name), // VirtualHosts and components
       hostEvents: (name) => this.#hosts.get(name)?.events,
       session: (full) => this.sessions.get(full),
     });
@@ -99,7 +99,19 @@ export class Server implements ServerApi {
     return this.config.hostNames();
   }
 
+  get componentNames(): readonly string[] {
+    return this.config.componentNames();
+  }
+
   isLocalHost(name: string): boolean {
+    return this.config.hosts.has(name);
+  }
+
+  isComponent(name: string): boolean {
+    return this.config.components.has(name);
+  }
+
+  servesHost(name: string): boolean {
     return this.#hosts.has(name);
   }
 
@@ -185,7 +197,7 @@ export class Server implements ServerApi {
     try {
       const pluginBase = this.config.file ? resolve(this.config.file, '..') : process.cwd();
       await this.modules.resolveThirdParty(this.core.plugin_paths.map((p) => resolve(pluginBase, p)));
-      for (const host of this.hostNames) this.modules.plan(host);
+      for (const host of this.config.servedNames()) this.modules.plan(host);
       this.#warnUnknownKeys();
       await this.modules.loadAll();
       this.storage.startBackgroundWork?.({

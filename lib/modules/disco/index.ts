@@ -2,8 +2,8 @@
  * @module disco
  * Service Discovery (XEP-0030) for the host and for user accounts. Features come from the
  * items other modules provide (`module.provides('feature', ns)`, 'identity', 'disco-item',
- * 'account-feature', and 'disco-extension' for XEP-0128 data forms); the `disco_items` option
- * adds items by hand.
+ * 'account-feature', and 'disco-extension' for XEP-0128 data forms); the host's disco#items
+ * lists the components named under it, and the `disco_items` option adds items by hand.
  */
 import {
   defineModule, elementFromJson, elementToJson, errorReply, option, INVALID, parseJid, xml, NS_DISCO_INFO as NS_INFO, NS_DISCO_ITEMS as NS_ITEMS,
@@ -107,6 +107,13 @@ export default defineModule({
       return true;
     };
     const unique = (list: readonly string[]): string[] => [...new Set(list)];
+    /** Components named under this host (conference.example.org under example.org), as Prosody lists them. */
+    const components = (): DiscoItem[] => module.server.componentNames
+      .filter((c) => c.endsWith(`.${module.host}`))
+      .map((jid) => {
+        const name = module.server.config.raw(jid, 'name');
+        return typeof name === 'string' ? { jid, name } : { jid };
+      });
 
     // XEP-0030 §3: the host's identities and features
     module.hook(`iq-get/host/${NS_INFO}:query`, ({ origin, stanza }: StanzaEvent) => {
@@ -130,7 +137,7 @@ export default defineModule({
     module.hook(`iq-get/host/${NS_ITEMS}:query`, ({ origin, stanza }: StanzaEvent) => {
       const node = stanza.getChild('query', NS_ITEMS)?.attrs.node as string | undefined;
       if (node) return fail(origin, stanza, 'cancel', 'item-not-found');
-      const items = [...module.options.disco_items, ...module.items('disco-item').map((r) => r.item)];
+      const items = [...module.options.disco_items, ...components(), ...module.items('disco-item').map((r) => r.item)];
       return reply(origin, stanza, xml('query', { xmlns: NS_ITEMS },
         ...items.map((i) => xml('item', { jid: i.jid, name: i.name, node: i.node }))));
     });

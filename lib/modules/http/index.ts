@@ -54,7 +54,7 @@ function sniOptions(module: Api): SniOptions | undefined {
 }
 
 function urlOptions(module: Api, host: string): UrlOptions {
-  if (host === '*' || !module.server.isLocalHost(host)) return module.options;
+  if (host === '*' || !module.server.servesHost(host)) return module.options;
   const { http_paths, http_host, http_external_url } = HTTP_OPTIONS;
   return module.server.config.options(host, { http_paths, http_host, http_external_url }, 'http');
 }
