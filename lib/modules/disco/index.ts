@@ -4,6 +4,8 @@
  * items other modules provide (`module.provides('feature', ns)`, 'identity', 'disco-item',
  * 'account-feature', and 'disco-extension' for XEP-0128 data forms); the host's disco#items
  * lists the components named under it, and the `disco_items` option adds items by hand.
+ * A component's module may depend on disco: on a component, disco answers for the component's
+ * own JID with the identities and features its modules provide, and leaves its bare JIDs alone.
  */
 import {
   defineModule, elementFromJson, elementToJson, errorReply, option, INVALID, parseJid, xml, NS_DISCO_INFO as NS_INFO, NS_DISCO_ITEMS as NS_ITEMS,
@@ -89,6 +91,7 @@ export default defineModule({
     }),
   },
   load(module) {
+    const component = module.server.isComponent(module.host);
     module.provides('feature', NS_INFO);
     module.provides('feature', NS_ITEMS);
     module.provides('account-feature', NS_INFO);
@@ -123,7 +126,9 @@ export default defineModule({
         const handled = module.fire('host-disco-info-node', { origin, stanza, reply: query, node });
         return handled === undefined ? fail(origin, stanza, 'cancel', 'item-not-found') : reply(origin, stanza, query);
       }
-      const identities: DiscoIdentity[] = [{ category: 'server', type: 'im', name: module.options.server_name }, ...module.items('identity').map((r) => r.item)];
+      // A component's identities are only those its modules provide (a MUC is conference/text, not server/im).
+      const own: DiscoIdentity[] = component ? [] : [{ category: 'server', type: 'im', name: module.options.server_name }];
+      const identities = [...own, ...module.items('identity').map((r) => r.item)];
       const query = xml('query', { xmlns: NS_INFO },
         ...identities.map((i) => xml('identity', { category: i.category, type: i.type, name: i.name })),
         ...unique(module.items('feature').map((r) => r.item)).map((v) => xml('feature', { var: v })),
@@ -164,6 +169,8 @@ export default defineModule({
       module.fire('account-disco-info', { origin, stanza, reply: query });
       return reply(origin, stanza, query);
     };
+    // On a component, bare JIDs are its own entities (rooms, nodes): its module answers for them.
+    if (component) return;
     module.hook(`iq-get/bare/${NS_INFO}:query`, accountInfo(false));
     module.hook(`iq-get/self/${NS_INFO}:query`, accountInfo(true));
 
