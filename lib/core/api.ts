@@ -6,7 +6,8 @@
  *   sessions as modules see them, routing, storage, JIDs, XML, errors;
  * - `xmpp-server-core/transport` (transport-api.ts): for modules that carry streams;
  * - `xmpp-server-core/sasl` (sasl-api.ts): SASL mechanisms and SCRAM primitives;
- * - `xmpp-server-core/http`, `xmpp-server-core/websocket`: those modules' public contracts.
+ * - `xmpp-server-core/http`, `xmpp-server-core/websocket`: those modules' public contracts;
+ * - `xmpp-server-core/pubsub` (pubsub-api.ts): publish-subscribe and the `pep` service.
  *
  * `Events` and `Items` are declared here and only here, so one way of adding typed ones works
  * from inside the package and from outside it alike:
