@@ -13,17 +13,21 @@ import { runCheck } from './check.js';
 import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
+import { askRunningServer, printReply, runShell } from './shell.js';
+import { reloadOnHangup } from './reload.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
   xmpp-server register USER HOST PASSWORD [--config FILE]
   xmpp-server passwd   USER HOST PASSWORD [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
-  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems`;
+  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
+  xmpp-server shell    [-c COMMAND] [--config FILE]  the admin shell of the running server (type 'help')`;
 
 const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'shell') return runShell(argv.slice(1)); // its own options (-c is its command)
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
@@ -53,6 +57,8 @@ async function start(config: Config): Promise<number> {
   await server.start();
   announce(server, process.stdout);
   await new Promise<void>((resolve) => {
+    server.events.on('server-stopped', () => { resolve(); }); // also when the admin shell stops it
+    reloadOnHangup(server);
     const stop = (signal: string): void => {
       server.log.info({ signal }, 'signal received');
       server.stop('shutdown').then(resolve, (err: unknown) => { server.log.error({ err }, 'stop failed'); resolve(); });
@@ -63,8 +69,13 @@ async function start(config: Config): Promise<number> {
   return 0;
 }
 
-function accountCommand(command: string, args: string[], config: Config): number {
+async function accountCommand(command: string, args: string[], config: Config): Promise<number> {
   const [user, host, password] = args as [string, string, string | undefined];
+  if (command !== 'register') {
+    // A server running on this data_path does it, so that the user's live sessions end too.
+    const reply = await askRunningServer(config, command === 'passwd' ? ['user', 'password', `${user}@${host}`, password!] : ['user', 'delete', `${user}@${host}`]);
+    if (reply !== undefined) return printReply(reply);
+  }
   const server = createServer(config);
   try {
     if (!server.isLocalHost(host)) {

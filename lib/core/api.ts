@@ -45,6 +45,7 @@ export type { ItemRecord, ItemOf, ItemEvent } from './items.js';
 export { ServerError, isServerError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { ServerApi, ListenerInfo, ServerLifecycleEvent, UserDeletedEvent, UserRegisteringEvent } from './server-api.js';
+export type { ServerControl, ConfigReloadReport, SessionInfoEvent, ConfigReloadedEvent } from './admin-api.js';
 export type { Certificates, HostCertificate, SniOptions } from './certificates.js';
 export type { Logger } from './log.js';
 export { parseJid, makeJid, bareJid } from './jid.js';

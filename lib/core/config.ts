@@ -30,12 +30,12 @@ export interface ComponentSection {
 /**
  * The modules a config without modules_enabled gets (DESIGN.md), plus those Prosody 0.12's
  * prosody.cfg.lua.dist enables that exist here (carbons, private, version, uptime, time,
- * blocklist), mam (the IM essentials issue makes it a default), and tombstones (so that a
- * deleted account's name is not handed to someone else by default).
+ * blocklist, admin_shell), mam (the IM essentials issue makes it a default), and tombstones
+ * (so that a deleted account's name is not handed to someone else by default).
  */
 export const DEFAULT_MODULES = Object.freeze([
   'roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', 'csi_simple', 'carbons', 'mam',
-  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist',
+  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist', 'admin_shell',
 ]);
 
 /** Options the core itself reads (module options are declared by their modules). */

@@ -21,6 +21,8 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   'iq-result/*', 'iq-error/*',
   // accounts (host bus)
   'user-deleted', 'user-registering',
+  // administration (admin-api.ts)
+  'session-info', 'config-reloaded',
   // items
   'item-added/*', 'item-removed/*',
 ]);

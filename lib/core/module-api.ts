@@ -27,6 +27,11 @@ export interface ModuleDefinition<S extends OptionSpecs = OptionSpecs, G = unkno
   readonly options?: S;
   readonly description?: string;
   /**
+   * Reloading it ends client connections (a transport, the HTTP server under one): a config
+   * reload never reloads it, and reports its changed options as needing a restart instead.
+   */
+  readonly carriesConnections?: boolean;
+  /**
    * Events this module fires or answers beyond the core's, as names or prefixes ending in
    * `*` ('my-module/*'). Hooking a name nobody declares logs a warning once (a typo never
    * fires); the types come from `declare module 'xmpp-server-core/api' { interface Events }`.

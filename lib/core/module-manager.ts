@@ -19,6 +19,7 @@ import type { ServerApi } from './server-api.js';
 export const AUTOLOAD = Object.freeze(['c2s', 'bind', 'presence', 'message', 'iq', 'offline']);
 
 export interface ManagerDeps {
+  /** The current config (read on each use: a config reload replaces it). */
   readonly config: Config;
   readonly log: Logger;
   readonly server: ServerApi;

@@ -13,6 +13,7 @@ import type { Element } from './xml.js';
 import type { Session } from './session-view.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Certificates } from './certificates.js';
+import type { ServerControl } from './admin-api.js';
 
 export interface ServerApi {
   /** VirtualHost names, in config order (the hosts users log in to). */
@@ -49,7 +50,12 @@ export interface ServerApi {
   /** A store's archive on a host (modules use `module.openArchive(store)`). */
   archive(host: string, store: string): Archive;
   readonly accounts: Accounts;
+  /** The current config (a new object after a config reload: read it when needed, do not keep it). */
   readonly config: Config;
+  /** data_path, resolved against the config file's folder (or the working directory). */
+  readonly dataPath: string;
+  /** Module and config reloads, shutdown: for administration modules (admin-api.ts). */
+  readonly control: ServerControl;
   /**
    * Each VirtualHost's certificate and key (the `certificate`/`key` options), read once and
    * shared by every module that terminates TLS: by host, by SNI name, for channel binding.

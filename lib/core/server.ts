@@ -22,6 +22,8 @@ import { Accounts } from './storage/accounts.js';
 import { openStorage } from './storage/index.js';
 import { WriteQueue } from './write-queue.js';
 import { Archives, type Archive } from './archives.js';
+import type { ServerControl } from './admin-api.js';
+import { Control } from './server-control.js';
 import type { StorageDriver } from './storage/store.js';
 
 export interface ServerOptions {
@@ -36,7 +38,6 @@ export interface ServerOptions {
 export type ServerState = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
 export class Server implements ServerApi {
-  readonly config: Config;
   readonly log: Logger;
   readonly events: EventBus;
   readonly modules: ModuleManager;
@@ -51,6 +52,9 @@ export class Server implements ServerApi {
   readonly writes: WriteQueue;
   /** Archives for modules (ModuleApi.openArchive). */
   readonly archives: Archives;
+  /** Module and config reloads, shutdown (see ServerApi.control). */
+  readonly control: ServerControl;
+  #config: Config;
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
   #storage: StorageDriver | undefined;
@@ -60,7 +64,7 @@ export class Server implements ServerApi {
 
   /** @throws XS_ERR_CONFIG_INVALID, XS_ERR_OPTION_INVALID for the core's own options */
   constructor(config: Config | RawConfig, options: ServerOptions = {}) {
-    this.config = config instanceof Config ? config : new Config(config);
+    this.#config = config instanceof Config ? config : new Config(config);
     this.core = this.config.options('*', CORE_OPTIONS, 'core');
     this.log = options.logger ?? createLogger({ level: this.core.log_level });
     this.#storage = options.storage;
@@ -77,14 +81,27 @@ export class Server implements ServerApi {
       hostEvents: (name) => this.#hosts.get(name)?.events,
       session: (full) => this.sessions.get(full),
     });
+    const current = (): Config => this.#config;
     this.modules = new ModuleManager({
-      config: this.config,
+      get config() { return current(); },
       log: this.log,
       server: this,
       global: this.#global,
       host: (name) => this.host(name),
     });
     for (const def of options.modules ?? []) this.modules.register(def);
+    this.control = new Control(this);
+  }
+
+  /** The current config (replaced by a config reload). */
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** @internal (config-reload.ts) put `next` in place of the current config. */
+  replaceConfig(next: Config): void {
+    this.#config = next;
+    this.sessions.resetSettings();
   }
 
   get state(): ServerState {

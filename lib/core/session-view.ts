@@ -60,6 +60,8 @@ export interface Session {
   readonly bound: boolean;
   /** When the transport connected (ms since the epoch). */
   readonly connectedAt: number;
+  /** When the client last sent anything (ms since the epoch): its idle time for admin tools. */
+  readonly lastInputAt: number;
   /** The session options of its host (global ones until the stream opens). */
   readonly settings: SessionSettings;
   /** Presence priority (written by the presence module). */

@@ -67,6 +67,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   readonly log: Logger;
   readonly data: Record<string, unknown> = {};
   readonly connectedAt = Date.now();
+  lastInputAt = this.connectedAt;
   priority = 0;
   presence: Element | undefined;
   interested = false;
@@ -231,6 +232,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   }
 
   inputBytes(bytes: number): void {
+    this.lastInputAt = Date.now();
     this.#conn.input.bytes(bytes);
   }
 
@@ -429,6 +431,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     old.moveTo(from);
     old.discardOutput(); // the resumed queue holds whatever the old connection had not taken
     this.#state = 'open';
+    this.lastInputAt = Date.now();
     // XEP-0198 §5: the connection that is replaced ends with a conflict.
     from.close(wasLive ? { condition: 'conflict', text: 'Replaced by a resumed session' } : { text: 'merged into a resumed session' });
   }

@@ -4,7 +4,6 @@
  * ones by full JID and by account, and resolves each host's session options. Behind the
  * SessionRegistry interface so a cluster can replace it.
  */
-import type { Config } from './config.js';
 import type { ServerApi } from './server-api.js';
 import { ClientSession, type SessionContext } from './session.js';
 import { DetachedTransport } from './detached-transport.js';
@@ -54,7 +53,6 @@ export interface TransportSessionRegistry extends SessionRegistry {
 /** The registry for one process. */
 export class LocalSessionRegistry implements TransportSessionRegistry, SessionContext {
   readonly server: ServerApi;
-  readonly #config: Config;
   readonly #all = new Set<Session>();
   readonly #byFull = new Map<string, Session>();
   readonly #byBare = new Map<string, Map<string, Session>>();
@@ -65,7 +63,6 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
 
   constructor(server: ServerApi) {
     this.server = server;
-    this.#config = server.config;
   }
 
   admit(ip: string): string | undefined {
@@ -139,10 +136,15 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   settings(host: string): SessionSettings {
     let s = this.#settings.get(host);
     if (s === undefined) {
-      s = this.#config.options(host, SESSION_OPTIONS, 'c2s');
+      s = this.server.config.options(host, SESSION_OPTIONS, 'c2s');
       this.#settings.set(host, s);
     }
     return s;
+  }
+
+  /** The config changed: sessions that start from now on read their host's options again. */
+  resetSettings(): void {
+    this.#settings.clear();
   }
 
   /** @internal (SessionContext) a session bound its resource; it replaces any holder of the JID. */

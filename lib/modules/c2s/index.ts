@@ -77,6 +77,7 @@ function accept(module: ModuleApi<unknown>, state: C2sState) {
 export default defineModule({
   name: 'c2s',
   global: true,
+  carriesConnections: true,
   description: 'Client connections over TCP: listeners, STARTTLS, direct TLS, keepalive.',
   options,
 

@@ -76,6 +76,7 @@ export default defineModule({
   name: 'http',
   events: ['http-url', 'http-message'],
   global: true,
+  carriesConnections: true,
   description: 'HTTP and HTTPS for modules: apps per VirtualHost, trusted proxies, CORS.',
   options: HTTP_OPTIONS,
 

@@ -52,6 +52,12 @@ export default defineModule({
     // once the resource is gone, so it cannot come back to this session.
     module.hook('resource-unbind', ({ session }) => { manager.ended(session); });
 
+    // For admin tools (the admin shell's `c2s show`): whether this session has stream management.
+    module.hook('session-info', ({ session, info }) => {
+      const state = manager.state(session);
+      if (state !== undefined) info.sm = state.token !== undefined ? 'resumable' : 'enabled';
+    });
+
     module.hook('csi-client-inactive', ({ session }) => { manager.setInactive(session, true); });
     module.hook('csi-client-active', ({ session }) => { manager.setInactive(session, false); });
 

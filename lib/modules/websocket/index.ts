@@ -41,6 +41,7 @@ export default defineModule({
   name: 'websocket',
   events: ['websocket-session', 'websocket-session-opened'],
   global: true,
+  carriesConnections: true,
   depends: ['c2s', 'http'],
   description: 'XMPP over WebSocket (RFC 7395) with XEP-0156 discovery.',
   options: WEBSOCKET_OPTIONS,
