@@ -50,7 +50,7 @@ export async function applyConfig(server: Server, next: Config): Promise<ConfigR
 
   if (level !== server.log.level) {
     server.log.level = level;
-    report.applied.push(`log_level: ${level} (for modules and sessions that start from now on too)`);
+    report.applied.push(`log_level: ${level}`);
   }
   for (const key of Object.keys(SESSION_OPTIONS)) {
     if (effective.servedNames().some((h) => !isDeepStrictEqual(old.raw(h, key), effective.raw(h, key)))) {

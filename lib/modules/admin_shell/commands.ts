@@ -108,7 +108,7 @@ const COMMANDS: Record<string, Command> = {
       const { user, host } = accountJid(server, jid);
       if (!password) throw new CommandError('a password is needed');
       await server.accounts.createAsync(host, user, password);
-      log.info({ user, host }, 'account created by the administrator');
+      log.info({ account: `${user}@${host}` }, 'account created by the administrator');
       return lines(`Account created ${user}@${host}`);
     },
   },
@@ -121,7 +121,7 @@ const COMMANDS: Record<string, Command> = {
       await server.accounts.setPasswordAsync(host, user, password);
       const sessions = accountSessions(server, host, user);
       for (const s of sessions) s.close({ condition: 'reset', text: 'Password changed' });
-      log.info({ user, host, sessions: sessions.length }, 'password changed by the administrator');
+      log.info({ account: `${user}@${host}`, sessions: sessions.length }, 'password changed by the administrator');
       return lines(`Account password changed for ${user}@${host} (${sessions.length} sessions closed)`);
     },
   },
@@ -133,7 +133,7 @@ const COMMANDS: Record<string, Command> = {
       server.accounts.delete(host, user);
       const sessions = accountSessions(server, host, user);
       for (const s of sessions) s.close({ condition: 'not-authorized', text: 'Account deleted' });
-      log.info({ user, host, sessions: sessions.length }, 'account deleted by the administrator');
+      log.info({ account: `${user}@${host}`, sessions: sessions.length }, 'account deleted by the administrator');
       return lines(`Account deleted ${user}@${host} (${sessions.length} sessions closed)`);
     },
   },
