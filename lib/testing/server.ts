@@ -57,7 +57,8 @@ export async function startScansionServer(options: ScansionServerOptions): Promi
     for (const [h, o] of Object.entries((layer.VirtualHost ?? {}) as Hosts)) hosts[h] = { ...hosts[h], ...o };
   }
   config.VirtualHost = hosts;
-  const enabled = (config.modules_enabled as string[] | undefined) ?? [...DEFAULT_MODULES];
+  // No admin socket for a throwaway server (scripts run in parallel, all with the same data_path).
+  const enabled = (config.modules_enabled as string[] | undefined) ?? DEFAULT_MODULES.filter((m) => m !== 'admin_shell');
   config.modules_enabled = [...new Set([...enabled, ...(options.enable ?? []), ...(options.modules ?? []).map((m) => m.name)])];
 
   const server = createServer(config as RawConfig, { logger: createLogger({ level: 'silent' }), modules: options.modules });
