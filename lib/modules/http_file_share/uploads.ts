@@ -48,7 +48,6 @@ export class Uploads {
 
   constructor(module: Pick<ModuleApi, 'host' | 'server' | 'openMap' | 'openList' | 'openStore'>, secret: string | undefined) {
     this.dir = join(module.server.dataPath, 'http_file_share', encodeURIComponent(module.host));
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.#slots = module.openMap<SlotRecord>('http_file_share');
     this.#order = module.openList<string>('http_file_share_order');
     this.#recent = module.openMap('http_file_share_recent');
@@ -83,8 +82,9 @@ export class Uploads {
     return join(this.dir, id);
   }
 
-  /** A temporary name next to the file, unique per attempt. */
+  /** A temporary name next to the file, unique per attempt (the folder is made on first use). */
   tempPath(id: string): string {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     return `${this.path(id)}.${randomBytes(6).toString('hex')}.part`;
   }
 

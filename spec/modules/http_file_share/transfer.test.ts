@@ -9,7 +9,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,7 +24,10 @@ async function slotFor(s: FileShareServer, name: string, size: number, type?: st
 }
 
 /** Files of the component under data_path (finished and temporary). */
-const filesOf = (s: FileShareServer): string[] => readdirSync(join(s.dataPath, 'http_file_share', COMPONENT));
+const filesOf = (s: FileShareServer): string[] => {
+  const dir = join(s.dataPath, 'http_file_share', COMPONENT);
+  return existsSync(dir) ? readdirSync(dir) : [];
+};
 
 describe('http_file_share transfers', () => {
   it('stores an upload under its slot id only and serves it back byte for byte', async (t) => {
