@@ -79,7 +79,8 @@ describe('http_file_share in chromium', () => {
     assert.equal(status, 201);
 
     const receiver = await open();
-    const got = await receiver.evaluate((url) => (window as unknown as { download(u: string): Promise<{ status: number; type: string; bytes: number[]; width: number }> }).download(url), slot.get);
+    type Downloaded = { status: number; type: string; bytes: number[]; width: number };
+    const got = await receiver.evaluate((url) => (window as unknown as { download(u: string): Promise<Downloaded> }).download(url), slot.get);
     assert.equal(got.status, 200);
     assert.equal(got.type, 'image/png');
     assert.deepEqual(got.bytes, bytes, 'the same bytes');
