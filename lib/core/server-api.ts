@@ -32,6 +32,8 @@ export interface ServerApi {
   hostEvents(host: string): EventBus | undefined;
   readonly log: Logger;
   readonly storage: StorageDriver;
+  /** `data_path`, resolved (against the config file's folder): where modules keep their files. */
+  readonly dataPath: string;
   /**
    * Run a storage write with this turn's batch (one transaction per turn of the event loop, at
    * setImmediate or at the next `flushWrites`): for writes on the per-stanza path.

@@ -34,6 +34,7 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -66,4 +67,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   tombstones,
   blocklist,
+  http_file_share,
 ];
