@@ -46,7 +46,7 @@ export async function startProsody(config: string, port: number): Promise<{ stop
     await waitForPort(port, child);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${text}`);
+    throw new Error(`${(err as Error).message}\n${text}`, { cause: err });
   }
   return {
     output: () => text,
@@ -73,7 +73,9 @@ export interface XmppJs {
 }
 
 /** @xmpp/client connected to 127.0.0.1:port for user@domain, with a stanza inbox. */
-export async function xmppJs(port: number, domain: string, username: string, password: string): Promise<{ c: XmppJs; next(pred: (el: Element) => boolean, what: string): Promise<Element> }> {
+export async function xmppJs(
+  port: number, domain: string, username: string, password: string,
+): Promise<{ c: XmppJs; next(pred: (el: Element) => boolean, what: string): Promise<Element> }> {
   const specifier = '@xmpp/client';
   const lib = (await import(specifier)) as { client(o: Record<string, unknown>): XmppJs };
   const c = lib.client({ service: `xmpp://127.0.0.1:${port}`, domain, username, password, resource: 'test' });

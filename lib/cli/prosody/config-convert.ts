@@ -10,7 +10,7 @@ import { INVALID, type OptionSpec } from '../../core/options.js';
 import type { ModuleDefinition } from '../../core/module-api.js';
 import type { ConfigEntry, ConfigSection, ProsodyConfig } from './lua-config.js';
 import { findUnsupported, LuaTable, type LuaValue } from './lua-value.js';
-import { ImportReport } from './report.js';
+import type { ImportReport } from './report.js';
 
 /** Why a Prosody module has no counterpart here (the default: no module of that name). */
 const MODULE_REASONS: Record<string, string> = {
