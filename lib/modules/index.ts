@@ -9,6 +9,7 @@ import saslauth from './saslauth/index.js';
 import bind from './bind/index.js';
 import http from './http/index.js';
 import http_files from './http_files/index.js';
+import http_openmetrics from './http_openmetrics/index.js';
 import presence from './presence/index.js';
 import message from './message/index.js';
 import iq from './iq/index.js';
@@ -40,6 +41,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   bind,
   http,
   http_files,
+  http_openmetrics,
   presence,
   message,
   iq,
