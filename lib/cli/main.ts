@@ -15,6 +15,7 @@ import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
 import { askRunningServer, printReply, runShell } from './shell.js';
 import { reloadOnHangup } from './reload.js';
+import { importProsody } from './import-prosody.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
@@ -22,12 +23,14 @@ const USAGE = `Usage:
   xmpp-server passwd   USER HOST PASSWORD [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
   xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
-  xmpp-server shell    [-c COMMAND] [--config FILE]  the admin shell of the running server (type 'help')`;
+  xmpp-server shell    [-c COMMAND] [--config FILE]  the admin shell of the running server (type 'help')
+  xmpp-server import-prosody --config prosody.cfg.lua --out config.json [--data DIR] [--data-path OURS] [--force]`;
 
 const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'shell') return runShell(argv.slice(1)); // its own options (-c is its command)
+  if (argv[0] === 'import-prosody') return importProsody(argv.slice(1), process.stdout, process.stderr);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });

@@ -9,6 +9,7 @@ import saslauth from './saslauth/index.js';
 import bind from './bind/index.js';
 import http from './http/index.js';
 import http_files from './http_files/index.js';
+import http_openmetrics from './http_openmetrics/index.js';
 import presence from './presence/index.js';
 import message from './message/index.js';
 import iq from './iq/index.js';
@@ -34,6 +35,7 @@ import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 import admin_shell from './admin_shell/index.js';
+import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -41,6 +43,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   bind,
   http,
   http_files,
+  http_openmetrics,
   presence,
   message,
   iq,
@@ -66,4 +69,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   tombstones,
   blocklist,
   admin_shell,
+  http_file_share,
 ];
