@@ -33,6 +33,10 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import invites from './invites/index.js';
+import invites_register from './invites_register/index.js';
+import invites_adhoc from './invites_adhoc/index.js';
+import invites_page from './invites_page/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -64,4 +68,8 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   tombstones,
   blocklist,
+  invites,
+  invites_register,
+  invites_adhoc,
+  invites_page,
 ];
