@@ -34,6 +34,10 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import invites from './invites/index.js';
+import invites_register from './invites_register/index.js';
+import invites_adhoc from './invites_adhoc/index.js';
+import invites_page from './invites_page/index.js';
 import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -67,5 +71,9 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   tombstones,
   blocklist,
+  invites,
+  invites_register,
+  invites_adhoc,
+  invites_page,
   http_file_share,
 ];
