@@ -116,12 +116,28 @@ export interface UserRegisteringEvent {
   readonly host: string;
   /** The address the request came from, when it came over the network. */
   readonly ip?: string;
+  /** The session asking, for in-band registration (an invite it presented, say). */
+  readonly session?: Session;
   allowed: boolean;
   error?: { type: 'auth' | 'cancel' | 'modify' | 'wait'; condition: string; text?: string };
 }
 
+/**
+ * `registration-permitted` (host bus), asked by in-band registration when `allow_registration`
+ * is off: a handler returning true lets this session register all the same (it presented an
+ * invitation token, say). `stanza` is the registration request when there is one (a token may
+ * ride in it). The `user-registering` event still runs for the account it creates.
+ */
+export interface RegistrationPermittedQuery {
+  readonly host: string;
+  readonly session: Session;
+  readonly stanza?: Element;
+}
+
 declare module './api.js' {
   interface Events {
+    /** Host bus: may this session register in-band although allow_registration is off? (see RegistrationPermittedQuery) */
+    'registration-permitted': RegistrationPermittedQuery;
     /** Host bus: an account is gone (see UserDeletedEvent). */
     'user-deleted': UserDeletedEvent;
     /** Host bus: an account is about to be created; handlers may refuse it (see UserRegisteringEvent). */

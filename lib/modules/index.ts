@@ -35,6 +35,10 @@ import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 import admin_shell from './admin_shell/index.js';
+import invites from './invites/index.js';
+import invites_register from './invites_register/index.js';
+import invites_adhoc from './invites_adhoc/index.js';
+import invites_page from './invites_page/index.js';
 import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -69,5 +73,9 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   tombstones,
   blocklist,
   admin_shell,
+  invites,
+  invites_register,
+  invites_adhoc,
+  invites_page,
   http_file_share,
 ];

@@ -86,8 +86,10 @@ export default defineModule({
       let refusal: Refusal | undefined = checkLimits(ask, o);
       if (!refusal) {
         const quota = dailyQuota(o);
-        const { used, fitsAt } = uploads.usage(from.bare, now, ask.size, quota);
+        const { used, count, fitsAt } = uploads.usage(from.bare, now, ask.size, quota);
         if (used + ask.size > quota) refusal = quotaRefusal('Daily quota reached', fitsAt);
+        // Slots of zero bytes cost no quota: their number is bounded too (each is a stored record).
+        else if (count >= o.http_file_share_daily_slots) refusal = quotaRefusal('Daily slot limit reached', undefined);
       }
       const globalQuota = o.http_file_share_global_quota;
       if (!refusal && globalQuota !== undefined && uploads.total + ask.size > globalQuota) refusal = quotaRefusal('Global quota reached', undefined);

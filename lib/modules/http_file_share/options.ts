@@ -37,6 +37,10 @@ export const FILE_SHARE_OPTIONS = {
     default: undefined, describe: 'a number of bytes (a non-negative integer)', parse: optionalSize,
     doc: 'Bytes one user may request slots for in 24 hours (XEP-0363 resource-constraint above it); unset: 10 times http_file_share_size_limit.',
   }),
+  http_file_share_daily_slots: option.integer({
+    default: 1000, min: 1,
+    doc: 'Slots one user may request in 24 hours, whatever their size (XEP-0363 resource-constraint above it).',
+  }),
   http_file_share_global_quota: option.custom<number | undefined>({
     default: undefined, describe: 'a number of bytes (a non-negative integer)', parse: optionalSize,
     doc: 'Bytes all stored files of this component may take (resource-constraint above it); unset: no limit but the daily quotas and expiry.',

@@ -104,10 +104,10 @@ export class Uploads {
   }
 
   /**
-   * The bytes `owner` requested in the 24 hours before `now`, and when enough of them leave the
+   * The bytes and slots `owner` requested in the 24 hours before `now`, and when enough bytes leave the
    * window for `size` more to fit in `quota` (entries older than a day are dropped on the way).
    */
-  usage(owner: string, now: number, size: number, quota: number): { used: number; fitsAt: number | undefined } {
+  usage(owner: string, now: number, size: number, quota: number): { used: number; count: number; fitsAt: number | undefined } {
     const entries = Object.entries(this.#recent.all(owner));
     const live: { size: number; created: number }[] = [];
     for (const [id, e] of entries) {
@@ -115,14 +115,15 @@ export class Uploads {
       else live.push(e);
     }
     live.sort((a, b) => a.created - b.created);
+    const count = live.length;
     let used = live.reduce((sum, e) => sum + e.size, 0);
-    if (used + size <= quota) return { used, fitsAt: undefined };
-    if (size > quota) return { used, fitsAt: undefined };
+    if (used + size <= quota) return { used, count, fitsAt: undefined };
+    if (size > quota) return { used, count, fitsAt: undefined };
     for (const e of live) {
       used -= e.size;
-      if (used + size <= quota) return { used: used + e.size, fitsAt: e.created + DAY_MS };
+      if (used + size <= quota) return { used: used + e.size, count, fitsAt: e.created + DAY_MS };
     }
-    return { used, fitsAt: undefined };
+    return { used, count, fitsAt: undefined };
   }
 
   /** The token that authorizes the PUT of a slot (HMAC-SHA256 over what the slot allows). */

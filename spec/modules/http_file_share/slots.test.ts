@@ -109,6 +109,17 @@ describe('http_file_share slots', () => {
     assert.ok((await requestSlot(await s.raw('bob'), '1', 100)).ok, 'quotas are per user');
   });
 
+  it('bounds the number of slots per user and day, whatever their size', async (t) => {
+    const s = await startFileShare(['alice', 'bob'], { http_file_share_daily_slots: 3 });
+    t.after(async () => { await s.stop(); s.removeData(); });
+    const a = await s.raw('alice');
+    for (let i = 0; i < 3; i++) assert.ok((await requestSlot(a, `empty${i}`, 0)).ok);
+    const r = await requestSlot(a, 'one-more', 0);
+    assert.ok(!r.ok);
+    assert.equal(conditionOf(r.error), 'resource-constraint');
+    assert.ok((await requestSlot(await s.raw('bob'), 'b', 0)).ok, 'per user');
+  });
+
   it('the daily quota defaults to ten times the size limit', async (t) => {
     const s = await startFileShare(['alice'], { http_file_share_size_limit: 10 });
     t.after(async () => { await s.stop(); s.removeData(); });
