@@ -215,7 +215,26 @@ export class Accounts {
     } catch {
       return this.rejectPasswordAsync(host, user, password);
     }
-    return matches(derived, target.stored);
+    const ok = matches(derived, target.stored);
+    if (ok && target.hash === 'SHA-1') await this.#addSha256(host, user, password, target.stored);
+    return ok;
+  }
+
+  /**
+   * An account that only has SCRAM-SHA-1 keys (imported from Prosody) gets SCRAM-SHA-256 keys
+   * the first time its password is seen (a PLAIN login), unless the credentials changed meanwhile.
+   */
+  async #addSha256(host: string, user: string, password: string, sha1: ScramCredential): Promise<void> {
+    let sha256: ScramCredential;
+    try {
+      sha256 = await deriveScramCredentialAsync('SHA-256', password, randomBytes(SALT_BYTES), this.#iterations);
+    } catch {
+      return;
+    }
+    const name = tryNormalize(user);
+    const record = name === undefined ? undefined : this.#record(host, name);
+    if (name === undefined || record === undefined || record.scram['SHA-256'] || record.scram['SHA-1']?.storedKey !== sha1.storedKey) return;
+    this.#driver.set(host, ACCOUNTS_STORE, name, { ...record, scram: { ...record.scram, 'SHA-256': sha256 } } satisfies AccountRecord);
   }
 
   /**

@@ -289,6 +289,27 @@ describe('Accounts: asynchronous variants', () => {
     }
   });
 
+  it('an account with SCRAM-SHA-1 keys only (imported) gets SCRAM-SHA-256 keys at its first password check', async () => {
+    const { driver, accounts } = open();
+    try {
+      accounts.create(H, 'romeo', 'pw');
+      const record = driver.get(H, ACCOUNTS_STORE, 'romeo') as AccountRecord;
+      const sha1Only = { ...record, scram: { 'SHA-1': record.scram['SHA-1'] } };
+      driver.set(H, ACCOUNTS_STORE, 'romeo', sha1Only);
+      assert.equal(accounts.scramCredential(H, 'romeo', 'SHA-256'), undefined);
+      assert.equal(await accounts.verifyPasswordAsync(H, 'romeo', 'wrong'), false);
+      assert.equal(accounts.scramCredential(H, 'romeo', 'SHA-256'), undefined, 'a wrong password adds nothing');
+      assert.equal(await accounts.verifyPasswordAsync(H, 'romeo', 'pw'), true);
+      const added = accounts.scramCredential(H, 'romeo', 'SHA-256');
+      assert.ok(added, 'SHA-256 keys were added');
+      assert.deepEqual(accounts.scramCredential(H, 'romeo', 'SHA-1'), record.scram['SHA-1'], 'the SHA-1 keys are kept');
+      assert.deepEqual(added, deriveScramCredential('SHA-256', 'pw', Buffer.from(added.salt, 'base64'), added.iterations), 'the new keys are the password\'s');
+      assert.equal(accounts.verifyPassword(H, 'romeo', 'pw'), true);
+    } finally {
+      driver.close();
+    }
+  });
+
   it('stored passwords may not hold unassigned code points, but credentials made before still verify (RFC 4013 §2.5)', async () => {
     const { driver, accounts } = open();
     try {
