@@ -31,6 +31,9 @@ import server_contact_info from './server_contact_info/index.js';
 import external_services from './external_services/index.js';
 import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
+import vcard4 from './vcard4/index.js';
+import vcard_legacy from './vcard_legacy/index.js';
+import bookmarks from './bookmarks/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 
@@ -62,6 +65,9 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   external_services,
   privateStorage,
   vcard,
+  vcard4,
+  vcard_legacy,
+  bookmarks,
   tombstones,
   blocklist,
 ];
