@@ -33,6 +33,7 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import pep from './pep/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -64,4 +65,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   tombstones,
   blocklist,
+  pep,
 ];
