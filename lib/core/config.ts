@@ -35,7 +35,7 @@ export interface ComponentSection {
  */
 export const DEFAULT_MODULES = Object.freeze([
   'roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', 'csi_simple', 'carbons', 'mam',
-  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist',
+  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist', 'pep',
 ]);
 
 /** Options the core itself reads (module options are declared by their modules). */

@@ -36,6 +36,7 @@ import vcard_legacy from './vcard_legacy/index.js';
 import bookmarks from './bookmarks/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import pep from './pep/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -70,4 +71,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   bookmarks,
   tombstones,
   blocklist,
+  pep,
 ];
