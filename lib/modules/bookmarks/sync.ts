@@ -16,6 +16,14 @@ export const NODE_CONFIG: NodeConfigFields = {
   'pubsub#access_model': 'whitelist',
 };
 
+/** xs:boolean values compare as booleans ('1' is 'true'), others as given. */
+const norm = (v: string | readonly string[] | undefined): string | undefined =>
+  (typeof v === 'string' ? ({ true: '1', false: '0' } as Record<string, string>)[v] ?? v : v?.join('\n'));
+
+/** Whether a node's configuration is what XEP-0402 §4 requires. */
+export const meetsConfig = (config: NodeConfigFields): boolean =>
+  Object.entries(NODE_CONFIG).every(([k, v]) => norm(config[k]) === norm(v));
+
 /** The XEP-0402 items of the account, oldest first; empty when the node does not exist. */
 export async function currentItems(pep: PepService, user: string): Promise<readonly PubsubItem[]> {
   return [...((await pep.items(user, NS_BOOKMARKS)) ?? [])].reverse();
@@ -39,7 +47,7 @@ export async function storeLegacy(pep: PepService, user: string, storage: Elemen
   const items = legacyToItems(storage, (jid) => existing.get(jid)?.payload?.getChild('extensions'));
   if (items === 'bad-request') return { ok: false, type: 'modify', condition: 'bad-request', text: 'Every conference needs the JID of a room' };
   let config = await pep.nodeConfig(user, NS_BOOKMARKS);
-  if (config && Object.entries(NODE_CONFIG).some(([k, v]) => config![k] !== undefined && config![k] !== v)) {
+  if (config && !meetsConfig(config)) {
     log?.('the bookmarks node had another configuration than XEP-0402 §4 requires: recreated');
     if (!replace) return { ok: false, type: 'cancel', condition: 'conflict', pubsubCondition: 'precondition-not-met' };
     await pep.deleteNode(user, NS_BOOKMARKS);
