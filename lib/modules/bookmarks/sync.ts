@@ -46,13 +46,12 @@ export async function storeLegacy(pep: PepService, user: string, storage: Elemen
   const existing = new Map((await currentItems(pep, user)).map((i) => [i.id, i] as const));
   const items = legacyToItems(storage, (jid) => existing.get(jid)?.payload?.getChild('extensions'));
   if (items === 'bad-request') return { ok: false, type: 'modify', condition: 'bad-request', text: 'Every conference needs the JID of a room' };
-  let config = await pep.nodeConfig(user, NS_BOOKMARKS);
+  const config = await pep.nodeConfig(user, NS_BOOKMARKS);
   if (config && !meetsConfig(config)) {
-    log?.('the bookmarks node had another configuration than XEP-0402 §4 requires: recreated');
     if (!replace) return { ok: false, type: 'cancel', condition: 'conflict', pubsubCondition: 'precondition-not-met' };
+    log?.('the bookmarks node had another configuration than XEP-0402 §4 requires: recreated');
     await pep.deleteNode(user, NS_BOOKMARKS);
     existing.clear();
-    config = undefined;
   }
   const wanted = new Set(items.map((i) => i.id));
   for (const item of items) {
