@@ -34,6 +34,7 @@ import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 import pep from './pep/index.js';
+import pubsub from './pubsub/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -66,4 +67,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   tombstones,
   blocklist,
   pep,
+  pubsub,
 ];
