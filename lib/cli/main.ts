@@ -13,17 +13,20 @@ import { runCheck } from './check.js';
 import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
+import { importProsody } from './import-prosody.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
   xmpp-server register USER HOST PASSWORD [--config FILE]
   xmpp-server passwd   USER HOST PASSWORD [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
-  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems`;
+  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
+  xmpp-server import-prosody --config prosody.cfg.lua --out config.json [--data DIR] [--data-path OURS] [--force]`;
 
 const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'import-prosody') return importProsody(argv.slice(1), process.stdout, process.stderr);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });

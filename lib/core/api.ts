@@ -51,6 +51,8 @@ export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';
 export type { Session, SessionState, SendFilter, ReceiveObserver } from './session-view.js';
 export type { SessionRegistry } from './sessions.js';
+export { ServerStats, LatencyHistogram, LATENCY_BUCKETS, countStanza } from './stats.js';
+export type { StanzaCounts, BackPressureEvent, BackPressureCounts } from './stats.js';
 export type { SessionSettings } from './session-options.js';
 export type { InputLimiter } from './session-input.js';
 export type { UndeliverableEvent } from './reroute.js';

@@ -13,6 +13,7 @@ import type { Element } from './xml.js';
 import type { Session } from './session-view.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Certificates } from './certificates.js';
+import type { ServerStats } from './stats.js';
 
 export interface ServerApi {
   /** VirtualHost names, in config order (the hosts users log in to). */
@@ -31,6 +32,8 @@ export interface ServerApi {
   hostEvents(host: string): EventBus | undefined;
   readonly log: Logger;
   readonly storage: StorageDriver;
+  /** `data_path`, resolved (against the config file's folder): where modules keep their files. */
+  readonly dataPath: string;
   /**
    * Run a storage write with this turn's batch (one transaction per turn of the event loop, at
    * setImmediate or at the next `flushWrites`): for writes on the per-stanza path.
@@ -59,6 +62,12 @@ export interface ServerApi {
   readonly stopping: boolean;
   /** Client sessions. */
   readonly sessions: SessionRegistry;
+  /**
+   * The core's own counters, where it fires no event: stanzas to and from clients by kind,
+   * send-buffer back-pressure by transport, WebSocket close codes both ways, storage latency
+   * by operation. Plain numbers that only grow; read them when reporting (http_openmetrics).
+   */
+  readonly stats: ServerStats;
   /**
    * Route a stanza (RFC 6120 §8): `origin` is the local session that sent it; omit it for
    * stanzas the server generates. Fires pre-<name>/<kind>, iq-request/<kind>, iq-<type>/<kind>/<ns>:<child>,

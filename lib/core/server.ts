@@ -23,6 +23,8 @@ import { openStorage } from './storage/index.js';
 import { WriteQueue } from './write-queue.js';
 import { Archives, type Archive } from './archives.js';
 import type { StorageDriver } from './storage/store.js';
+import { TimedStorage } from './storage/timed.js';
+import { ServerStats } from './stats.js';
 
 export interface ServerOptions {
   /** Module definitions available by name (the built-ins, plus any the caller adds). */
@@ -51,6 +53,8 @@ export class Server implements ServerApi {
   readonly writes: WriteQueue;
   /** Archives for modules (ModuleApi.openArchive). */
   readonly archives: Archives;
+  /** The core's counters (see ServerApi.stats). */
+  readonly stats = new ServerStats();
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
   #storage: StorageDriver | undefined;
@@ -63,7 +67,7 @@ export class Server implements ServerApi {
     this.config = config instanceof Config ? config : new Config(config);
     this.core = this.config.options('*', CORE_OPTIONS, 'core');
     this.log = options.logger ?? createLogger({ level: this.core.log_level });
-    this.#storage = options.storage;
+    if (options.storage !== undefined) this.#storage = new TimedStorage(options.storage, this.stats);
     this.writes = new WriteQueue(() => this.storage, this.log);
     this.archives = new Archives(() => this.storage, this.writes);
     this.#global = new Host('*');
@@ -131,9 +135,9 @@ export class Server implements ServerApi {
     return this.#hosts.get(name)?.events;
   }
 
-  /** The storage driver, opened on first use (sqlite under data_path by default). */
+  /** The storage driver, opened on first use (sqlite under data_path by default), timed into `stats.storage`. */
   get storage(): StorageDriver {
-    this.#storage ??= openStorage(this.core.storage, { dataPath: this.dataPath });
+    this.#storage ??= new TimedStorage(openStorage(this.core.storage, { dataPath: this.dataPath }), this.stats);
     return this.#storage;
   }
 

@@ -9,6 +9,7 @@ import saslauth from './saslauth/index.js';
 import bind from './bind/index.js';
 import http from './http/index.js';
 import http_files from './http_files/index.js';
+import http_openmetrics from './http_openmetrics/index.js';
 import presence from './presence/index.js';
 import message from './message/index.js';
 import iq from './iq/index.js';
@@ -35,6 +36,7 @@ import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 import pep from './pep/index.js';
 import pubsub from './pubsub/index.js';
+import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -42,6 +44,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   bind,
   http,
   http_files,
+  http_openmetrics,
   presence,
   message,
   iq,
@@ -68,4 +71,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   blocklist,
   pep,
   pubsub,
+  http_file_share,
 ];

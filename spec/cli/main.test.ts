@@ -131,6 +131,14 @@ describe('xmpp-server CLI', () => {
     assert.equal(u.code, 1);
     assert.match(u.out, /PROBLEM .*unknown module 'nonexistent_module'/);
 
+    const component = join(dir, 'component.json');
+    writeFileSync(component, JSON.stringify({ modules_enabled: ['disco'], VirtualHost: { 'example.test': {} },
+      Component: { 'files.example.test': { module: 'nonexistent_component' }, 'v.example.test': { module: 'version', modules_enabled: ['uptime'] } } }));
+    const cc = run(['check', '--config', component], dir);
+    assert.equal(cc.code, 1);
+    assert.match(cc.out, /ok .*component v\.example\.test: modules version, uptime/);
+    assert.match(cc.out, /PROBLEM .*component files\.example\.test: .*nonexistent_component/);
+
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ "VirtualHost": ');
     const b = run(['check', '--config', broken], dir);
