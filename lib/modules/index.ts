@@ -42,6 +42,7 @@ import invites from './invites/index.js';
 import invites_register from './invites_register/index.js';
 import invites_adhoc from './invites_adhoc/index.js';
 import invites_page from './invites_page/index.js';
+import pubsub from './pubsub/index.js';
 import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -83,5 +84,6 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   invites_register,
   invites_adhoc,
   invites_page,
+  pubsub,
   http_file_share,
 ];
