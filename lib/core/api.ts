@@ -76,3 +76,5 @@ export {
 } from './xml.js';
 export type { XmlNode, JsonElement } from './xml.js';
 export { parseElement } from './xml-frame.js';
+export { parseForm, buildForm, fieldValue, parseBoolean, NS_DATA_FORMS } from './data-forms.js';
+export type { ParsedForm, FormField } from './data-forms.js';

@@ -35,7 +35,8 @@ export interface ComponentSection {
  */
 export const DEFAULT_MODULES = Object.freeze([
   'roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', 'csi_simple', 'carbons', 'mam',
-  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist', 'admin_shell',
+  'private', 'version', 'uptime', 'time', 'tombstones', 'blocklist', 'pep', 'vcard4', 'vcard_legacy',
+  'bookmarks', 'admin_shell',
 ]);
 
 /** Options the core itself reads (module options are declared by their modules). */

@@ -97,3 +97,22 @@ declare module './api.js' {
     'pep-retracted': PepRetractedEvent;
   }
 }
+
+// The engine, for the `pubsub` and `pep` modules (and third-party services built on it).
+export { PubsubService } from './pubsub/service.js';
+export type { PubsubPolicy, PubsubLimits } from './pubsub/service.js';
+export type { AccessPolicy } from './pubsub/access.js';
+export { failure as pubsubFailure } from './pubsub/access.js';
+export {
+  BASE_NODE_CONFIG, ACCESS_MODELS, PUBLISH_MODELS, SEND_LAST, NS_NODE_CONFIG, NS_PUBLISH_OPTIONS,
+  applyFields, configFields, configForm,
+} from './pubsub/config.js';
+export type { NodeConfig, AccessModel, PublishModel, SendLast } from './pubsub/config.js';
+export { driverStorage, memoryStorage, AFFILIATIONS } from './pubsub/storage.js';
+export type { PubsubStorage, NodeRecord, StoredItem, StoredSubscription, Affiliation, SubscriptionState } from './pubsub/storage.js';
+export {
+  handlePubsubIq, pubsubError, NS_PUBSUB, NS_PUBSUB_OWNER, NS_PUBSUB_ERRORS, NS_SUBSCRIBE_OPTIONS,
+} from './pubsub/protocol.js';
+export type { PubsubRequest } from './pubsub/protocol.js';
+export { NS_PUBSUB_EVENT, eventMessage, publishedContent } from './pubsub/notify.js';
+export { nodeItems, nodeInfo, nodeItemIds, NS_META_DATA } from './pubsub/disco.js';

@@ -32,13 +32,18 @@ import server_contact_info from './server_contact_info/index.js';
 import external_services from './external_services/index.js';
 import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
+import vcard4 from './vcard4/index.js';
+import vcard_legacy from './vcard_legacy/index.js';
+import bookmarks from './bookmarks/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
 import admin_shell from './admin_shell/index.js';
+import pep from './pep/index.js';
 import invites from './invites/index.js';
 import invites_register from './invites_register/index.js';
 import invites_adhoc from './invites_adhoc/index.js';
 import invites_page from './invites_page/index.js';
+import pubsub from './pubsub/index.js';
 import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -70,12 +75,17 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   external_services,
   privateStorage,
   vcard,
+  vcard4,
+  vcard_legacy,
+  bookmarks,
   tombstones,
   blocklist,
   admin_shell,
+  pep,
   invites,
   invites_register,
   invites_adhoc,
   invites_page,
+  pubsub,
   http_file_share,
 ];

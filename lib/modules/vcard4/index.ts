@@ -1,0 +1,74 @@
+/**
+ * @module vcard4
+ * vCard4 over XMPP (XEP-0292): the profile is the `urn:xmpp:vcard4` PEP node of the account
+ * (item 'current'); as Prosody's mod_vcard4, an iq get or set of `<vcard/>` on the account's
+ * bare JID reads or publishes it, and the account advertises the vCard4 namespace.
+ */
+import { bareJid, defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
+import type { PubsubFailure } from '../../core/pubsub-api.js';
+import { mayRead } from './access.js';
+
+const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
+/** XEP-0292 §3: the PEP node. */
+const NODE = 'urn:xmpp:vcard4';
+
+export default defineModule({
+  name: 'vcard4',
+  depends: ['pep'],
+  description: 'vCard4 profiles in PEP, with iq get/set on the account (XEP-0292).',
+  load(module) {
+    const { host, server } = module;
+    module.provides('account-feature', NS_VCARD4);
+    const pep = () => {
+      const service = module.service('pep');
+      if (!service) throw new Error('the pep service is not available');
+      return service;
+    };
+
+    const send = (origin: Session | undefined, el: Element): void => {
+      if (origin) origin.send(el);
+      else server.route(el);
+    };
+    const result = (stanza: Element, payload?: Element): Element =>
+      xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
+    const failed = (stanza: Element, f: PubsubFailure): Element => errorReply(stanza, f.type, f.condition, f.text);
+    /** Run an async answer; a thrown error is an internal-server-error, never a crash. */
+    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => {
+      work().then((reply) => send(origin, reply), (err: unknown) => {
+        module.log.error({ err }, 'vcard4 request failed');
+        send(origin, errorReply(stanza, 'wait', 'internal-server-error'));
+      });
+      return true;
+    };
+
+    // XEP-0292 §3.2 (Prosody's mod_vcard4): read an account's vCard4, as its node's access model allows
+    const get = (user: string | undefined, { origin, stanza }: StanzaEvent): true => answer(origin, stanza, async () => {
+      if (!user || !server.accounts.exists(host, user)) return errorReply(stanza, 'cancel', 'service-unavailable');
+      const config = await pep().nodeConfig(user, NODE);
+      const from = stanza.attrs.from as string | undefined;
+      const requester = from !== undefined ? bareJid(from) : origin?.bareJid;
+      if (config && !mayRead(config, { user, bare: `${user}@${host}` }, requester, module.service('rosters'))) return errorReply(stanza, 'auth', 'forbidden');
+      const [item] = (await pep().items(user, NODE, { max: 1 })) ?? [];
+      if (!item?.payload) return errorReply(stanza, 'cancel', 'item-not-found');
+      return result(stanza, item.payload);
+    });
+    module.hook(`iq-get/self/${NS_VCARD4}:vcard`, (e: StanzaEvent) => get(e.origin?.username, e));
+    module.hook(`iq-get/bare/${NS_VCARD4}:vcard`, (e: StanzaEvent) => get(parseJid(e.stanza.attrs.to as string | undefined)?.local, e));
+
+    // XEP-0292 §3.1: the account publishes its vCard4 (item 'current')
+    module.hook(`iq-set/self/${NS_VCARD4}:vcard`, ({ origin, stanza }: StanzaEvent) => {
+      const user = origin?.username;
+      if (!user) return undefined;
+      const vcard = stanza.getChild('vcard', NS_VCARD4)!;
+      return answer(origin, stanza, async () => {
+        const published = await pep().publish(user, NODE, { id: 'current', payload: vcard }, { actor: origin.fullJid });
+        return published.ok ? result(stanza) : failed(stanza, published);
+      });
+    });
+    const forbidden = ({ origin, stanza }: StanzaEvent): true => {
+      send(origin, errorReply(stanza, 'auth', 'forbidden'));
+      return true;
+    };
+    module.hook(`iq-set/bare/${NS_VCARD4}:vcard`, forbidden);
+  },
+});
