@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { createServer } from '../index.js';
 import { Config, loadConfigFile } from '../core/config.js';
 import { isServerError } from '../core/errors.js';
+import { flushLogs, reopenLogFiles } from '../core/log.js';
 import { normalizeUsername } from '../core/storage/accounts.js';
 import { runCheck } from './check.js';
 import { announce } from './announce.js';
@@ -59,7 +60,10 @@ async function start(config: Config): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // logrotate: `kill -USR1` after moving the files; the `log` option's files are reopened.
+    process.on('SIGUSR1', () => { reopenLogFiles(server.log); server.log.info('log files reopened'); });
   });
+  flushLogs(server.log);
   return 0;
 }
 
