@@ -4,6 +4,7 @@
  * The `xmpp-server` command: start, register, passwd, deluser, check (DESIGN.md contract).
  * Exit codes: 0 success, 1 a problem found or an operation failed, 2 usage error.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createServer } from '../index.js';
 import { Config, loadConfigFile } from '../core/config.js';
@@ -14,30 +15,39 @@ import { runCheck } from './check.js';
 import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
+import { obtainPassword, PasswordError } from './password.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
-  xmpp-server register USER HOST PASSWORD [--config FILE]
-  xmpp-server passwd   USER HOST PASSWORD [--config FILE]
+  xmpp-server register USER HOST [PASSWORD] [--config FILE]   no PASSWORD: asked for (or read from stdin)
+  xmpp-server passwd   USER HOST [PASSWORD] [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
-  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems`;
+  xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
+  xmpp-server --version`;
 
 const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
+/** Commands whose last argument (the password) may be left out: see password.ts. */
+const OPTIONAL_LAST = new Set(['register', 'passwd']);
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const [command, ...args] = parsed.positionals;
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (parsed.values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
-  if (!(command in ARITY) || args.length !== ARITY[command]) {
+  const arityOk = args.length === ARITY[command] || (OPTIONAL_LAST.has(command) && args.length === ARITY[command]! - 1);
+  if (!(command in ARITY) || !arityOk) {
     process.stderr.write(`${command in ARITY ? `'${command}' takes ${ARITY[command]} argument(s)` : `unknown command '${command}'`}\n${USAGE}\n`);
     return 2;
   }
@@ -67,8 +77,15 @@ async function start(config: Config): Promise<number> {
   return 0;
 }
 
-function accountCommand(command: string, args: string[], config: Config): number {
-  const [user, host, password] = args as [string, string, string | undefined];
+/** The version in the package's package.json (build/lib/cli/ -> the package root). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
+}
+
+async function accountCommand(command: string, args: string[], config: Config): Promise<number> {
+  const [user, host, given] = args as [string, string, string | undefined];
+  let password = given;
   const server = createServer(config);
   try {
     if (!server.isLocalHost(host)) {
@@ -77,6 +94,15 @@ function accountCommand(command: string, args: string[], config: Config): number
     }
     // The command line loads no modules: tombstones (when enabled on the host) are kept here.
     const graveyard = graveyardFor(server, host);
+    if (command !== 'deluser') {
+      try {
+        password = await obtainPassword(given);
+      } catch (err) {
+        if (!(err instanceof PasswordError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        return 1;
+      }
+    }
     if (command === 'register') {
       const buried = graveyard?.tombstone(normalizeUsername(user));
       if (buried !== undefined) {
