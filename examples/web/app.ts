@@ -6,6 +6,7 @@
 import { ChatSession, type Account, type ChatView, type ConnectionState } from './chat.js';
 import { bareJid, isContactAddress, type Contact } from './contacts.js';
 import { discoverWebSocketUrl } from './discovery.js';
+import { parseInviteLink, registerWithInvite, type InviteLink } from './invite.js';
 
 const SAVED = 'xmpp-chat-account';
 
@@ -49,6 +50,13 @@ const ui = {
   sendForm: $<HTMLFormElement>('send-form'),
   message: $<HTMLInputElement>('message'),
   send: $<HTMLButtonElement>('send'),
+  register: $('register'),
+  registerForm: $<HTMLFormElement>('register-form'),
+  registerIntro: $('register-intro'),
+  registerUsername: $<HTMLInputElement>('register-username'),
+  registerPassword: $<HTMLInputElement>('register-password'),
+  registerError: $('register-error'),
+  createAccount: $<HTMLButtonElement>('create-account'),
 };
 
 const AVAILABILITY_WORDS = { online: 'Online', away: 'Away', busy: 'Busy', offline: 'Offline' } as const;
@@ -235,6 +243,40 @@ ui.sendForm.addEventListener('submit', (event) => {
   });
 });
 
+/** An invitation link (from its landing page): show the registration form instead of sign-in. */
+function showInvite(invite: InviteLink): void {
+  ui.login.hidden = true;
+  ui.register.hidden = false;
+  ui.registerIntro.textContent = invite.inviter
+    ? `${invite.inviter} invited you to ${invite.domain}. Choose a username and a password; you will be each other's contacts.`
+    : `You are invited to ${invite.domain}. Choose a username and a password.`;
+  if (invite.username) {
+    ui.registerUsername.value = invite.username;
+    ui.registerUsername.readOnly = true;
+    ui.registerPassword.focus();
+  } else {
+    ui.registerUsername.focus();
+  }
+  ui.registerForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const username = ui.registerUsername.value.trim();
+    const password = ui.registerPassword.value;
+    const service = ui.service.value.trim();
+    showError(ui.registerError, undefined);
+    ui.createAccount.disabled = true;
+    registerWithInvite(service, invite, username, password).then(() => {
+      // The token is spent: drop it from the address bar and history, then sign in.
+      history.replaceState(null, '', location.pathname + location.search);
+      ui.register.hidden = true;
+      ui.jid.value = `${username.toLowerCase()}@${invite.domain}`;
+      void signIn({ jid: ui.jid.value, password, service });
+    }, (err: Error) => {
+      ui.createAccount.disabled = false;
+      showError(ui.registerError, err.message);
+    });
+  });
+}
+
 async function main(): Promise<void> {
   ui.jid.placeholder = `alice@${pageDomain()}`;
   ui.service.value = await discoverWebSocketUrl(location, async (path) => {
@@ -242,8 +284,11 @@ async function main(): Promise<void> {
     if (!res.ok) throw new Error(`${res.status}`);
     return res.json() as Promise<unknown>;
   });
+  const invite = parseInviteLink(location.hash);
   const saved = sessionStorage.getItem(SAVED);
-  if (saved) {
+  if (invite) {
+    showInvite(invite);
+  } else if (saved) {
     // A reload: sign in again with what this tab kept (the form shows again if that fails).
     const account = JSON.parse(saved) as Account;
     ui.jid.value = account.jid;

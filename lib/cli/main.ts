@@ -16,6 +16,8 @@ import { announce } from './announce.js';
 import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
 import { obtainPassword, PasswordError } from './password.js';
+import { importProsody } from './import-prosody.js';
+import { inviteCommand, INVITE_USAGE } from './invite.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
@@ -23,13 +25,16 @@ const USAGE = `Usage:
   xmpp-server passwd   USER HOST [PASSWORD] [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
   xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
+  xmpp-server import-prosody --config prosody.cfg.lua --out config.json [--data DIR] [--data-path OURS] [--force]
+${INVITE_USAGE}
   xmpp-server --version`;
 
-const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0 };
+const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0, invite: 2 };
 /** Commands whose last argument (the password) may be left out: see password.ts. */
 const OPTIONAL_LAST = new Set(['register', 'passwd']);
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'import-prosody') return importProsody(argv.slice(1), process.stdout, process.stderr);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } });
@@ -56,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   // No --config: the built-in default (VirtualHost localhost, the chat page at /): lib/cli/default-config.ts.
   const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
   if (command === 'start') return start(config);
+  if (command === 'invite') return withServer(config, (server) => inviteCommand(server, args, process.stdout, process.stderr));
   return accountCommand(command, args, config);
 }
 
@@ -120,6 +126,16 @@ async function accountCommand(command: string, args: string[], config: Config): 
     const done = { register: 'created', passwd: 'password changed for', deluser: 'deleted' }[command];
     process.stdout.write(`Account ${done} ${user.toLowerCase()}@${host}\n`);
     return 0;
+  } finally {
+    server.storage.close();
+  }
+}
+
+/** Run `fn` with a server that is not started (storage open), then close its storage. */
+function withServer(config: Config, fn: (server: ReturnType<typeof createServer>) => number): number {
+  const server = createServer(config);
+  try {
+    return fn(server);
   } finally {
     server.storage.close();
   }

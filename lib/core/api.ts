@@ -7,7 +7,8 @@
  * - `xmpp-server-core/transport` (transport-api.ts): for modules that carry streams;
  * - `xmpp-server-core/sasl` (sasl-api.ts): SASL mechanisms and SCRAM primitives;
  * - `xmpp-server-core/http`, `xmpp-server-core/websocket`: those modules' public contracts;
- * - `xmpp-server-core/pubsub` (pubsub-api.ts): publish-subscribe and the `pep` service.
+ * - `xmpp-server-core/pubsub` (pubsub-api.ts): publish-subscribe and the `pep` service;
+ * - `xmpp-server-core/invites` (invites-api.ts): invitations and the `invites` service.
  *
  * `Events` and `Items` are declared here and only here, so one way of adding typed ones works
  * from inside the package and from outside it alike:
@@ -44,13 +45,15 @@ export type { EventName, Handler, PayloadOf, EventPayload } from './events.js';
 export type { ItemRecord, ItemOf, ItemEvent } from './items.js';
 export { ServerError, isServerError, ERROR_CODES } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export type { ServerApi, ListenerInfo, ServerLifecycleEvent, UserDeletedEvent, UserRegisteringEvent } from './server-api.js';
+export type { ServerApi, ListenerInfo, ServerLifecycleEvent, UserDeletedEvent, UserRegisteringEvent, RegistrationPermittedQuery } from './server-api.js';
 export type { Certificates, HostCertificate, SniOptions } from './certificates.js';
 export type { Logger } from './log.js';
 export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';
 export type { Session, SessionState, SendFilter, ReceiveObserver } from './session-view.js';
 export type { SessionRegistry } from './sessions.js';
+export { ServerStats, LatencyHistogram, LATENCY_BUCKETS, countStanza } from './stats.js';
+export type { StanzaCounts, BackPressureEvent, BackPressureCounts } from './stats.js';
 export type { SessionSettings } from './session-options.js';
 export type { InputLimiter } from './session-input.js';
 export type { UndeliverableEvent } from './reroute.js';

@@ -20,7 +20,7 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   'pre-message/*', 'pre-presence/*', 'pre-iq/*', 'message/*', 'presence/*', 'iq/*', 'iq-request/*', 'iq-get/*', 'iq-set/*',
   'iq-result/*', 'iq-error/*',
   // accounts (host bus)
-  'user-deleted', 'user-registering',
+  'user-deleted', 'user-registering', 'registration-permitted',
   // items
   'item-added/*', 'item-removed/*',
 ]);

@@ -65,6 +65,12 @@ export interface HttpApp {
    */
   readonly route: Readonly<Record<string, HttpHandler>>;
   readonly cors?: CorsOverride;
+  /**
+   * How request bodies reach the handlers: 'buffer' (default) reads them into `req.body`, up to
+   * `http_max_content_size` (413 above); 'stream' leaves them unread on `req.raw` for the handler
+   * to stream (large uploads), which then enforces its own size limit and reads or refuses the body.
+   */
+  readonly body?: 'buffer' | 'stream';
   /** Handles `Upgrade:` requests for the app's paths (WebSocket). Without it they get 404/400. */
   readonly upgrade?: HttpUpgradeHandler;
 }
@@ -102,7 +108,7 @@ export interface HttpRequest {
   /** For a `/*` route: the matched tail without its leading '/' ('' for the base path itself). */
   readonly wildcard: string | undefined;
   readonly raw: IncomingMessage;
-  /** The request body, read up to http_max_content_size (absent for requests without one). */
+  /** The request body, read up to http_max_content_size (absent for requests without one, and for apps with `body: 'stream'`). */
   body?: Buffer;
 }
 

@@ -34,6 +34,14 @@ export interface RosterService {
   dropRequest(user: string, contact: string): boolean;
   /** Remove an item and any pending-in request; undefined when neither exists. */
   removeItem(user: string, jid: string): RosterRemoval | undefined;
+  /**
+   * Act as the user sending `<presence type='subscribe'|'subscribed'/>` to `contact` (RFC 6121
+   * §3.1.2, §3.1.5; 'subscribed' without a request is a pre-approval, §3.4), with the same roster
+   * changes, pushes and routing as a client's stanza: for modules that set up subscriptions on
+   * a user's behalf (invitations, XEP-0379). A 'subscribe' while already subscribed or pending
+   * is not sent again. 'full' when the user's roster is at max_roster_items (nothing done).
+   */
+  sendSubscription(user: string, contact: string, type: 'subscribe' | 'subscribed'): 'ok' | 'full';
 }
 
 declare module './api.js' {

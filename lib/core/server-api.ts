@@ -13,6 +13,7 @@ import type { Element } from './xml.js';
 import type { Session } from './session-view.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Certificates } from './certificates.js';
+import type { ServerStats } from './stats.js';
 
 export interface ServerApi {
   /** VirtualHost names, in config order (the hosts users log in to). */
@@ -31,6 +32,8 @@ export interface ServerApi {
   hostEvents(host: string): EventBus | undefined;
   readonly log: Logger;
   readonly storage: StorageDriver;
+  /** `data_path`, resolved (against the config file's folder): where modules keep their files. */
+  readonly dataPath: string;
   /**
    * Run a storage write with this turn's batch (one transaction per turn of the event loop, at
    * setImmediate or at the next `flushWrites`): for writes on the per-stanza path.
@@ -59,6 +62,12 @@ export interface ServerApi {
   readonly stopping: boolean;
   /** Client sessions. */
   readonly sessions: SessionRegistry;
+  /**
+   * The core's own counters, where it fires no event: stanzas to and from clients by kind,
+   * send-buffer back-pressure by transport, WebSocket close codes both ways, storage latency
+   * by operation. Plain numbers that only grow; read them when reporting (http_openmetrics).
+   */
+  readonly stats: ServerStats;
   /**
    * Route a stanza (RFC 6120 §8): `origin` is the local session that sent it; omit it for
    * stanzas the server generates. Fires pre-<name>/<kind>, iq-request/<kind>, iq-<type>/<kind>/<ns>:<child>,
@@ -103,12 +112,28 @@ export interface UserRegisteringEvent {
   readonly host: string;
   /** The address the request came from, when it came over the network. */
   readonly ip?: string;
+  /** The session asking, for in-band registration (an invite it presented, say). */
+  readonly session?: Session;
   allowed: boolean;
   error?: { type: 'auth' | 'cancel' | 'modify' | 'wait'; condition: string; text?: string };
 }
 
+/**
+ * `registration-permitted` (host bus), asked by in-band registration when `allow_registration`
+ * is off: a handler returning true lets this session register all the same (it presented an
+ * invitation token, say). `stanza` is the registration request when there is one (a token may
+ * ride in it). The `user-registering` event still runs for the account it creates.
+ */
+export interface RegistrationPermittedQuery {
+  readonly host: string;
+  readonly session: Session;
+  readonly stanza?: Element;
+}
+
 declare module './api.js' {
   interface Events {
+    /** Host bus: may this session register in-band although allow_registration is off? (see RegistrationPermittedQuery) */
+    'registration-permitted': RegistrationPermittedQuery;
     /** Host bus: an account is gone (see UserDeletedEvent). */
     'user-deleted': UserDeletedEvent;
     /** Host bus: an account is about to be created; handlers may refuse it (see UserRegisteringEvent). */

@@ -24,6 +24,8 @@ import { openStorage } from './storage/index.js';
 import { WriteQueue } from './write-queue.js';
 import { Archives, type Archive } from './archives.js';
 import type { StorageDriver } from './storage/store.js';
+import { TimedStorage } from './storage/timed.js';
+import { ServerStats } from './stats.js';
 
 export interface ServerOptions {
   /** Module definitions available by name (the built-ins, plus any the caller adds). */
@@ -52,6 +54,8 @@ export class Server implements ServerApi {
   readonly writes: WriteQueue;
   /** Archives for modules (ModuleApi.openArchive). */
   readonly archives: Archives;
+  /** The core's counters (see ServerApi.stats). */
+  readonly stats = new ServerStats();
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
   #storage: StorageDriver | undefined;
@@ -65,7 +69,7 @@ export class Server implements ServerApi {
     this.core = this.config.options('*', CORE_OPTIONS, 'core');
     const base = this.config.file ? resolve(this.config.file, '..') : process.cwd();
     this.log = options.logger ?? createLogger({ level: this.core.log_level, sinks: this.core.log && resolveSinkFiles(this.core.log, base) });
-    this.#storage = options.storage;
+    if (options.storage !== undefined) this.#storage = new TimedStorage(options.storage, this.stats);
     this.writes = new WriteQueue(() => this.storage, this.log);
     this.archives = new Archives(() => this.storage, this.writes);
     this.#global = new Host('*');
@@ -133,9 +137,9 @@ export class Server implements ServerApi {
     return this.#hosts.get(name)?.events;
   }
 
-  /** The storage driver, opened on first use (sqlite under data_path by default). */
+  /** The storage driver, opened on first use (sqlite under data_path by default), timed into `stats.storage`. */
   get storage(): StorageDriver {
-    this.#storage ??= openStorage(this.core.storage, { dataPath: this.dataPath });
+    this.#storage ??= new TimedStorage(openStorage(this.core.storage, { dataPath: this.dataPath }), this.stats);
     return this.#storage;
   }
 

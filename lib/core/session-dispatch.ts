@@ -13,6 +13,7 @@ import type { ServerApi } from './server-api.js';
 import { classifyNonStanza } from './session-elements.js';
 import type { Session } from './session-view.js';
 import { NS_BIND, NS_CLIENT, type Element } from './xml.js';
+import { countStanza } from './stats.js';
 
 const BIND_EVENT = `iq-set/self/${NS_BIND}:bind`;
 
@@ -25,6 +26,7 @@ function isClientStanza(el: Element): boolean {
 /** One element from the client of an open stream. */
 export function dispatchElement(session: Session, server: ServerApi, bus: EventBus, el: Element): void {
   if (isClientStanza(el)) {
+    countStanza(server.stats.stanzasIn, el.name);
     if (session.bound) {
       // RFC 6120 §8.1.2.1: the server stamps the full JID.
       el.attrs.from = session.jid!.full;
@@ -47,6 +49,7 @@ export function receivedOutsideOpen(session: Session, server: ServerApi, _bus: E
   const state = session.state;
   if (state === 'closing') {
     if (session.jid !== undefined && session.authenticated && isClientStanza(el) && el.name !== 'presence') {
+      countStanza(server.stats.stanzasIn, el.name);
       el.attrs.from = session.jid.full;
       routeStanza(session, server, el);
     }

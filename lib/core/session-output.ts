@@ -10,6 +10,7 @@
  */
 import type { Transport } from './transport.js';
 import { serialize, type Element } from './xml.js';
+import { countStanza, type ServerStats, type StanzaCounts } from './stats.js';
 
 /** Shared by every output that queues nothing (most of them): no array per session. */
 const NONE: never[] = [];
@@ -24,6 +25,8 @@ export interface OutputOwner {
   refuse(el: Element): void;
   /** The client drained nothing for the grace period while over the limit. */
   slowReader(held: number): void;
+  /** The server's counters (stanzas out, back-pressure events). */
+  readonly serverStats: ServerStats;
 }
 
 /** How often a congested output checks its client's progress (ms, at most). */
@@ -60,9 +63,12 @@ export class SessionOutput {
   #lastBuffered = 0;
   #timer: NodeJS.Timeout | undefined;
   #ended = false;
+  /** The server's count of stanzas out (the same server's after a rebind). */
+  readonly #out: StanzaCounts;
 
   constructor(owner: OutputOwner) {
     this.#owner = owner;
+    this.#out = owner.serverStats.stanzasOut;
   }
 
   /** A resumed session takes over this output with its connection. */
@@ -85,6 +91,7 @@ export class SessionOutput {
     const transport = this.#owner.transport;
     if (this.#head === this.#queue.length && transport.bufferedAmount < SEND_HIGH_WATER) {
       transport.send(el);
+      countStanza(this.#out, el.name);
       return;
     }
     const bytes = serialize(el).length;
@@ -92,12 +99,21 @@ export class SessionOutput {
       const policy = refusable(el);
       this.#overLimit();
       if (policy === 'bounce') {
+        this.#owner.serverStats.countBackPressure(transport.kind, 'refused');
         this.#owner.refuse(el);
         return;
       }
-      if (policy === 'drop') return;
+      if (policy === 'drop') {
+        this.#owner.serverStats.countBackPressure(transport.kind, 'dropped');
+        return;
+      }
     }
-    if (this.#queue === NONE) this.#queue = [];
+    if (this.#queue === NONE) {
+      // The start of a congestion episode (the queue is dropped again once it is empty).
+      this.#queue = [];
+      this.#owner.serverStats.countBackPressure(transport.kind, 'queued');
+    }
+    countStanza(this.#out, el.name);
     this.#queue.push({ el, bytes });
     this.#queuedBytes += bytes;
   }
@@ -172,6 +188,7 @@ export class SessionOutput {
       // Everything was flushed: the client caught up.
       if (this.#head === this.#queue.length && buffered === 0) return;
       if (now - this.#progressAt >= grace) {
+        this.#owner.serverStats.countBackPressure(transport.kind, 'slow_reader');
         this.#owner.slowReader(this.held);
         return;
       }

@@ -35,6 +35,7 @@ import type { SessionSettings } from './session-options.js';
 import type { CloseReason } from './session-events.js';
 import { errorReply } from './router.js';
 import type { OutputOwner } from './session-output.js';
+import type { ServerStats } from './stats.js';
 import { turnBudget, type Inbound, type InputLimiter, type InputOwner } from './session-input.js';
 import { Connection } from './session-connection.js';
 import { SessionFilters } from './session-filters.js';
@@ -311,6 +312,9 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     this.log.debug({ name: el.name, from }, 'output queue full; stanza refused');
     routeReply(this, this.#server, errorReply(el, 'wait', 'resource-constraint', 'The recipient is not reading fast enough; try again later'));
   }
+
+  /** @internal (OutputOwner) the server's counters. */
+  get serverStats(): ServerStats { return this.#server.stats; }
 
   /** @internal (OutputOwner) over the limit without reading for the grace period. */
   slowReader(held: number): void {

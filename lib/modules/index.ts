@@ -9,6 +9,7 @@ import saslauth from './saslauth/index.js';
 import bind from './bind/index.js';
 import http from './http/index.js';
 import http_files from './http_files/index.js';
+import http_openmetrics from './http_openmetrics/index.js';
 import presence from './presence/index.js';
 import message from './message/index.js';
 import iq from './iq/index.js';
@@ -33,6 +34,11 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
+import invites from './invites/index.js';
+import invites_register from './invites_register/index.js';
+import invites_adhoc from './invites_adhoc/index.js';
+import invites_page from './invites_page/index.js';
+import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -40,6 +46,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   bind,
   http,
   http_files,
+  http_openmetrics,
   presence,
   message,
   iq,
@@ -64,4 +71,9 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   tombstones,
   blocklist,
+  invites,
+  invites_register,
+  invites_adhoc,
+  invites_page,
+  http_file_share,
 ];

@@ -54,6 +54,9 @@ for (const kind of ['ws', 'tcp'] as Transport[]) {
       const bounced = sender.messageErrors();
       assert.ok(bounced > 0, 'some messages were refused to the sender while the victim was full');
       assert.match(sender.received(), /<resource-constraint xmlns=["']urn:ietf:params:xml:ns:xmpp-stanzas["']/);
+      // The core counts it all as back-pressure on the victim's transport (server.stats, read by http_openmetrics).
+      const pressure = t.server.stats.backPressure.get(kind === 'ws' ? 'websocket' : 'tcp');
+      assert.ok(pressure !== undefined && pressure.queued > 0 && pressure.refused > 0 && pressure.slow_reader === 1, `back-pressure counted: ${JSON.stringify(pressure)}`);
 
       // The victim reads again: what was written to its connection, then the stream error.
       victim.resumeReading();

@@ -28,6 +28,8 @@ export interface ProxyOptions {
   readonly upstreamPort: number;
   readonly certificate: string;
   readonly key: string;
+  /** The marked blocks of the example to run (default: ['xmpp-websocket']). */
+  readonly blocks?: readonly string[];
 }
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -48,13 +50,13 @@ export function findExecutable(name: string, hint: string): string {
 }
 
 /**
- * The tested snippet of an example config (between `# >>> xmpp-websocket` and
- * `# <<< xmpp-websocket`), pointed at `port` instead of 5280.
+ * A tested snippet of an example config (between `# >>> <block>` and `# <<< <block>`, by
+ * default `xmpp-websocket`), pointed at `port` instead of 5280.
  */
-export function exampleSnippet(file: 'nginx.conf' | 'apache.conf', port: number): string {
+export function exampleSnippet(file: 'nginx.conf' | 'apache.conf', port: number, block = 'xmpp-websocket'): string {
   const text = readFileSync(join(ROOT, 'examples', file), 'utf8');
-  const m = /# >>> xmpp-websocket\n([^]*?)\n\s*# <<< xmpp-websocket/.exec(text);
-  if (!m) throw new Error(`examples/${file} has no '# >>> xmpp-websocket' ... '# <<< xmpp-websocket' block`);
+  const m = new RegExp(`# >>> ${block}\\n([^]*?)\\n\\s*# <<< ${block}`).exec(text);
+  if (!m) throw new Error(`examples/${file} has no '# >>> ${block}' ... '# <<< ${block}' block`);
   if (!m[1]!.includes('localhost:5280')) throw new Error(`the snippet in examples/${file} does not point at localhost:5280`);
   return m[1]!.replaceAll('localhost:5280', `localhost:${port}`);
 }
@@ -136,7 +138,7 @@ export async function startNginx(o: ProxyOptions): Promise<ProxyProcess> {
   const nginx = findExecutable('nginx', 'apt-get install nginx');
   const dir = mkdtempSync(join(tmpdir(), 'xs-nginx-'));
   const [http, https] = [await freePort(), await freePort()];
-  const snippet = exampleSnippet('nginx.conf', o.upstreamPort);
+  const snippet = (o.blocks ?? ['xmpp-websocket']).map((b) => exampleSnippet('nginx.conf', o.upstreamPort, b)).join('\n');
   const config = `
 daemon off;
 master_process on;

@@ -132,7 +132,7 @@ async function serveRoute(
   const request = toRequest(raw, p, mount, wildcard, method);
   const origin = typeof raw.headers.origin === 'string' ? raw.headers.origin : undefined;
   for (const [k, v] of Object.entries(corsHeaders(mount.cors, origin, isPreflight(method, raw.headers)))) res.header(k, v);
-  if (hasBody(raw) || !BODYLESS_METHODS.has(method)) {
+  if (mount.app.body !== 'stream' && (hasBody(raw) || !BODYLESS_METHODS.has(method))) {
     const limit = state.options.http_max_content_size;
     const declared = Number(raw.headers['content-length'] ?? 0);
     if (declared > limit) return refuse(res, 413);

@@ -91,6 +91,7 @@ export function createMount(
   if (typeof app.name !== 'string' || app.name === '') throw invalid('`name` must be a non-empty string');
   if (typeof app.route !== 'object' || app.route === null) throw invalid(`app '${app.name}': \`route\` must be an object of handlers`);
   if (app.default_path !== undefined && typeof app.default_path !== 'string') throw invalid(`app '${app.name}': \`default_path\` must be a string`);
+  if (app.body !== undefined && app.body !== 'buffer' && app.body !== 'stream') throw invalid(`app '${app.name}': \`body\` must be 'buffer' or 'stream'`);
   if (app.upgrade !== undefined && typeof app.upgrade !== 'function') throw invalid(`app '${app.name}': \`upgrade\` must be a function`);
   const keys: { key: RouteKey; handler: HttpHandler }[] = [];
   for (const [text, handler] of Object.entries(app.route)) {

@@ -29,6 +29,8 @@ export default defineModule({
     const roster = new RosterManager(module, module.options);
     module.provides('rosters', roster);
     const ctx: PresenceContext = { module, roster, directed: new WeakMap(), unbinding: new WeakSet() };
+    roster.bindOutbound((user, contact, type) =>
+      outboundSubscription(ctx, undefined, user, `${user}@${module.host}`, contact, xml('presence', { type })));
 
     // RFC 6121 §3.4: subscription pre-approval is advertised after authentication
     module.hook('stream-features', ({ session, features }: StreamFeaturesEvent) => {

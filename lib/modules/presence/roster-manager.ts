@@ -49,6 +49,8 @@ export class RosterManager implements RosterService {
   readonly #limits: RosterLimits;
   readonly #bounds: RequestBounds;
   #pushId = 0;
+  /** The outbound handshake (subscriptions.ts), bound by the presence module. */
+  #outbound: ((user: string, contact: string, type: 'subscribe' | 'subscribed') => 'ok' | 'full') | undefined;
 
   constructor(module: ModuleApi, limits: RosterLimits) {
     this.#module = module;
@@ -152,6 +154,18 @@ export class RosterManager implements RosterService {
       this.#module.log.debug({ user, contact, truncatedStatuses: report.truncated, dropped: report.dropped }, 'subscription request cut to its bounds');
     }
     return bounded;
+  }
+
+  /** Bind the outbound handshake sendSubscription runs (the presence module does, once). */
+  bindOutbound(fn: (user: string, contact: string, type: 'subscribe' | 'subscribed') => 'ok' | 'full'): void {
+    this.#outbound = fn;
+  }
+
+  /** A subscription stanza on the user's behalf (see RosterService.sendSubscription). */
+  sendSubscription(user: string, contact: string, type: 'subscribe' | 'subscribed'): 'ok' | 'full' {
+    const item = this.#store.item(user, contact);
+    if (type === 'subscribe' && (hasTo(item) || item?.ask === 'subscribe')) return 'ok';
+    return this.#outbound?.(user, contact, type) ?? 'ok';
   }
 
   // ---- the user's own roster edits (RFC 6121 §2.3, §2.5) ----

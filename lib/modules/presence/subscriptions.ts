@@ -12,17 +12,19 @@ import { withAttrs } from '../../core/api.js';
  * nothing is routed: RFC 6121 §2.3.3 answers a roster set over the server's limit with
  * <not-allowed/>; a subscription stanza that would add an item gets the same (RFC 6120 §8.3.3.10).
  */
-function refuseFull(ctx: PresenceContext, origin: Session, stanza: Element): void {
-  origin.send(errorReply(stanza, 'cancel', 'not-allowed', `The roster is full (max_roster_items = ${ctx.roster.maxItems})`));
+function refuseFull(ctx: PresenceContext, origin: Session | undefined, stanza: Element): 'full' {
+  origin?.send(errorReply(stanza, 'cancel', 'not-allowed', `The roster is full (max_roster_items = ${ctx.roster.maxItems})`));
+  return 'full';
 }
 
 /**
  * Outbound subscribe/subscribed/unsubscribe/unsubscribed from `user` (RFC 6121 §3.1.2, §3.1.5,
  * §3.2.2, §3.3.2, Appendix A.3). The stanza is stamped with the user's bare JID and routed.
+ * `origin` is undefined when a module acts on the user's behalf (RosterService.sendSubscription).
  */
-export function outboundSubscription(ctx: PresenceContext, origin: Session, user: string, userBare: string, contact: string, stanza: Element): void {
+export function outboundSubscription(ctx: PresenceContext, origin: Session | undefined, user: string, userBare: string, contact: string, stanza: Element): 'ok' | 'full' {
   const { module, roster } = ctx;
-  if (contact === userBare) return; // no subscriptions to oneself
+  if (contact === userBare) return 'ok'; // no subscriptions to oneself
   // RFC 6121 §3.1.2: the user's server stamps the bare JID of the user, to the contact's bare JID
   const out = withAttrs(stanza, { from: userBare, to: contact });
   switch (stanza.attrs.type) {
@@ -41,9 +43,9 @@ export function outboundSubscription(ctx: PresenceContext, origin: Session, user
       // RFC 6121 §3.1.5; without a pending request: a pre-approval (§3.4.2), kept and not routed
       const r = roster.outSubscribed(user, contact);
       if (r.full) return refuseFull(ctx, origin, stanza);
-      if (!r.changed) return;
+      if (!r.changed) return 'ok';
       roster.push(user, contact);
-      if (r.preApproved) return;
+      if (r.preApproved) return 'ok';
       module.server.route(out);
       sendPresenceOfAvailable(ctx, user, contact);
       break;
@@ -52,13 +54,14 @@ export function outboundSubscription(ctx: PresenceContext, origin: Session, user
       const r = roster.outUnsubscribed(user, contact);
       if (r.changed) roster.push(user, contact);
       // RFC 6121 §3.4: cancelling a pre-approval stays on the user's side
-      if (!r.wasPending && !r.wasSubscribed) return;
+      if (!r.wasPending && !r.wasSubscribed) return 'ok';
       module.server.route(out);
       // RFC 6121 §3.2.2: the contact stops seeing the user: unavailable from every resource
       if (r.wasSubscribed) sendPresenceOfAvailable(ctx, user, contact, xml('presence', { type: 'unavailable' }));
       break;
     }
   }
+  return 'ok';
 }
 
 /**

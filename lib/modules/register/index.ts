@@ -114,9 +114,13 @@ export default defineModule({
       return true;
     };
 
-    /** Registration is offered on this session (XEP-0077 §3.1; only where SASL would be). */
-    const offered = (session: Session): boolean =>
-      allow && !session.authenticated && (session.secure || !session.settings.c2s_require_encryption);
+    /**
+     * Registration is offered on this session (XEP-0077 §3.1; only where SASL would be): with
+     * allow_registration, or when a module permits this session (an invitation: `registration-permitted`).
+     */
+    const offered = (session: Session, stanza?: Element): boolean =>
+      !session.authenticated && (session.secure || !session.settings.c2s_require_encryption)
+      && (allow || module.fire('registration-permitted', { host, session, stanza }) === true);
 
     // XEP-0077 §4: the stream feature, before authentication
     module.hook('stream-features', ({ session, features }) => {
@@ -150,7 +154,7 @@ export default defineModule({
       } catch {
         return undefined;
       }
-      const event: UserRegisteringEvent = { username: name, host, ip: session.ip, allowed: true };
+      const event: UserRegisteringEvent = { username: name, host, ip: session.ip, session, allowed: true };
       module.fire('user-registering', event);
       if (event.allowed) return undefined;
       module.log.info({ user: name, ip: session.ip }, 'in-band registration refused by a module');
@@ -165,7 +169,7 @@ export default defineModule({
       const type = stanza.attrs.type;
       if (type !== 'get' && type !== 'set') return true;
       // XEP-0077 §3.1: a host without in-band registration answers service-unavailable
-      if (!offered(session)) return fail(session, stanza, 'cancel', 'service-unavailable');
+      if (!offered(session, stanza)) return fail(session, stanza, 'cancel', 'service-unavailable');
       const query = stanza.getChild('query', NS_REGISTER);
       if (type === 'get') {
         return send(session, stanza, xml('query', { xmlns: NS_REGISTER },

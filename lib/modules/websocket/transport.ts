@@ -203,7 +203,11 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     this.#ended = true;
     const ws = this.ws;
     // RFC 7395 §3.6 / RFC 6455 §7.1.2: start the closing handshake; ws waits for the echo.
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.close(sendableCode(code) ? code : 1000, closeReason(reason));
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN) {
+      const sent = sendableCode(code) ? code : 1000;
+      this.#ctx.server.stats.countWebSocketClose('sent', sent);
+      ws.close(sent, closeReason(reason));
+    }
   }
 
   setMaxStanzaSize(bytes: number): void { this.#limit = bytes; }
@@ -324,6 +328,8 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   gone(code: number): void {
     if (this.#gone) return;
     this.#gone = true;
+    // The peer's Close frame code (the echo of ours, when we closed first); 1005 none, 1006 no Close frame.
+    this.#ctx.server.stats.countWebSocketClose('received', code);
     // What the peer sent before it went is still processed, as disconnected() does with its own.
     this.#flushHeld(true);
     this.#held = [];
