@@ -11,12 +11,8 @@ import { createLogger } from '../core/log.js';
 import { createServer } from '../index.js';
 import { defaultConfig } from './default-config.js';
 import type { Server } from '../core/server.js';
-
-interface Report {
-  ok(text: string): void;
-  problem(text: string): void;
-  warn(text: string): void;
-}
+import { isServerError } from '../core/errors.js';
+import { checkCoreOptions, checkGlobalOnly, checkModuleOptions, checkUnknownKeys, type Report } from './check-options.js';
 
 /** Run every check; print one line per finding to `out`. */
 export async function runCheck(configFile: string | undefined, out: NodeJS.WritableStream): Promise<number> {
@@ -28,7 +24,9 @@ export async function runCheck(configFile: string | undefined, out: NodeJS.Writa
   };
   let server: Server;
   try {
-    const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
+    const loaded = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
+    // Every invalid core option is reported; the rest is checked without them.
+    const config = checkCoreOptions(loaded, report);
     server = createServer(config, { logger: createLogger({ level: 'silent' }) });
     report.ok(configFile ? `config file ${resolve(configFile)} parsed` : 'no config file: the built-in default (VirtualHost localhost, chat page at /)');
   } catch (err) {
@@ -36,6 +34,8 @@ export async function runCheck(configFile: string | undefined, out: NodeJS.Writa
     return 1;
   }
   const plans = await checkModules(server, report);
+  checkModuleOptions(server, report);
+  checkGlobalOnly(server, report);
   checkUnknownKeys(server, report);
   checkCertificates(server, report);
   await checkPorts(plans, report);
@@ -59,14 +59,11 @@ async function checkModules(server: Server, report: Report): Promise<Plans> {
       for (const { name, planned } of steps) plans.push({ host, module: name, options: planned.options as Record<string, unknown> });
       report.ok(`${what} ${host}: modules ${steps.map((s) => s.name).join(', ')}`);
     } catch (err) {
-      report.problem(`${what} ${host}: ${(err as Error).message}`);
+      // Invalid options: checkModuleOptions reports each of them, on every host.
+      if (!isServerError(err) || err.code !== 'XS_ERR_OPTION_INVALID') report.problem(`${what} ${host}: ${(err as Error).message}`);
     }
   }
   return plans;
-}
-
-function checkUnknownKeys(server: Server, report: Report): void {
-  for (const { key, where } of server.unknownKeys()) report.warn(`unknown option '${key}' (${where}): misspelt, or its module is not installed`);
 }
 
 /**

@@ -4,10 +4,12 @@
  * The `xmpp-server` command: start, register, passwd, deluser, check (DESIGN.md contract).
  * Exit codes: 0 success, 1 a problem found or an operation failed, 2 usage error.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createServer } from '../index.js';
 import { Config, loadConfigFile } from '../core/config.js';
 import { isServerError } from '../core/errors.js';
+import { flushLogs, reopenLogFiles } from '../core/log.js';
 import { normalizeUsername } from '../core/storage/accounts.js';
 import { runCheck } from './check.js';
 import { announce } from './announce.js';
@@ -15,37 +17,46 @@ import { defaultConfig } from './default-config.js';
 import { graveyardFor } from './tombstones.js';
 import { askRunningServer, printReply, runShell } from './shell.js';
 import { reloadOnHangup } from './reload.js';
+import { obtainPassword, PasswordError } from './password.js';
 import { importProsody } from './import-prosody.js';
 import { inviteCommand, INVITE_USAGE } from './invite.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
-  xmpp-server register USER HOST PASSWORD [--config FILE]
-  xmpp-server passwd   USER HOST PASSWORD [--config FILE]
+  xmpp-server register USER HOST [PASSWORD] [--config FILE]   no PASSWORD: asked for (or read from stdin)
+  xmpp-server passwd   USER HOST [PASSWORD] [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
   xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
   xmpp-server shell    [-c COMMAND] [--config FILE]  the admin shell of the running server (type 'help')
   xmpp-server import-prosody --config prosody.cfg.lua --out config.json [--data DIR] [--data-path OURS] [--force]
-${INVITE_USAGE}`;
+${INVITE_USAGE}
+  xmpp-server --version`;
 
 const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0, invite: 2 };
+/** Commands whose last argument (the password) may be left out: see password.ts. */
+const OPTIONAL_LAST = new Set(['register', 'passwd']);
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'shell') return runShell(argv.slice(1)); // its own options (-c is its command)
   if (argv[0] === 'import-prosody') return importProsody(argv.slice(1), process.stdout, process.stderr);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } } });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
   const [command, ...args] = parsed.positionals;
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (parsed.values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
     return command || parsed.values.help ? 0 : 2;
   }
-  if (!(command in ARITY) || args.length !== ARITY[command]) {
+  const arityOk = args.length === ARITY[command] || (OPTIONAL_LAST.has(command) && args.length === ARITY[command]! - 1);
+  if (!(command in ARITY) || !arityOk) {
     process.stderr.write(`${command in ARITY ? `'${command}' takes ${ARITY[command]} argument(s)` : `unknown command '${command}'`}\n${USAGE}\n`);
     return 2;
   }
@@ -71,12 +82,31 @@ async function start(config: Config): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // logrotate: `kill -USR1` after moving the files; the `log` option's files are reopened.
+    process.on('SIGUSR1', () => { reopenLogFiles(server.log); server.log.info('log files reopened'); });
   });
+  flushLogs(server.log);
   return 0;
 }
 
+/** The version in the package's package.json (build/lib/cli/ -> the package root). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name} ${pkg.version}`;
+}
+
 async function accountCommand(command: string, args: string[], config: Config): Promise<number> {
-  const [user, host, password] = args as [string, string, string | undefined];
+  const [user, host, given] = args as [string, string, string | undefined];
+  let password = given;
+  if (command !== 'deluser') {
+    try {
+      password = await obtainPassword(given);
+    } catch (err) {
+      if (!(err instanceof PasswordError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+  }
   if (command !== 'register') {
     // A server running on this data_path does it, so that the user's live sessions end too.
     const reply = await askRunningServer(config, command === 'passwd' ? ['user', 'password', `${user}@${host}`, password!] : ['user', 'delete', `${user}@${host}`]);

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ServerError, describeValue } from './errors.js';
 import { INVALID, option, type OptionSpec, type OptionSpecs, type OptionValues } from './options.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
+import { LOG_OPTION } from './log-sinks.js';
 
 /** A config object as written by the operator. */
 export interface RawConfig {
@@ -43,7 +44,8 @@ export const DEFAULT_MODULES = Object.freeze([
 export const CORE_OPTIONS = {
   data_path: option.string({ default: './data', scope: 'global', doc: 'Folder for the SQLite file and other data.' }),
   storage: option.oneOf(['sqlite', 'memory'], { default: 'sqlite', scope: 'global', doc: 'Storage driver; memory loses everything at stop.' }),
-  log_level: option.oneOf(LOG_LEVELS as readonly LogLevel[], { default: 'info' as LogLevel, scope: 'global', doc: 'Least severe level logged.' }),
+  log_level: option.oneOf(LOG_LEVELS as readonly LogLevel[], { default: 'info' as LogLevel, scope: 'global', doc: 'Least severe level logged (by the console, or by the `log` sinks that name no levels).' }),
+  log: LOG_OPTION,
   plugin_paths: option.array(option.string({ default: '' }), { default: [], scope: 'global', doc: 'Folders searched for third-party modules.' }),
   modules_enabled: option.array(option.string({ default: '' }), { default: DEFAULT_MODULES, doc: 'Modules to load (global list plus the host\'s own).' }),
   modules_disabled: option.array(option.string({ default: '' }), { default: [], doc: 'Modules not to load, even if autoloaded or enabled globally.' }),

@@ -11,6 +11,7 @@ import type { EventBus } from './events.js';
 import { Host } from './host.js';
 import type { ItemRecord } from './items.js';
 import { createLogger, type Logger } from './log.js';
+import { resolveSinkFiles } from './log-sinks.js';
 import type { ModuleDefinition } from './module-api.js';
 import { ModuleManager } from './module-manager.js';
 import type { ServerApi } from './server-api.js';
@@ -70,7 +71,8 @@ export class Server implements ServerApi {
   constructor(config: Config | RawConfig, options: ServerOptions = {}) {
     this.#config = config instanceof Config ? config : new Config(config);
     this.core = this.config.options('*', CORE_OPTIONS, 'core');
-    this.log = options.logger ?? createLogger({ level: this.core.log_level });
+    const base = this.config.file ? resolve(this.config.file, '..') : process.cwd();
+    this.log = options.logger ?? createLogger({ level: this.core.log_level, sinks: this.core.log && resolveSinkFiles(this.core.log, base) });
     if (options.storage !== undefined) this.#storage = new TimedStorage(options.storage, this.stats);
     this.writes = new WriteQueue(() => this.storage, this.log);
     this.archives = new Archives(() => this.storage, this.writes);
