@@ -66,6 +66,12 @@ export interface PepService {
   deleteNode(user: string, node: string): Promise<boolean>;
   /** A node's configuration as `pubsub#` fields; undefined when the node does not exist. */
   nodeConfig(user: string, node: string): Promise<NodeConfigFields | undefined>;
+  /**
+   * Whether `requester` (a JID; its bare JID counts) may read the node by its access model and
+   * affiliations (XEP-0060 §4.5), as for a client's items request: for modules that answer a
+   * contact from a node (vCards). False when the node does not exist.
+   */
+  mayRead(user: string, node: string, requester: string): Promise<boolean>;
 }
 
 /** `pep-published` (the account's host bus): an item was published to an account's node, by a client or a module. */

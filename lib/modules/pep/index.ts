@@ -8,7 +8,7 @@
  * Hooks presence and iq only; nothing on the message path.
  */
 import {
-  defineModule, errorReply, parseJid, xml, NS_DISCO_INFO,
+  bareJid, defineModule, errorReply, parseJid, xml, NS_DISCO_INFO,
   type Element, type ModuleApi, type Session, type StanzaEvent,
 } from '../../core/api.js';
 import {
@@ -231,6 +231,10 @@ export default defineModule({
         if (!exists(user)) return undefined;
         const record = services.get(user).node(node);
         return record ? configFields(record.config) : undefined;
+      },
+      mayRead: async (user, node, requester) => {
+        const bare = bareJid(requester);
+        return bare !== undefined && exists(user) && services.get(user).canSee(node, bare);
       },
     };
     module.provides('pep', pep);

@@ -6,7 +6,6 @@
  */
 import { bareJid, defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
 import type { PubsubFailure } from '../../core/pubsub-api.js';
-import { mayRead } from './access.js';
 
 const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
 /** XEP-0292 §3: the PEP node. */
@@ -44,10 +43,10 @@ export default defineModule({
     // XEP-0292 §3.2 (Prosody's mod_vcard4): read an account's vCard4, as its node's access model allows
     const get = (user: string | undefined, { origin, stanza }: StanzaEvent): true => answer(origin, stanza, async () => {
       if (!user || !server.accounts.exists(host, user)) return errorReply(stanza, 'cancel', 'service-unavailable');
-      const config = await pep().nodeConfig(user, NODE);
       const from = stanza.attrs.from as string | undefined;
       const requester = from !== undefined ? bareJid(from) : origin?.bareJid;
-      if (config && !mayRead(config, { user, bare: `${user}@${host}` }, requester, module.service('rosters'))) return errorReply(stanza, 'auth', 'forbidden');
+      const exists = (await pep().nodeConfig(user, NODE)) !== undefined;
+      if (exists && (requester === undefined || !(await pep().mayRead(user, NODE, requester)))) return errorReply(stanza, 'auth', 'forbidden');
       const [item] = (await pep().items(user, NODE, { max: 1 })) ?? [];
       if (!item?.payload) return errorReply(stanza, 'cancel', 'item-not-found');
       return result(stanza, item.payload);

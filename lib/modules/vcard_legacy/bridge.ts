@@ -14,18 +14,13 @@ import { vcard4ToVcardTemp, vcardTempToVcard4 } from './vcard-convert.js';
 /** XEP-0292 §3: the vCard4 node. */
 export const NODE_VCARD4 = 'urn:xmpp:vcard4';
 
-/** Which nodes the reader may see (the caller checks their access models). */
-export type Readable = (node: string, config: NodeConfigFields) => boolean;
-
 /**
  * XEP-0398 §3: the account's vCard for vcard-temp: the vCard4 properties and the current
- * avatar as PHOTO (BINVAL from the data node, or EXTVAL from the metadata's url).
+ * avatar as PHOTO (BINVAL from the data node, or EXTVAL from the metadata's url), from the
+ * nodes `requester` may read by their access models (nothing for an unknown requester).
  */
-export async function readVcard(pep: PepService, user: string, readable: Readable): Promise<Element> {
-  const visible = async (node: string): Promise<boolean> => {
-    const config = await pep.nodeConfig(user, node);
-    return config !== undefined && readable(node, config);
-  };
+export async function readVcard(pep: PepService, user: string, requester: string | undefined): Promise<Element> {
+  const visible = async (node: string): Promise<boolean> => requester !== undefined && pep.mayRead(user, node, requester);
   const [vcard4] = (await visible(NODE_VCARD4)) ? (await pep.items(user, NODE_VCARD4, { max: 1 })) ?? [] : [];
   const vcard = vcard4ToVcardTemp(vcard4?.payload?.name === 'vcard' ? vcard4.payload : undefined);
   if (!(await visible(NS_AVATAR_METADATA))) return vcard;

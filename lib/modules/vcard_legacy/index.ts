@@ -11,7 +11,6 @@ import {
   type Element, type JsonElement, type Session, type StanzaEvent,
 } from '../../core/api.js';
 import type { NodeConfigFields } from '../../core/pubsub-api.js';
-import { mayRead } from './access.js';
 import { NS_AVATAR_METADATA } from './avatar.js';
 import { currentPhoto, hasPepProfile, readVcard, writeVcard } from './bridge.js';
 import { injectPhoto, type PhotoStore } from './presence.js';
@@ -66,11 +65,9 @@ export default defineModule({
     // XEP-0398 §3 / XEP-0054 §3.1-3.2: anyone's vCard, from what they may see of the PEP nodes
     const get = (user: string | undefined, { origin, stanza }: StanzaEvent): true => answer(origin, stanza, async () => {
       if (!user || !server.accounts.exists(host, user)) return errorReply(stanza, 'cancel', 'service-unavailable');
-      const owner = { user, bare: `${user}@${host}` };
       const from = stanza.attrs.from as string | undefined;
       const requester = from !== undefined ? bareJid(from) : origin?.bareJid;
-      const rosters = module.service('rosters');
-      return result(stanza, await readVcard(pep(), user, (_node, config) => mayRead(config, owner, requester, rosters)));
+      return result(stanza, await readVcard(pep(), user, requester));
     });
     module.hook(`iq-get/self/${NS_VCARD_TEMP}:vCard`, (e: StanzaEvent) => get(e.origin?.username, e), 1);
     module.hook(`iq-get/bare/${NS_VCARD_TEMP}:vCard`, (e: StanzaEvent) => get(parseJid(e.stanza.attrs.to as string | undefined)?.local, e), 1);
