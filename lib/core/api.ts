@@ -59,6 +59,8 @@ export type { SessionSettings } from './session-options.js';
 export type { InputLimiter } from './session-input.js';
 export type { UndeliverableEvent } from './reroute.js';
 export { errorReply } from './router.js';
+export { iqResult, replyTo, answerIq } from './iq-reply.js';
+export type { ReplyRoute } from './iq-reply.js';
 export type { Router, RouteKind, StanzaErrorType } from './router.js';
 export type {
   CloseReason, StreamFeaturesEvent, SessionEvent, SessionCloseEvent, AuthSuccessEvent, AuthFailureEvent,

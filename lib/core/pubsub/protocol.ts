@@ -4,6 +4,7 @@
  * use cases) or `pubsub#owner` (§8: owner use cases) in, the result or the error out. Owner
  * operations live in protocol-owner.ts.
  */
+import { iqResult } from '../iq-reply.js';
 import { errorReply } from '../router.js';
 import { xml, type Element } from '../xml.js';
 import { buildForm, parseBoolean, parseForm, fieldValue } from '../data-forms.js';
@@ -49,9 +50,7 @@ export function unsupported(feature: string): PubsubFailure {
   return { ...failure('cancel', 'feature-not-implemented', 'unsupported'), feature } as PubsubFailure;
 }
 
-export function result(stanza: Element, payload?: Element): Element {
-  return xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
-}
+export { iqResult as result } from '../iq-reply.js';
 
 /** The reply to a failure or a success. */
 export function reply<T>(req: PubsubRequest, r: PubsubResult<T>, payload?: (value: T) => Element | undefined): Element {
@@ -61,7 +60,7 @@ export function reply<T>(req: PubsubRequest, r: PubsubResult<T>, payload?: (valu
     if (feature) el.getChild('error')!.getChild('unsupported', NS_PUBSUB_ERRORS)!.attrs.feature = feature;
     return el;
   }
-  return result(req.stanza, payload?.(r.value));
+  return iqResult(req.stanza, payload?.(r.value));
 }
 
 const nodeRequired = (): PubsubFailure => failure('modify', 'bad-request', 'nodeid-required');
@@ -210,7 +209,7 @@ function getOptions(req: PubsubRequest, node: string, action: Element): Element 
   if (!record) return reply(req, failure('cancel', 'item-not-found'));
   const sub = record.subscriptions[jid];
   if (!sub) return reply(req, failure('cancel', 'unexpected-request', 'not-subscribed')); // §6.3.4.2
-  return result(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, xml('options', { node, jid }, optionsForm(sub.deliver))));
+  return iqResult(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, xml('options', { node, jid }, optionsForm(sub.deliver))));
 }
 
 function setOptions(req: PubsubRequest, node: string, action: Element): Element {
@@ -234,7 +233,7 @@ function userSubscriptions(req: PubsubRequest, only: string | undefined): Elemen
       if (jid.split('/')[0] === req.actor) out.append(subscriptionElement(name, jid, sub.state, sub.subid));
     }
   }
-  return result(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, out));
+  return iqResult(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, out));
 }
 
 // XEP-0060 §5.7: the requester's affiliations
@@ -245,7 +244,7 @@ function userAffiliations(req: PubsubRequest, only: string | undefined): Element
     const aff = req.service.affiliation(name, req.actor);
     if (aff !== 'none') out.append(xml('affiliation', { node: name, affiliation: aff }));
   }
-  return result(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, out));
+  return iqResult(req.stanza, xml('pubsub', { xmlns: NS_PUBSUB }, out));
 }
 
 export { configForm };

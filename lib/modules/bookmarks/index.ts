@@ -7,10 +7,10 @@
  * owner's next resource binding.
  */
 import {
-  defineModule, elementFromJson, errorReply, option, xml,
+  answerIq, defineModule, elementFromJson, errorReply, iqResult, option, xml,
   type Element, type JsonElement, type Session, type StanzaEvent,
 } from '../../core/api.js';
-import type { PubsubFailure } from '../../core/pubsub-api.js';
+import { pubsubError } from '../../core/pubsub-api.js';
 import { NS_BOOKMARKS, NS_LEGACY } from './convert.js';
 import { legacyStorage, storeLegacy } from './sync.js';
 
@@ -35,7 +35,6 @@ export default defineModule({
     }),
   },
   load(module) {
-    const { server } = module;
     const privateStore = module.openMap<JsonElement>('private');
     // XEP-0402 §2: the account says its bookmarks are converted both ways
     module.provides('account-feature', `${NS_BOOKMARKS}#compat`);
@@ -49,24 +48,7 @@ export default defineModule({
       return service;
     };
 
-    const send = (origin: Session | undefined, el: Element): void => {
-      if (origin) origin.send(el);
-      else server.route(el);
-    };
-    const result = (stanza: Element, payload?: Element): Element =>
-      xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
-    const failed = (stanza: Element, f: PubsubFailure): Element => {
-      const reply = errorReply(stanza, f.type, f.condition, f.text);
-      if (f.pubsubCondition) reply.getChild('error')!.append(xml(f.pubsubCondition, { xmlns: `${NS_PUBSUB}#errors` }));
-      return reply;
-    };
-    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => {
-      work().then((reply) => send(origin, reply), (err: unknown) => {
-        module.log.error({ err }, 'bookmarks request failed');
-        send(origin, errorReply(stanza, 'wait', 'internal-server-error'));
-      });
-      return true;
-    };
+    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => answerIq(module, origin, stanza, work);
     /** Whenever XEP-0402 changes, legacy PEP clients (+notify) learn the whole list (XEP-0411 §3). */
     const mirror = async (user: string): Promise<void> => {
       const storage = await legacyStorage(pep(), user);
@@ -75,7 +57,7 @@ export default defineModule({
     };
     const write = async (origin: Session, stanza: Element, storage: Element, reply: Element): Promise<Element> => {
       const stored = await storeLegacy(pep(), origin.username!, storage, true, origin.fullJid, (msg) => module.log.warn({ user: origin.username }, msg));
-      return stored.ok ? reply : failed(stanza, stored);
+      return stored.ok ? reply : pubsubError(stanza, stored);
     };
 
     // XEP-0411 §3 / XEP-0049: private storage of storage:bookmarks is the XEP-0402 node; other fragments go on to `private`
@@ -91,7 +73,7 @@ export default defineModule({
       if (!user || storage === undefined) return undefined;
       return answer(origin, stanza, async () => {
         if (storage === 'mixed') return errorReply(stanza, 'modify', 'not-acceptable', 'Ask for bookmarks alone');
-        return result(stanza, xml('query', { xmlns: NS_PRIVATE }, await legacyStorage(pep(), user)));
+        return iqResult(stanza, xml('query', { xmlns: NS_PRIVATE }, await legacyStorage(pep(), user)));
       });
     }, 1);
     module.hook(`iq-set/self/${NS_PRIVATE}:query`, ({ origin, stanza }: StanzaEvent) => {
@@ -99,7 +81,7 @@ export default defineModule({
       if (!origin?.username || storage === undefined) return undefined;
       return answer(origin, stanza, async () => {
         if (storage === 'mixed') return errorReply(stanza, 'modify', 'not-acceptable', 'Store bookmarks alone');
-        return write(origin, stanza, storage, result(stanza));
+        return write(origin, stanza, storage, iqResult(stanza));
       });
     }, 1);
 
@@ -112,7 +94,7 @@ export default defineModule({
     module.hook(`iq-get/self/${NS_PUBSUB}:pubsub`, ({ origin, stanza }: StanzaEvent) => {
       const user = origin?.username;
       if (!user || !legacyPubsub(stanza, 'items')) return undefined;
-      return answer(origin, stanza, async () => result(stanza, xml('pubsub', { xmlns: NS_PUBSUB },
+      return answer(origin, stanza, async () => iqResult(stanza, xml('pubsub', { xmlns: NS_PUBSUB },
         xml('items', { node: NS_LEGACY }, xml('item', { id: 'current' }, await legacyStorage(pep(), user))))));
     }, 1);
     module.hook(`iq-set/self/${NS_PUBSUB}:pubsub`, ({ origin, stanza }: StanzaEvent) => {
@@ -122,7 +104,7 @@ export default defineModule({
       return answer(origin, stanza, async () => {
         if (!storage) return errorReply(stanza, 'modify', 'bad-request', 'The item must hold the bookmarks storage');
         // XEP-0060 §7.1.2: the item id is 'current' whatever was asked (XEP-0048 §3.3); publish-options are ignored
-        return write(origin, stanza, storage, result(stanza, xml('pubsub', { xmlns: NS_PUBSUB },
+        return write(origin, stanza, storage, iqResult(stanza, xml('pubsub', { xmlns: NS_PUBSUB },
           xml('publish', { node: NS_LEGACY }, xml('item', { id: 'current' })))));
       });
     }, 1);

@@ -4,8 +4,8 @@
  * (item 'current'); as Prosody's mod_vcard4, an iq get or set of `<vcard/>` on the account's
  * bare JID reads or publishes it, and the account advertises the vCard4 namespace.
  */
-import { bareJid, defineModule, errorReply, parseJid, xml, type Element, type Session, type StanzaEvent } from '../../core/api.js';
-import type { PubsubFailure } from '../../core/pubsub-api.js';
+import { answerIq, bareJid, defineModule, errorReply, iqResult, parseJid, replyTo, type Element, type Session, type StanzaEvent } from '../../core/api.js';
+import { pubsubError } from '../../core/pubsub-api.js';
 
 const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
 /** XEP-0292 §3: the PEP node. */
@@ -24,21 +24,8 @@ export default defineModule({
       return service;
     };
 
-    const send = (origin: Session | undefined, el: Element): void => {
-      if (origin) origin.send(el);
-      else server.route(el);
-    };
-    const result = (stanza: Element, payload?: Element): Element =>
-      xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
-    const failed = (stanza: Element, f: PubsubFailure): Element => errorReply(stanza, f.type, f.condition, f.text);
-    /** Run an async answer; a thrown error is an internal-server-error, never a crash. */
-    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => {
-      work().then((reply) => send(origin, reply), (err: unknown) => {
-        module.log.error({ err }, 'vcard4 request failed');
-        send(origin, errorReply(stanza, 'wait', 'internal-server-error'));
-      });
-      return true;
-    };
+    const send = (origin: Session | undefined, el: Element): void => { replyTo(server, origin, el); };
+    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => answerIq(module, origin, stanza, work);
 
     // XEP-0292 §3.2 (Prosody's mod_vcard4): read an account's vCard4, as its node's access model allows
     const get = (user: string | undefined, { origin, stanza }: StanzaEvent): true => answer(origin, stanza, async () => {
@@ -49,7 +36,7 @@ export default defineModule({
       if (exists && (requester === undefined || !(await pep().mayRead(user, NODE, requester)))) return errorReply(stanza, 'auth', 'forbidden');
       const [item] = (await pep().items(user, NODE, { max: 1 })) ?? [];
       if (!item?.payload) return errorReply(stanza, 'cancel', 'item-not-found');
-      return result(stanza, item.payload);
+      return iqResult(stanza, item.payload);
     });
     module.hook(`iq-get/self/${NS_VCARD4}:vcard`, (e: StanzaEvent) => get(e.origin?.username, e));
     module.hook(`iq-get/bare/${NS_VCARD4}:vcard`, (e: StanzaEvent) => get(parseJid(e.stanza.attrs.to as string | undefined)?.local, e));
@@ -61,7 +48,7 @@ export default defineModule({
       const vcard = stanza.getChild('vcard', NS_VCARD4)!;
       return answer(origin, stanza, async () => {
         const published = await pep().publish(user, NODE, { id: 'current', payload: vcard }, { actor: origin.fullJid });
-        return published.ok ? result(stanza) : failed(stanza, published);
+        return published.ok ? iqResult(stanza) : pubsubError(stanza, published);
       });
     });
     const forbidden = ({ origin, stanza }: StanzaEvent): true => {

@@ -7,7 +7,7 @@
  * `vcard` module: with both on a host it logs a warning and leaves vcard-temp to `vcard`.
  */
 import {
-  bareJid, defineModule, elementFromJson, errorReply, option, parseJid, xml,
+  answerIq, bareJid, defineModule, elementFromJson, errorReply, iqResult, option, parseJid, replyTo,
   type Element, type JsonElement, type Session, type StanzaEvent,
 } from '../../core/api.js';
 import type { NodeConfigFields } from '../../core/pubsub-api.js';
@@ -48,26 +48,15 @@ export default defineModule({
       return service;
     };
 
-    const send = (origin: Session | undefined, el: Element): void => {
-      if (origin) origin.send(el);
-      else server.route(el);
-    };
-    const result = (stanza: Element, payload?: Element): Element =>
-      xml('iq', { type: 'result', id: stanza.attrs.id, to: stanza.attrs.from, from: stanza.attrs.to }, payload);
-    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => {
-      work().then((reply) => send(origin, reply), (err: unknown) => {
-        module.log.error({ err }, 'vcard_legacy request failed');
-        send(origin, errorReply(stanza, 'wait', 'internal-server-error'));
-      });
-      return true;
-    };
+    const send = (origin: Session | undefined, el: Element): void => { replyTo(server, origin, el); };
+    const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => answerIq(module, origin, stanza, work);
 
     // XEP-0398 §3 / XEP-0054 §3.1-3.2: anyone's vCard, from what they may see of the PEP nodes
     const get = (user: string | undefined, { origin, stanza }: StanzaEvent): true => answer(origin, stanza, async () => {
       if (!user || !server.accounts.exists(host, user)) return errorReply(stanza, 'cancel', 'service-unavailable');
       const from = stanza.attrs.from as string | undefined;
       const requester = from !== undefined ? bareJid(from) : origin?.bareJid;
-      return result(stanza, await readVcard(pep(), user, requester));
+      return iqResult(stanza, await readVcard(pep(), user, requester));
     });
     module.hook(`iq-get/self/${NS_VCARD_TEMP}:vCard`, (e: StanzaEvent) => get(e.origin?.username, e), 1);
     module.hook(`iq-get/bare/${NS_VCARD_TEMP}:vCard`, (e: StanzaEvent) => get(parseJid(e.stanza.attrs.to as string | undefined)?.local, e), 1);
@@ -85,7 +74,7 @@ export default defineModule({
         const stored = await writeVcard(pep(), user, vcard, origin.fullJid, NODE_DEFAULTS);
         if (!stored.ok) return errorReply(stanza, stored.type, stored.condition, stored.text);
         photos.set(user, stored.photo);
-        return result(stanza);
+        return iqResult(stanza);
       });
     }, 1);
     const forbidden = ({ origin, stanza }: StanzaEvent): true => {
