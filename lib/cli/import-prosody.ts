@@ -83,7 +83,8 @@ export function importProsody(argv: string[], out: Output, err: Output): number 
   try {
     const iterations = typeof converted.config.scram_iterations === 'number' ? converted.config.scram_iterations : 10000;
     const accounts = new Accounts(driver, { iterations });
-    importData({ dataDir, hosts: converted.hosts, components: converted.components, driver, accounts, report });
+    importData({ dataDir, hosts: converted.hosts, components: converted.components, driver, accounts, report,
+      option: (host, name) => hostOption(converted.config, host, name) });
     restrictMechanisms(converted.config, report);
   } finally {
     driver.close();
@@ -99,6 +100,15 @@ export function importProsody(argv: string[], out: Output, err: Output): number 
  * picks its mechanism before the server knows who it is: on such hosts SCRAM-SHA-256 is not
  * offered (as Prosody did not offer it), until those users have changed their passwords.
  */
+/** An option for a host in our config: the host's section (VirtualHost or Component), then global. */
+function hostOption(config: Record<string, unknown>, host: string, name: string): unknown {
+  for (const kind of ['VirtualHost', 'Component']) {
+    const section = (config[kind] as Record<string, Record<string, unknown>> | undefined)?.[host];
+    if (section && name in section) return section[name];
+  }
+  return config[name];
+}
+
 function restrictMechanisms(config: Record<string, unknown>, report: ImportReport): void {
   const vhosts = config.VirtualHost as Record<string, Record<string, unknown>>;
   for (const [host, section] of Object.entries(vhosts)) {

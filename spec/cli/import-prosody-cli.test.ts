@@ -1,7 +1,8 @@
 /**
  * `xmpp-server import-prosody` as a child process on small data folders: usage errors, a
- * config parse error (exit 1, file:line), --out kept without --force, stores with no importer
- * yet (PEP, MUC) reported, a broken data file reported while the rest is imported.
+ * config parse error (exit 1, file:line), --out kept without --force, PEP nodes and items
+ * imported within their limits (the rest reported), stores with no importer yet (MUC)
+ * reported, a broken data file reported while the rest is imported.
  * The data files here are written by hand in Prosody's format (util.serialization's output),
  * labelled as such; the real Prosody round trip is import-prosody-roundtrip.test.ts.
  */
@@ -33,8 +34,22 @@ describe('xmpp-server import-prosody (child process)', () => {
   file('example%2eorg/roster/ghost.dat', 'return {\n};\n');
   file('example%2eorg/vcard/juliet.dat', 'return {\n\t["name"] = "vCard";\n\t["attr"] = { ["xmlns"] = "vcard-temp" };\n\t[1] = {\n\t\t["name"] = "FN";\n\t\t["attr"] = {};\n\t\t[1] = "Juliet";\n\t};\n};\n');
   file('example%2eorg/private/juliet.dat', 'return {\n\t["x:urn:broken"] = "not an element";\n}\n');
-  file('example%2eorg/pep/juliet.dat', 'return {\n};\n');
-  file('example%2eorg/pep_urn%3axmpp%3aavatar%3adata/juliet.list', 'item({["name"] = "item"; ["attr"] = {};});\n');
+  // PEP as Prosody 0.12's mod_pep stores it: node records in `pep` (only explicitly set config
+  // fields), each node's items in the archive `pep_<node>` (payload + key/when/with, stamp attribute)
+  file('example%2eorg/pep/juliet.dat', [
+    'return {',
+    '\t["http://jabber.org/protocol/nick"] = {["name"] = "http://jabber.org/protocol/nick"; ["config"] = {}; ["subscribers"] = {}; ["affiliations"] = {};};',
+    '\t["urn:xmpp:avatar:data"] = {["name"] = "urn:xmpp:avatar:data"; ["config"] = {["max_items"] = 1; ["access_model"] = "open"; ["payload_type"] = "urn:xmpp:avatar:data";};',
+    '\t\t["subscribers"] = {["romeo@example.net"] = true;}; ["affiliations"] = {};};',
+    '\t["urn:xmpp:bookmarks:1"] = {["name"] = "urn:xmpp:bookmarks:1"; ["config"] = {["max_items"] = "max"; ["access_model"] = "whitelist"; ["persist_items"] = true; ["send_last_published_item"] = "never";};',
+    '\t\t["subscribers"] = {}; ["affiliations"] = {["nurse@example.org"] = "member";};};',
+    '};', '',
+  ].join('\n'));
+  const avatar = (id: string, when: number, data: string): string =>
+    `item({["name"] = "data"; ["attr"] = {["xmlns"] = "urn:xmpp:avatar:data"; ["stamp"] = "2023-11-14T22:13:20Z";}; [1] = "${data}"; ["key"] = "${id}"; ["when"] = ${when}; ["with"] = "juliet@example.org/balcony";});\n`;
+  file('example%2eorg/pep_urn%3axmpp%3aavatar%3adata/juliet.list', avatar('old1', 1700000000, 'b2xk') + avatar('new2', 1700000100.5, 'bmV3'));
+  file('example%2eorg/pep_urn%3axmpp%3abookmarks%3a1/juliet.list', 'item({["name"] = "conference"; ["attr"] = {["xmlns"] = "urn:xmpp:bookmarks:1"; ["autojoin"] = "true"; ["stamp"] = "2023-11-14T22:13:20Z";}; ["key"] = "lobby@conference.example.org"; ["when"] = 1700000000; ["with"] = "juliet@example.org/balcony";});\n');
+  file('example%2eorg/pep_urn%3axmpp%3aorphan/juliet.list', 'item({["name"] = "x"; ["attr"] = {["xmlns"] = "urn:xmpp:orphan";}; ["key"] = "1"; ["when"] = 1700000000;});\n');
   file('example%2eorg/offline/juliet.list', 'item({\n\t["name"] = "message";\n\t["attr"] = {["type"] = "chat" ;\n');
   file('example%2eorg/archive/juliet.list', 'item({["name"] = "message"; ["attr"] = {};});\n');
   file('conference%2eexample%2eorg/config/lobby.dat', 'return {\n\t["_affiliations"] = {["juliet@example.org"] = "owner";};\n};\n');
@@ -62,11 +77,13 @@ describe('xmpp-server import-prosody (child process)', () => {
     const out = join(dir, 'ours', 'config.json');
     const r = run(['--config', cfg, '--out', out]);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.out, /example\.org: 1 accounts, 1 accounts from plain passwords, 1 rosters, 1 roster items, 1 pending subscription requests, 1 vCards/);
+    assert.match(r.out, /example\.org: 1 accounts, 1 accounts from plain passwords, 3 PEP nodes, 2 PEP items, 1 rosters, 1 roster items, 1 pending subscription requests, 1 vCards/);
     assert.match(r.out, /accounts\/nopass\.dat: account 'nopass': not imported: it has no password/);
     assert.match(r.out, /roster\/ghost\.dat: roster: not imported: its account was not imported/);
     assert.match(r.out, /private\/juliet\.dat: private XML "x:urn:broken": not imported: it is not a stored XML element/);
-    assert.match(r.out, /pep_urn%3axmpp%3aavatar%3adata\/juliet\.list: PEP node 'urn:xmpp:avatar:data': not imported: PEP/);
+    assert.match(r.out, /pep\/juliet\.dat: PEP node 'urn:xmpp:avatar:data': payload_type "urn:xmpp:avatar:data": not imported: this server has no such node configuration field/);
+    assert.match(r.out, /pep_urn%3axmpp%3aavatar%3adata\/juliet\.list: 1 oldest PEP node 'urn:xmpp:avatar:data' items \(old1\): not imported: the node keeps at most 1 items/);
+    assert.match(r.out, /pep_urn%3axmpp%3aorphan\/juliet\.list: PEP node 'urn:xmpp:orphan' items: not imported: the node is not among the imported nodes/);
     assert.match(r.out, /archive: store 'archive' \(1 file\): not imported: the message archive/);
     assert.match(r.out, /stale%2eexample: data of host 'stale\.example': not imported/);
     assert.match(r.out, /Errors \(1\):\n {2}example%2eorg\/offline\/juliet\.list:4: '}' expected/);

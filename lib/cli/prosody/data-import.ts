@@ -25,6 +25,8 @@ export interface DataImportOptions {
   readonly driver: StorageDriver;
   readonly accounts: Accounts;
   readonly report: ImportReport;
+  /** An option of the converted config for a host (its section, then global), if set. */
+  readonly option?: (host: string, name: string) => unknown;
 }
 
 /** Prosody's file-name decoding (util.datamanager): `%2e` -> `.`, bytes read as UTF-8. */
@@ -70,6 +72,7 @@ function importHost(o: DataImportOptions, host: string, dir: string, rel: string
   const { report, accounts } = o;
   const ctx: ImportContext = {
     host, component, driver: o.driver, accounts, report,
+    option: (name) => o.option?.(host, name),
     account(user) {
       if (user === undefined) return undefined;
       try {

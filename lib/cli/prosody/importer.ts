@@ -32,6 +32,8 @@ export interface ImportContext {
   readonly driver: StorageDriver;
   readonly accounts: Accounts;
   readonly report: ImportReport;
+  /** The value of one of our options for this host in the converted config (host section, then global), if set. */
+  option?(name: string): unknown;
   /** The normalised username of an account that exists here (imported or already present), else undefined. */
   account(user: string | undefined): string | undefined;
 }
