@@ -2,10 +2,13 @@
  * The migration round trip with a real Prosody 0.12 (Debian's package): a temp config with
  * two VirtualHosts (SCRAM-hashed accounts on `localhost`, plaintext on `plain.localhost`),
  * accounts registered with prosodyctl, two @xmpp/client users who subscribe to each other and
- * store a vCard and private XML, a pending request and an offline message for a third. Then
+ * store a vCard and private XML, PEP items (a nickname with the default presence access, an
+ * XEP-0402 bookmark published with publish-options whitelist/max), a pending request and an
+ * offline message for a third. Then
  * Prosody stops, `xmpp-server import-prosody` runs as a child process, our server starts on
  * the written config and data, and the users log in with their old passwords (PLAIN and
- * SCRAM-SHA-1) and find their contacts, vCard, private XML, request and message.
+ * SCRAM-SHA-1) and find their contacts, vCard, private XML, PEP items and node configuration
+ * (the contact reads the nickname, not the whitelisted bookmarks), request and message.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +27,23 @@ import { login, prosodyctl, SaslFailure, startProsody, xmppJs } from './prosody-
 const CLI = join(import.meta.dirname, '..', '..', 'lib', 'cli', 'main.js');
 const PW = { alice: 'Alice-pw 1', bob: 'bøb-pw-2', carol: 'carol pw 3' };
 const NS_ROSTER = 'jabber:iq:roster';
+const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+const NS_NICK = 'http://jabber.org/protocol/nick';
+const NS_BOOKMARKS = 'urn:xmpp:bookmarks:1';
+const ROOM = 'room@conference.localhost';
+
+/** XEP-0163 §3 publish, with XEP-0060 §7.1.5 publish-options when given. */
+function publish(node: string, id: string, payload: Element, options?: Record<string, string>): Element {
+  const children = [xml('publish', { node }, xml('item', { id }, payload))];
+  if (options) {
+    const fields = Object.entries({ FORM_TYPE: `${NS_PUBSUB}#publish-options`, ...options })
+      .map(([k, v]) => xml('field', { var: k }, xml('value', {}, v)));
+    children.push(xml('publish-options', {}, xml('x', { xmlns: 'jabber:x:data', type: 'submit' }, ...fields)));
+  }
+  return xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_PUBSUB }, ...children));
+}
+const getItems = (to: string, node: string): Element => xml('iq', { type: 'get', to }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node })));
+const itemsOf = (r: Element): Element[] => r.getChild('pubsub', NS_PUBSUB)?.getChild('items')?.getChildren('item') ?? [];
 
 function prosodyConfig(dir: string, port: number): string {
   return `-- written by the migration test
@@ -41,7 +61,7 @@ http_ports = { }
 https_ports = { }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
-modules_enabled = { "roster"; "saslauth"; "disco"; "vcard"; "private"; "offline"; "ping"; "posix" }
+modules_enabled = { "roster"; "saslauth"; "disco"; "vcard"; "private"; "pep"; "offline"; "ping"; "posix" }
 modules_disabled = { "s2s"; "tls" }
 authentication = "internal_hashed"
 
@@ -87,6 +107,11 @@ describe('import-prosody: a real Prosody 0.12 data folder', () => {
       await alice.c.send(xml('presence', { to: 'bob@localhost', type: 'subscribed' }));
       // a vCard, private XML, a pending request and an offline message
       await alice.c.iqCaller.request(xml('iq', { type: 'set' }, xml('vCard', { xmlns: 'vcard-temp' }, xml('FN', {}, 'Alice Émile'), xml('NICKNAME', {}, 'al'))));
+      // PEP (XEP-0163): a nickname (XEP-0172) and an XEP-0402 bookmark with its publish-options
+      await alice.c.iqCaller.request(publish(NS_NICK, 'current', xml('nick', { xmlns: NS_NICK }, 'Ali')));
+      await alice.c.iqCaller.request(publish(NS_BOOKMARKS, ROOM, xml('conference', { xmlns: NS_BOOKMARKS, name: 'The Room', autojoin: 'true' }, xml('nick', {}, 'al')), {
+        'pubsub#persist_items': 'true', 'pubsub#max_items': 'max', 'pubsub#send_last_published_item': 'never', 'pubsub#access_model': 'whitelist',
+      }));
       await bob.c.iqCaller.request(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:private' }, xml('notes', { xmlns: 'urn:example:notes' }, xml('note', {}, 'buy milk')))));
       await alice.c.send(xml('presence', { to: 'carol@plain.localhost', type: 'subscribe' }));
       await alice.c.send(xml('message', { to: 'carol@plain.localhost', type: 'chat', id: 'm1' }, xml('body', {}, 'while you were away')));
@@ -119,7 +144,7 @@ describe('import-prosody: a real Prosody 0.12 data folder', () => {
   });
 
   it('reports what it imported and what it could not, without any password', () => {
-    assert.match(report, /^ {2}localhost: 2 accounts, 2 accounts with SHA-1 keys only, 1 private XML fragments, 2 rosters, 3 roster items, 1 vCards$/m);
+    assert.match(report, /^ {2}localhost: 2 accounts, 2 accounts with SHA-1 keys only, 2 PEP nodes, 2 PEP items, 1 private XML fragments, 2 rosters, 3 roster items, 1 vCards$/m);
     assert.match(report, /^ {2}plain\.localhost: 1 accounts, 1 accounts from plain passwords, 1 offline messages, 1 rosters, 1 pending subscription requests$/m);
     assert.match(report, /module 'posix': not imported: not needed/);
     assert.match(report, /option 'pidfile': not imported/);
@@ -168,6 +193,40 @@ describe('import-prosody: a real Prosody 0.12 data folder', () => {
       const p = await bob.iq(xml('iq', { type: 'get' }, xml('query', { xmlns: 'jabber:iq:private' }, xml('notes', { xmlns: 'urn:example:notes' }))));
       assert.equal(p.getChild('query')?.getChild('notes', 'urn:example:notes')?.getChildText('note'), 'buy milk');
     } finally {
+      await bob.close();
+    }
+  });
+
+  it('the PEP items, their ids and payloads and the node configuration survived; a contact reads the nick, not the whitelisted bookmarks', async () => {
+    const alice = await login(port, 'localhost', 'alice', PW.alice, 'PLAIN');
+    const bob = await login(port, 'localhost', 'bob', PW.bob, 'PLAIN');
+    try {
+      const nick = itemsOf(await alice.iq(getItems('alice@localhost', NS_NICK)));
+      assert.deepEqual(nick.map((i) => i.attrs.id), ['current']);
+      assert.equal(nick[0]!.getChild('nick', NS_NICK)?.getText(), 'Ali');
+      const marks = itemsOf(await alice.iq(getItems('alice@localhost', NS_BOOKMARKS)));
+      assert.deepEqual(marks.map((i) => i.attrs.id), [ROOM]);
+      const conf = marks[0]!.getChild('conference', NS_BOOKMARKS)!;
+      assert.equal(conf.attrs.name, 'The Room');
+      assert.equal(conf.attrs.autojoin, 'true');
+      assert.equal(conf.attrs.stamp, undefined, "Prosody's archive stamp is not part of the payload");
+      assert.equal(conf.getChildText('nick'), 'al');
+      // XEP-0060 §8.2: the owner's view of the configuration
+      const cfgReply = await alice.iq(xml('iq', { type: 'get', to: 'alice@localhost' }, xml('pubsub', { xmlns: `${NS_PUBSUB}#owner` }, xml('configure', { node: NS_BOOKMARKS }))));
+      assert.equal(cfgReply.attrs.type, 'result', String(cfgReply));
+      const field = (name: string): string | undefined => cfgReply.getChild('pubsub')?.getChild('configure')?.getChild('x', 'jabber:x:data')
+        ?.getChildren('field').find((f) => f.attrs.var === name)?.getChildText('value') ?? undefined;
+      assert.equal(field('pubsub#access_model'), 'whitelist');
+      assert.equal(field('pubsub#send_last_published_item'), 'never');
+      // bob has a presence subscription: the nick (presence access) yes, the bookmarks (whitelist) no
+      const bobNick = await bob.iq(getItems('alice@localhost', NS_NICK));
+      assert.equal(bobNick.attrs.type, 'result', String(bobNick));
+      assert.equal(itemsOf(bobNick)[0]?.getChild('nick', NS_NICK)?.getText(), 'Ali');
+      const bobMarks = await bob.iq(getItems('alice@localhost', NS_BOOKMARKS));
+      assert.equal(bobMarks.attrs.type, 'error', String(bobMarks));
+      assert.equal(itemsOf(bobMarks).length, 0);
+    } finally {
+      await alice.close();
       await bob.close();
     }
   });
