@@ -6,52 +6,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, type Agent, type AgentEvents } from 'stanza';
+import { stanzaLogin, nextEvent, stanzaStop } from '../helpers/stanza-client.js';
 import { xml } from '../../lib/core/xml.js';
-import { StanzaTcpTransport } from '../helpers/stanza-tcp.js';
-import { startImServer, PASSWORD, type ImServer } from '../helpers/im-server.js';
+import { startImServer } from '../helpers/im-server.js';
 import { is } from '../helpers/im-clients.js';
-
-/** Log in with stanza over plain TCP; resolves once the session is started. */
-async function stanzaLogin(s: ImServer, user: string, resource: string): Promise<Agent> {
-  const client = createClient({
-    jid: `${user}@localhost`, password: PASSWORD, resource, server: 'localhost',
-    transports: { tcp: `xmpp://127.0.0.1:${s.port}` }, transportPreferenceOrder: ['tcp'], autoReconnect: false,
-  });
-  client.transports.tcp = StanzaTcpTransport;
-  await new Promise<void>((resolve, reject) => {
-    client.on('session:started', () => resolve());
-    client.on('auth:failed', () => reject(new Error('auth:failed')));
-    client.connect();
-  });
-  return client;
-}
-
-/** The next `event` of a stanza client whose payload matches `pred`. */
-function nextEvent<E extends keyof AgentEvents>(client: Agent, event: E, pred: (p: AgentEvents[E]) => boolean = () => true, ms = 5000): Promise<AgentEvents[E]> {
-  return new Promise((resolve, reject) => {
-    const handler = (payload: AgentEvents[E]): void => {
-      if (!pred(payload)) return;
-      clearTimeout(timer);
-      client.off(event, handler as never);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => { client.off(event, handler as never); reject(new Error(`timed out waiting for ${String(event)}`)); }, ms);
-    client.on(event, handler as never);
-  });
-}
-
-async function stanzaStop(client: Agent): Promise<void> {
-  const done = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
-  client.disconnect();
-  await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
-}
 
 describe('IM with stanza and @xmpp/client', () => {
   it('exchanges messages to full and bare JIDs', async (t) => {
     const s = await startImServer(['alice', 'bob']);
     t.after(() => s.stop());
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     const bob = await s.xmppjs('bob', 'xmppjs');
     await bob.send(xml('presence'));
@@ -74,7 +38,7 @@ describe('IM with stanza and @xmpp/client', () => {
   it('runs the subscription handshake and then shares presence', async (t) => {
     const s = await startImServer(['alice', 'bob']);
     t.after(() => s.stop());
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     const bob = await s.xmppjs('bob', 'xmppjs');
     await alice.getRoster();
@@ -106,7 +70,7 @@ describe('IM with stanza and @xmpp/client', () => {
   it('round-trips the roster with stanza', async (t) => {
     const s = await startImServer(['alice']);
     t.after(() => s.stop());
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     assert.deepEqual((await alice.getRoster()).items, []);
     const pushed = nextEvent(alice, 'roster:update');
@@ -127,7 +91,7 @@ describe('IM with stanza and @xmpp/client', () => {
     for (let i = 0; i < 5; i++) await bob.send(xml('message', { to: 'alice@localhost', type: 'chat' }, xml('body', {}, `while away ${i}`)));
     await bob.iq(xml('iq', { type: 'get', to: 'localhost' }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
 
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     const received: { body?: string; delay?: { from?: string; timestamp: Date } }[] = [];
     const all = new Promise<void>((resolve) => alice.on('message', (m) => { received.push(m); if (received.length === 5) resolve(); }));

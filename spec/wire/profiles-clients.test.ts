@@ -8,49 +8,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createClient, type Agent, type AgentEvents } from 'stanza';
+import { stanzaLogin, nextEvent, stanzaStop } from '../helpers/stanza-client.js';
 import { xml, elementToJson } from '../../lib/core/xml.js';
-import { StanzaTcpTransport } from '../helpers/stanza-tcp.js';
-import { startImServer, tempDataPath, PASSWORD, type ImServer } from '../helpers/im-server.js';
+import { startImServer, tempDataPath, type ImServer } from '../helpers/im-server.js';
 import type { ImClient } from '../helpers/im-clients.js';
 
 const MODULES = ['roster', 'saslauth', 'disco', 'presence', 'private', 'pep', 'vcard4', 'vcard_legacy', 'bookmarks'];
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const PNG_SHA1 = createHash('sha1').update(PNG).digest('hex');
 const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
-
-async function stanzaLogin(s: ImServer, user: string, resource: string): Promise<Agent> {
-  const client = createClient({
-    jid: `${user}@localhost`, password: PASSWORD, resource, server: 'localhost',
-    transports: { tcp: `xmpp://127.0.0.1:${s.port}` }, transportPreferenceOrder: ['tcp'], autoReconnect: false,
-  });
-  client.transports.tcp = StanzaTcpTransport;
-  await new Promise<void>((resolve, reject) => {
-    client.on('session:started', () => resolve());
-    client.on('auth:failed', () => reject(new Error('auth:failed')));
-    client.connect();
-  });
-  return client;
-}
-
-function nextEvent<E extends keyof AgentEvents>(client: Agent, event: E, pred: (p: AgentEvents[E]) => boolean = () => true, ms = 5000): Promise<AgentEvents[E]> {
-  return new Promise((resolve, reject) => {
-    const handler = (payload: AgentEvents[E]): void => {
-      if (!pred(payload)) return;
-      clearTimeout(timer);
-      client.off(event, handler as never);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => { client.off(event, handler as never); reject(new Error(`timed out waiting for ${String(event)}`)); }, ms);
-    client.on(event, handler as never);
-  });
-}
-
-async function stanzaStop(client: Agent): Promise<void> {
-  const done = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
-  client.disconnect();
-  await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
-}
 
 const pubsubItems = (c: ImClient, node: string) =>
   c.iq(xml('iq', { type: 'get' }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node }))));
@@ -65,7 +31,7 @@ async function sqliteServer(t: { after(fn: () => unknown): void }, users: string
 describe('profiles and bookmarks with stanza', () => {
   it('stanza\'s XEP-0048 bookmarks are XEP-0402 items, and come back the same', async (t) => {
     const s = await sqliteServer(t, ['alice']);
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     await alice.addBookmark({ jid: 'council@conference.localhost', name: 'Council', autoJoin: true, nick: 'al' });
     const raw = await s.raw('alice', 'raw');
@@ -84,7 +50,7 @@ describe('profiles and bookmarks with stanza', () => {
 
   it('stanza\'s XEP-0084 avatar shows in vcard-temp and in its presence (XEP-0153)', async (t) => {
     const s = await sqliteServer(t, ['alice']);
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     await alice.publishAvatar(PNG_SHA1, PNG);
     await alice.useAvatars([{ id: PNG_SHA1, bytes: PNG.length, mediaType: 'image/png', width: 1, height: 1 }]);
@@ -101,7 +67,7 @@ describe('profiles and bookmarks with stanza', () => {
 
   it('stanza\'s vcard-temp set is the vCard4 profile', async (t) => {
     const s = await sqliteServer(t, ['alice']);
-    const alice = await stanzaLogin(s, 'alice', 'stanza');
+    const alice = await stanzaLogin(s.port, 'alice', 'stanza');
     t.after(() => stanzaStop(alice));
     await alice.publishVCard({ format: 'vcard-temp', fullName: 'Alice Liddell', records: [{ type: 'nickname', value: 'Al' }] } as never);
     const raw = await s.raw('alice', 'raw');

@@ -6,37 +6,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createClient, type Agent } from 'stanza';
-import { StanzaTcpTransport } from '../../helpers/stanza-tcp.js';
-import { PASSWORD } from '../../helpers/im-server.js';
-import { COMPONENT, call, startFileShare, type FileShareServer } from '../../helpers/file-share.js';
-
-async function stanzaLogin(s: FileShareServer, user: string): Promise<Agent> {
-  const client = createClient({
-    jid: `${user}@localhost`, password: PASSWORD, resource: 'stanza', server: 'localhost',
-    transports: { tcp: `xmpp://127.0.0.1:${s.port}` }, transportPreferenceOrder: ['tcp'], autoReconnect: false,
-  });
-  client.transports.tcp = StanzaTcpTransport;
-  await new Promise<void>((resolve, reject) => {
-    client.on('session:started', () => resolve());
-    client.on('auth:failed', () => reject(new Error('auth:failed')));
-    client.connect();
-  });
-  return client;
-}
-
-async function stanzaStop(client: Agent): Promise<void> {
-  const done = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
-  client.disconnect();
-  // As spec/wire/im-clients.test.ts: stanza may not report the end of a TCP stream it closed.
-  await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
-}
+import { stanzaLogin, stanzaStop } from '../../helpers/stanza-client.js';
+import { COMPONENT, call, startFileShare } from '../../helpers/file-share.js';
 
 describe('http_file_share with stanza', () => {
   it('discovers the service, gets a slot, uploads and downloads a file', async (t) => {
     const s = await startFileShare(['alice'], { http_file_share_size_limit: 2_000_000 });
     t.after(async () => { await s.stop(); s.removeData(); });
-    const alice = await stanzaLogin(s, 'alice');
+    const alice = await stanzaLogin(s.port, 'alice');
     t.after(() => stanzaStop(alice));
     const service = await alice.getUploadService();
     assert.deepEqual(service, { jid: COMPONENT, maxSize: 2_000_000 });
@@ -55,7 +32,7 @@ describe('http_file_share with stanza', () => {
   it('reads the file-too-large error with the limit', async (t) => {
     const s = await startFileShare(['alice'], { http_file_share_size_limit: 100 });
     t.after(async () => { await s.stop(); s.removeData(); });
-    const alice = await stanzaLogin(s, 'alice');
+    const alice = await stanzaLogin(s.port, 'alice');
     t.after(() => stanzaStop(alice));
     const err = await alice.getUploadSlot(COMPONENT, { name: 'big.bin', size: 101 }).then(() => undefined, (e: { error?: { condition?: string; httpUploadError?: string; httpUploadMaxFileSize?: number } }) => e.error);
     assert.equal(err?.condition, 'not-acceptable');

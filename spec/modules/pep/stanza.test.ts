@@ -7,47 +7,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createClient, type Agent, type AgentEvents } from 'stanza';
+import { stanzaLogin, nextEvent, stanzaStop } from '../../helpers/stanza-client.js';
 import { xml } from '../../../lib/core/xml.js';
-import { StanzaTcpTransport } from '../../helpers/stanza-tcp.js';
-import { startImServer, tempDataPath, PASSWORD, type ImServer } from '../../helpers/im-server.js';
+import { startImServer, tempDataPath } from '../../helpers/im-server.js';
 import type { ImClient } from '../../helpers/im-clients.js';
 
 const MODULES = ['roster', 'saslauth', 'disco', 'ping', 'pep'];
 const NS = 'http://jabber.org/protocol/pubsub';
-
-async function stanzaLogin(s: ImServer, user: string): Promise<Agent> {
-  const client = createClient({
-    jid: `${user}@localhost`, password: PASSWORD, resource: 'stanza', server: 'localhost',
-    transports: { tcp: `xmpp://127.0.0.1:${s.port}` }, transportPreferenceOrder: ['tcp'], autoReconnect: false,
-  });
-  client.transports.tcp = StanzaTcpTransport;
-  await new Promise<void>((resolve, reject) => {
-    client.on('session:started', () => resolve());
-    client.on('auth:failed', () => reject(new Error('auth:failed')));
-    client.connect();
-  });
-  return client;
-}
-
-function nextEvent<E extends keyof AgentEvents>(client: Agent, event: E, pred: (p: AgentEvents[E]) => boolean = () => true, ms = 5000): Promise<AgentEvents[E]> {
-  return new Promise((resolve, reject) => {
-    const handler = (payload: AgentEvents[E]): void => {
-      if (!pred(payload)) return;
-      clearTimeout(timer);
-      client.off(event, handler as never);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => { client.off(event, handler as never); reject(new Error(`timed out waiting for ${String(event)}`)); }, ms);
-    client.on(event, handler as never);
-  });
-}
-
-async function stanzaStop(client: Agent): Promise<void> {
-  const done = new Promise<void>((resolve) => client.once('disconnected', () => resolve()));
-  client.disconnect();
-  await Promise.race([done, new Promise((r) => setTimeout(r, 2000))]);
-}
 
 const publish = (c: ImClient, node: string, id: string, text: string, to?: string) => c.iq(xml('iq', { type: 'set', to },
   xml('pubsub', { xmlns: NS }, xml('publish', { node }, xml('item', { id }, xml('note', { xmlns: 'urn:example:note' }, text))))));
@@ -58,9 +24,9 @@ describe('pep with stanza', () => {
   it('notifies a contact whose caps ask for tune+notify, from the owner\'s bare JID', async (t) => {
     const s = await startImServer(['alice', 'bob'], { modules_enabled: MODULES });
     t.after(() => s.stop());
-    const alice = await stanzaLogin(s, 'alice');
+    const alice = await stanzaLogin(s.port, 'alice');
     t.after(() => stanzaStop(alice));
-    const bob = await stanzaLogin(s, 'bob');
+    const bob = await stanzaLogin(s.port, 'bob');
     t.after(() => stanzaStop(bob));
     await alice.getRoster();
     await bob.getRoster();
