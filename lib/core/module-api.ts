@@ -124,6 +124,11 @@ export interface ModuleApi<O = Record<string, unknown>> {
    * shares a service by `provides('rosters', manager)`; its type is declared in `Items`).
    */
   service<K extends string>(kind: K): ItemOf<K> | undefined;
+  /**
+   * {@link service} for a module that depends on the provider (`depends`): the service, or an
+   * Error naming the kind when nothing provides it (a bug, answered as internal-server-error).
+   */
+  requireService<K extends string>(kind: K): ItemOf<K>;
   /** Run `fn` once after `ms`; cancelled on unload. Timers never keep the process alive. */
   setTimer(ms: number, fn: () => void): Timer;
   /** Run `fn` every `ms`; cancelled on unload. */
@@ -225,6 +230,12 @@ export class ModuleInstance<O = Record<string, unknown>> implements ModuleApi<O>
 
   service<K extends string>(kind: K): ItemOf<K> | undefined {
     return (this.#ctx.items.get(kind)[0] as ItemRecord<ItemOf<K>> | undefined)?.item;
+  }
+
+  requireService<K extends string>(kind: K): ItemOf<K> {
+    const found = this.service(kind);
+    if (found === undefined) throw new Error(`the ${kind} service is not available on ${this.host}`);
+    return found;
   }
 
   setTimer(ms: number, fn: () => void): Timer {

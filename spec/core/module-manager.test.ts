@@ -167,6 +167,9 @@ describe('ModuleManager', () => {
       assert.equal(host.events.handlers('ping').length, 1);
       assert.equal(host.events.fire('ping', {}), undefined);
       assert.deepEqual(host.items.get('thing').map((r) => r.module), ['other']);
+      const otherApi = server.modules.get('h.example', 'other')!;
+      assert.deepEqual(otherApi.requireService('thing'), { id: 'other' }, 'requireService: the first provider left');
+      assert.throws(() => otherApi.requireService('nothing'), /the nothing service is not available on h\.example/);
       assert.equal(server.events.handlers('server-stopping').length, globalBefore - 1);
       assert.deepEqual(api.registrations, { hooks: 0, items: 0, timers: 0 });
       assert.equal(server.modules.isLoaded('h.example', 'busy'), false);

@@ -42,11 +42,7 @@ export default defineModule({
     module.provides('account-feature', 'urn:xmpp:bookmarks-conversion:0'); // XEP-0411 before 1.0
     // Private storage of bookmarks works even without the private module (Prosody does the same)
     module.provides('feature', NS_PRIVATE);
-    const pep = () => {
-      const service = module.service('pep');
-      if (!service) throw new Error('the pep service is not available');
-      return service;
-    };
+    const pep = () => module.requireService('pep');
 
     const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => answerIq(module, origin, stanza, work);
     /** Whenever XEP-0402 changes, legacy PEP clients (+notify) learn the whole list (XEP-0411 §3). */

@@ -42,11 +42,7 @@ export default defineModule({
     module.provides('feature', NS_VCARD_TEMP);
     module.provides('account-feature', NS_VCARD_TEMP);
     module.provides('account-feature', NS_CONVERSION);
-    const pep = () => {
-      const service = module.service('pep');
-      if (!service) throw new Error('the pep service is not available');
-      return service;
-    };
+    const pep = () => module.requireService('pep');
 
     const send = (origin: Session | undefined, el: Element): void => { replyTo(server, origin, el); };
     const answer = (origin: Session | undefined, stanza: Element, work: () => Promise<Element>): true => answerIq(module, origin, stanza, work);
