@@ -8,7 +8,8 @@
  * - `xmpp-server-core/sasl` (sasl-api.ts): SASL mechanisms and SCRAM primitives;
  * - `xmpp-server-core/http`, `xmpp-server-core/websocket`: those modules' public contracts;
  * - `xmpp-server-core/pubsub` (pubsub-api.ts): publish-subscribe and the `pep` service;
- * - `xmpp-server-core/invites` (invites-api.ts): invitations and the `invites` service.
+ * - `xmpp-server-core/invites` (invites-api.ts): invitations and the `invites` service;
+ * - `xmpp-server-core/muc` (muc-api.ts): multi-user chat rooms and the `muc` service.
  *
  * `Events` and `Items` are declared here and only here, so one way of adding typed ones works
  * from inside the package and from outside it alike:
