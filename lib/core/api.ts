@@ -73,11 +73,12 @@ export { normalizeUsername } from './storage/accounts.js';
 export { normalizeIp, parseAddressRange, AddressList } from './ip.js';
 export type { AddressRange } from './ip.js';
 export {
-  Element, xml, serialize, withNamespace, withAttrs, withDelay, cloneElement, escapeAttr, escapeText, elementToJson, elementFromJson,
+  Element, xml, serialize, serializeWithAttr, withNamespace, withAttrs, withDelay, cloneElement, escapeAttr, escapeText, elementToJson, elementFromJson,
   NS_CLIENT, NS_STREAMS, NS_FRAMING, NS_XMPP_STREAMS, NS_STANZAS, NS_SASL, NS_TLS, NS_BIND, NS_SESSION,
   NS_ROSTER, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_XRD, NS_DELAY, NS_XML,
 } from './xml.js';
 export type { XmlNode, JsonElement } from './xml.js';
 export { parseElement } from './xml-frame.js';
+export { prepareBroadcast, PreparedStanza } from './fanout.js';
 export { parseForm, buildForm, fieldValue, parseBoolean, NS_DATA_FORMS } from './data-forms.js';
 export type { ParsedForm, FormField } from './data-forms.js';

@@ -32,10 +32,13 @@ export interface OutputOwner {
 /** How often a congested output checks its client's progress (ms, at most). */
 const CHECK_MS = 1000;
 
-/** An element waiting for the transport, with its serialised size. */
+/** An element waiting for the transport, with its serialised size (and text, from `by`). */
 interface Queued {
   readonly el: Element;
   readonly bytes: number;
+  /** What `by.serialize` made of `el` (undefined when that transport cannot serialise). */
+  readonly text: string | undefined;
+  readonly by: Transport;
 }
 
 /**
@@ -94,7 +97,9 @@ export class SessionOutput {
       countStanza(this.#out, el.name);
       return;
     }
-    const bytes = serialize(el).length;
+    // Serialised once, here: the text is what the transport writes when the queue drains.
+    const text = transport.serialize !== undefined && transport.sendSerialized !== undefined ? transport.serialize(el) : undefined;
+    const bytes = text !== undefined ? text.length : serialize(el).length;
     if (this.held + bytes > transport.maxBufferedBytes) {
       const policy = refusable(el);
       this.#overLimit();
@@ -114,7 +119,7 @@ export class SessionOutput {
       this.#owner.serverStats.countBackPressure(transport.kind, 'queued');
     }
     countStanza(this.#out, el.name);
-    this.#queue.push({ el, bytes });
+    this.#queue.push({ el, bytes, text, by: transport });
     this.#queuedBytes += bytes;
   }
 
@@ -140,7 +145,9 @@ export class SessionOutput {
       const item = queue[this.#head]!;
       queue[this.#head++] = undefined as unknown as Queued;
       this.#queuedBytes -= item.bytes;
-      transport.send(item.el);
+      // A resumed session's new connection may frame differently: its own serialisation then.
+      if (item.text !== undefined && item.by === transport) transport.sendSerialized!(item.text);
+      else transport.send(item.el);
     }
     if (this.#head === queue.length) {
       this.#queue = NONE;

@@ -47,6 +47,14 @@ export interface Transport {
   /** Send exactly one top-level element. */
   send(element: Element): void;
   /**
+   * The text `send(element)` would write (with this transport's framing). Optional, with
+   * `sendSerialized`: output that waits in the session's queue is serialised once, when it is
+   * queued (its size counts against the limit), and written as is when the queue drains.
+   */
+  serialize?(element: Element): string;
+  /** Write what `serialize` returned. */
+  sendSerialized?(text: string): void;
+  /**
    * Bytes accepted by send() and not yet handed to the operating system. The session stops
    * writing above a high-water mark and waits for `session.drained()`.
    */

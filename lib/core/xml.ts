@@ -135,29 +135,70 @@ function startTag(el: Element): string {
 }
 
 /**
+ * What the copies of one broadcast share (fanout.ts): their children array, and that array
+ * serialised once. An element carries it under {@link SHARED_CONTENT}; it is used only while
+ * the element's children are still that very array.
+ */
+export interface SharedContent {
+  readonly children: readonly XmlNode[];
+  /** The children's markup (computed on first use, then reused). */
+  inner(): string;
+}
+
+/** The key under which a broadcast copy carries its {@link SharedContent}. */
+export const SHARED_CONTENT: unique symbol = Symbol('xmpp-server-core.sharedContent');
+
+type MaybeShared = Element & { readonly [SHARED_CONTENT]?: SharedContent };
+
+/**
  * Serialize an element (and its subtree) to an XML string. Attribute values and
  * text are escaped (see {@link escapeAttr}, {@link escapeText}); attributes with
  * null/undefined values are omitted; an element without children is written
  * self-closed. Element and attribute names are written as-is.
  */
 export function serialize(el: Element): string {
+  return serializeTop(el, '');
+}
+
+/**
+ * `el` serialised with one more attribute on its start tag when it has none of that name
+ * (a transport's framing: RFC 7395 §3.3.3 `xmlns='jabber:client'`), without copying `el`.
+ */
+export function serializeWithAttr(el: Element, name: string, value: string): string {
+  const v = (el.attrs as Record<string, unknown>)[name];
+  if (v !== undefined && v !== null) return serializeTop(el, '');
+  return serializeTop(el, ' ' + name + '="' + escapeAttr(value) + '"');
+}
+
+function serializeTop(el: Element, extra: string): string {
+  const shared = (el as MaybeShared)[SHARED_CONTENT];
+  if (shared !== undefined && shared.children === el.children) {
+    // A broadcast copy: only the start tag is its own.
+    const inner = shared.inner();
+    return inner === '' ? startTag(el) + extra + '/>' : startTag(el) + extra + '>' + inner + '</' + el.name + '>';
+  }
+  if (el.children.length === 0) return startTag(el) + extra + '/>';
+  return startTag(el) + extra + '>' + serializeChildren(el.children) + '</' + el.name + '>';
+}
+
+/** The markup of `children` (an element's content, without its own tags). */
+export function serializeChildren(children: readonly unknown[]): string {
   // Iterative (explicit stack) so that application-built deep trees cannot overflow the call stack.
-  if (el.children.length === 0) return startTag(el) + '/>';
-  let out = startTag(el) + '>';
-  const els: Element[] = [el];
+  let out = '';
+  const lists: (readonly unknown[])[] = [children];
+  const names: string[] = [''];
   const next: number[] = [0];
   let top = 0;
   while (top >= 0) {
-    const cur = els[top]!;
-    const children = cur.children as unknown[];
+    const list = lists[top]!;
     const i = next[top]!;
-    if (i >= children.length) {
-      out += '</' + cur.name + '>';
+    if (i >= list.length) {
+      if (top > 0) out += '</' + names[top]! + '>';
       top--;
       continue;
     }
     next[top] = i + 1;
-    const child = children[i];
+    const child = list[i];
     if (typeof child === 'string') {
       out += escapeText(child);
     } else if (isElementLike(child)) {
@@ -166,7 +207,8 @@ export function serialize(el: Element): string {
       } else {
         out += startTag(child) + '>';
         top++;
-        els[top] = child;
+        lists[top] = child.children;
+        names[top] = child.name;
         next[top] = 0;
       }
     } else if (child !== null && child !== undefined) {

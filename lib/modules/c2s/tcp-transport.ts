@@ -182,6 +182,14 @@ export class TcpTransport implements Transport {
     this.#write(serialize(element));
   }
 
+  serialize(element: Element): string {
+    return serialize(element);
+  }
+
+  sendSerialized(text: string): void {
+    this.#write(text);
+  }
+
   sendClose(): void {
     this.#write('</stream:stream>');
   }

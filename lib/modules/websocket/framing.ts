@@ -4,7 +4,7 @@
  * messages into stream opens, closes and elements (optionally the pre-RFC `<stream:stream>`
  * framing), and builds outbound `<open/>`, `<close/>` and self-contained elements.
  */
-import { withNamespace, withAttrs, escapeAttr, NS_CLIENT, NS_FRAMING, NS_STREAMS, type Element } from '../../core/api.js';
+import { withNamespace, withAttrs, escapeAttr, serialize, serializeWithAttr, NS_CLIENT, NS_FRAMING, NS_STREAMS, type Element } from '../../core/api.js';
 import { parseFrame, type StreamAttrs } from '../../core/transport-api.js';
 
 /** What one inbound message means. */
@@ -113,4 +113,19 @@ export function frameElement(el: Element): Element {
     return withAttrs(el, { 'xmlns:stream': NS_STREAMS });
   }
   return withNamespace(el, NS_CLIENT);
+}
+
+/**
+ * `frameElement(el)` serialised, without the copy: the text of one outbound message. The
+ * namespace goes on the start tag only, so a broadcast copy's shared content (core fanout)
+ * is reused as it is.
+ */
+export function frameText(el: Element): string {
+  const name = el.name;
+  if (name.charCodeAt(6) === 0x3a /* ':' */ && name.startsWith('stream:')) {
+    const attrs = el.attrs as Record<string, unknown>;
+    if (attrs.xmlns !== undefined && attrs.xmlns !== null) return serialize(el);
+    return serializeWithAttr(el, 'xmlns:stream', NS_STREAMS);
+  }
+  return serializeWithAttr(el, 'xmlns', NS_CLIENT);
 }

@@ -15,7 +15,7 @@ import {
   channelBindingData, streamErrorElement, readTimeoutMs, transportSessions,
   type ChannelBindingType, type StreamAttrs, type Transport, type TransportSession,
 } from '../../core/transport-api.js';
-import { closeMessage, decodeMessage, frameElement, openMessage, type Inbound } from './framing.js';
+import { closeMessage, decodeMessage, frameText, openMessage, type Inbound } from './framing.js';
 import { originAllowed } from './handshake.js';
 import type { Clock, Sweepable } from './keepalive.js';
 import { Liveness, type LivenessLink } from './liveness.js';
@@ -195,7 +195,9 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
 
 
   sendOpen(attrs: StreamAttrs): void { this.#write(openMessage(attrs, this.#legacy)); }
-  send(element: Element): void { this.#write(serialize(frameElement(element))); }
+  send(element: Element): void { this.#write(frameText(element)); }
+  serialize(element: Element): string { return frameText(element); }
+  sendSerialized(text: string): void { this.#write(text); }
   sendClose(): void { this.#write(closeMessage(this.#legacy, this.seeOtherUri)); }
 
   end(code = 1000, reason?: string): void {

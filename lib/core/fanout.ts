@@ -1,0 +1,84 @@
+/**
+ * @module fanout
+ * One stanza to many recipients (a room's groupchat message, a presence broadcast): where
+ * only the addressing differs, the content is serialised once. `prepareBroadcast(template)`
+ * freezes a copy of the template's children array; each `copyTo(to)` is a new element with
+ * its own attributes and that same array, carrying the shared serialisation (xml.ts,
+ * SHARED_CONTENT). A transport serialising a copy writes only its start tag (with the
+ * transport's framing, e.g. RFC 7395 §3.3.3 `xmlns`) and reuses the content's markup, so a
+ * message to N occupants costs one content serialisation, not N.
+ *
+ * The copies are ordinary stanzas: they are routed, filtered, queued (session-output),
+ * counted and resent by stream management like any other. Anything that changes a copy's
+ * content makes a new element first (`withAttrs`, `withDelay`: a new children array), which
+ * no longer matches the shared array and is serialised in full; the shared array itself is
+ * frozen, so it cannot be changed in place.
+ */
+import { Element, serializeChildren, SHARED_CONTENT, type SharedContent, type XmlNode } from './xml.js';
+
+let innerSerializations = 0;
+
+/** How many broadcast contents were serialised in this process (tests check it is one per broadcast). */
+export function broadcastSerializations(): number {
+  return innerSerializations;
+}
+
+/** A stanza prepared for many recipients: see the module comment. */
+export class PreparedStanza implements SharedContent {
+  readonly name: string;
+  readonly #attrs: Readonly<Record<string, string>>;
+  readonly children: readonly XmlNode[];
+  #inner: string | undefined;
+
+  constructor(template: Element) {
+    this.name = template.name;
+    const attrs: Record<string, string> = {};
+    const old = template.attrs as Record<string, unknown>;
+    for (const k in old) {
+      const v = old[k];
+      if (v !== undefined && v !== null) attrs[k] = String(v);
+    }
+    this.#attrs = attrs;
+    this.children = Object.freeze(template.children.slice());
+  }
+
+  /** The children's markup: serialised on first use, then shared by every copy. */
+  inner(): string {
+    if (this.#inner === undefined) {
+      this.#inner = serializeChildren(this.children);
+      innerSerializations++;
+    }
+    return this.#inner;
+  }
+
+  /**
+   * The stanza for one recipient: the template's attributes with `to` (and `attrs`, where
+   * given; `undefined` removes one) and the shared content.
+   */
+  copyTo(to: string, attrs?: Readonly<Record<string, string | undefined>>): Element {
+    // A loop, not a spread: this runs once per recipient.
+    const merged: Record<string, string> = {};
+    const own = this.#attrs;
+    for (const k in own) merged[k] = own[k]!;
+    merged.to = to;
+    if (attrs !== undefined) {
+      for (const k in attrs) {
+        const v = attrs[k];
+        if (v === undefined) delete merged[k];
+        else merged[k] = v;
+      }
+    }
+    const copy = new Element(this.name) as SharedCopy;
+    copy.attrs = merged;
+    copy.children = this.children as XmlNode[];
+    copy[SHARED_CONTENT] = this;
+    return copy;
+  }
+}
+
+type SharedCopy = Element & { [SHARED_CONTENT]?: SharedContent };
+
+/** Prepare `template` for sending to many recipients (see {@link PreparedStanza}). */
+export function prepareBroadcast(template: Element): PreparedStanza {
+  return new PreparedStanza(template);
+}
