@@ -13,14 +13,27 @@
  * content makes a new element first (`withAttrs`, `withDelay`: a new children array), which
  * no longer matches the shared array and is serialised in full; the shared array itself is
  * frozen, so it cannot be changed in place.
+ *
+ * Routing: a room hands each copy to `server.route`, not to the recipient's session directly.
+ * The recipient's host then applies what it must per recipient (XEP-0191 blocking of the room,
+ * carbons' and archives' rules, RFC 6121 §8.5.3.2.1 error for a resource that is gone, which
+ * tells the room its occupant left), and stream management counts and resends the copy like
+ * any stanza. Measured (bench/micro/fanout-path.ts, 1,000 recipients, blocklist and carbons
+ * loaded): route ≈ 790 ns per copy against ≈ 520 ns straight to `session.send`, both far under
+ * the ≈ 1,770 ns of a full copy per recipient; the difference is not worth a second delivery
+ * path that would have to re-implement those rules.
  */
 import { Element, serializeChildren, SHARED_CONTENT, type SharedContent, type XmlNode } from './xml.js';
 
-let innerSerializations = 0;
+/** Contents serialised, and copies written around a shared content (for tests and micro benches). */
+const counts = { contents: 0, copies: 0 };
 
-/** How many broadcast contents were serialised in this process (tests check it is one per broadcast). */
-export function broadcastSerializations(): number {
-  return innerSerializations;
+/**
+ * This process's broadcast counts so far: `contents` serialised (one per broadcast) and
+ * `copies` serialised around a shared content (one per recipient a transport wrote).
+ */
+export function broadcastSerializations(): { readonly contents: number; readonly copies: number } {
+  return { ...counts };
 }
 
 /** A stanza prepared for many recipients: see the module comment. */
@@ -44,9 +57,10 @@ export class PreparedStanza implements SharedContent {
 
   /** The children's markup: serialised on first use, then shared by every copy. */
   inner(): string {
+    counts.copies++;
     if (this.#inner === undefined) {
       this.#inner = serializeChildren(this.children);
-      innerSerializations++;
+      counts.contents++;
     }
     return this.#inner;
   }
