@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -33,6 +33,15 @@ export interface BenchOptions {
   sameLoad: boolean;
   /** messages, messages-sm: an open-loop offered load (msg/s) instead of the window; undefined = closed loop. */
   rate: number | undefined;
+  /** muc: rooms, occupants per room, groupchat messages in flight per room. */
+  rooms: number;
+  occupants: number;
+  mucWindow: number;
+  /** muc: an open-loop offered load (messages/s per room) instead of the window. */
+  mucRate: number | undefined;
+  /** muc-burst: occupants of the one room, and messages sent to it one at a time. */
+  burstOccupants: number;
+  bursts: number;
   /** idle: sessions held. */
   idle: number;
   /** idle: seconds the sessions are held while memory is sampled. */
@@ -73,8 +82,14 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
-  --scenarios LIST     connect,messages,messages-sm,messages-im,idle,idle-sm,hibernate (default:
-                       all); these run on our server only:
+  --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate
+                       (default: all); muc and muc-burst run on the XMPP servers (not the relay):
+                         muc          R rooms x N occupants (XEP-0045), groupchat messages in
+                                      turn, W in flight per room (in flight until all N have
+                                      it): copies received/s, p99, server CPU per copy
+                         muc-burst    one room of B occupants; one message at a time, time
+                                      until the last occupant has it
+                       these run on our server only:
                          messages-sm  messages with SM on every session (acks), vs messages
                          messages-im  messages with the default module set (mam, carbons,
                                       blocklist...), vs messages (the modules Prosody runs)
@@ -95,6 +110,12 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --no-same-load       skip the latency run at one offered load for all targets
   --rate R             messages, messages-sm: offer R msg/s (open loop) instead of filling the
                        window, to compare server CPU per message at equal load
+  --rooms R            muc: rooms (default 10)
+  --occupants N        muc: occupants per room (default 20)
+  --muc-window W       muc: groupchat messages in flight per room (default 4)
+  --muc-rate M         muc: offer M messages/s per room (open loop) instead of the window
+  --burst-occupants B  muc-burst: occupants of the room (default 1000; --quick 200)
+  --bursts K           muc-burst: messages sent one at a time (default 10)
   --idle N             idle: sessions held (default 10000)
   --hold S             idle, hibernate: seconds held while memory is sampled (default 10)
   --sm-ack-every K     SM clients send <a h/> each K stanzas received, and answer <r/> (default 5)
@@ -144,6 +165,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       'with-prosody': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
+      rooms: { type: 'string' }, occupants: { type: 'string' }, 'muc-window': { type: 'string' }, 'muc-rate': { type: 'string' },
+      'burst-occupants': { type: 'string' }, bursts: { type: 'string' },
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
@@ -173,6 +196,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     warmup: positive('warmup', values.warmup, q ? 1 : 2, 0),
     sameLoad: values['no-same-load'] !== true,
     rate: values.rate === undefined ? undefined : positive('rate', values.rate, 1),
+    rooms: positive('rooms', values.rooms, q ? 4 : 10),
+    occupants: positive('occupants', values.occupants, q ? 10 : 20),
+    mucWindow: positive('muc-window', values['muc-window'], 4),
+    mucRate: values['muc-rate'] === undefined ? undefined : positive('muc-rate', values['muc-rate'], 0.1, 0.1),
+    burstOccupants: positive('burst-occupants', values['burst-occupants'], q ? 200 : 1000, 2),
+    bursts: positive('bursts', values.bursts, q ? 5 : 10),
     idle: positive('idle', values.idle, q ? 1000 : 10000),
     hold: positive('hold', values.hold, q ? 3 : 10, 0),
     smAckEvery: positive('sm-ack-every', values['sm-ack-every'], 5, 0),

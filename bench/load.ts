@@ -8,6 +8,8 @@ import { runConnect } from './scenarios/connect.js';
 import { runMessages } from './scenarios/messages.js';
 import { runIdle } from './scenarios/idle.js';
 import { runHibernate } from './scenarios/hibernate.js';
+import { runMuc } from './scenarios/muc.js';
+import { runMucBurst } from './scenarios/muc-burst.js';
 import type { FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
 function tell(message: FromLoad): void {
@@ -36,6 +38,12 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
       break;
     case 'hibernate':
       result = await runHibernate(request, progress, held);
+      break;
+    case 'muc':
+      result = await runMuc(request, progress);
+      break;
+    case 'muc-burst':
+      result = await runMucBurst(request, progress);
       break;
   }
   await saveKeyCache(request.scramCacheFile);

@@ -106,6 +106,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       concurrency: opts.concurrency,
       timeoutMs: 60_000,
       scramCacheFile: join(opts.cacheDir, `${target.name}.json`),
+      serverPid: pid,
     };
     const { result, cpu } = await runLoad(request(common), {
       onHeld: async (sessions, phase, seconds = opts.hold) => {

@@ -30,6 +30,8 @@ export interface CommonParams {
   readonly timeoutMs: number;
   /** File where derived SCRAM keys are kept between scenario processes (per target). */
   readonly scramCacheFile?: string;
+  /** The server's process, for CPU over a scenario's measured interval only (muc, muc-burst). */
+  readonly serverPid?: number;
 }
 
 export interface ConnectRequest extends CommonParams {
@@ -80,7 +82,38 @@ export interface HibernateRequest extends CommonParams {
   readonly drainMs: number;
 }
 
-export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest;
+/**
+ * Group chat (XEP-0045): `rooms` rooms of `occupants` sessions each on the target's MUC
+ * service; in each room the occupants take turns sending groupchat messages, at most `window`
+ * per room in flight (a message is in flight until every occupant has it), or at `rate`
+ * messages per second per room. Every copy is checked: lost, duplicated, misrouted.
+ */
+export interface MucRequest extends CommonParams {
+  readonly scenario: 'muc';
+  /** The MUC service's domain. */
+  readonly service: string;
+  readonly rooms: number;
+  readonly occupants: number;
+  readonly window: number;
+  /** Messages per second per room (open loop); absent = as fast as the window allows. */
+  readonly rate?: number;
+  readonly bodyBytes: number;
+  readonly warmupS: number;
+  readonly durationS: number;
+  readonly drainMs: number;
+}
+
+/** One room of `occupants` sessions; `bursts` times, one message and the time until all have it. */
+export interface MucBurstRequest extends CommonParams {
+  readonly scenario: 'muc-burst';
+  readonly service: string;
+  readonly occupants: number;
+  readonly bursts: number;
+  readonly bodyBytes: number;
+  readonly drainMs: number;
+}
+
+export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest;
 
 /** What the clients' stream management did during a scenario. */
 export interface SmStats {
@@ -201,7 +234,51 @@ export interface HibernateResult {
   readonly errors: readonly string[];
 }
 
-export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult;
+export interface MucResult {
+  readonly scenario: 'muc';
+  readonly rooms: number;
+  readonly occupants: number;
+  readonly window: number;
+  readonly offered?: number;
+  /** Seconds all occupants took to join (untimed setup, for information). */
+  readonly joinSeconds: number;
+  readonly seconds: number;
+  /** Groupchat messages sent, and copies expected (sent × occupants) and received. */
+  readonly sent: number;
+  readonly expected: number;
+  readonly delivered: number;
+  /** Copies received per second in the measured interval. */
+  readonly throughput: number;
+  /** Send-to-receive latency of each copy of the messages sent in the interval, ms. */
+  readonly latency: Summary;
+  /** Server CPU seconds over the measured interval (NaN when unknown), and the copies received in it. */
+  readonly serverCpuSeconds: number;
+  readonly deliveredInWindow: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly misrouted: number;
+  readonly errors: readonly string[];
+}
+
+export interface MucBurstResult {
+  readonly scenario: 'muc-burst';
+  readonly occupants: number;
+  readonly joinSeconds: number;
+  readonly bursts: number;
+  /** Per burst: send to the last occupant's copy, and to the first, ms. */
+  readonly toLast: Summary;
+  readonly toFirst: Summary;
+  /** Server CPU seconds over the bursts (NaN when unknown). */
+  readonly serverCpuSeconds: number;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly misrouted: number;
+  readonly errors: readonly string[];
+}
+
+export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult;
 
 /** Orchestrator -> load generator. */
 export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };

@@ -7,6 +7,7 @@ import { cpus, totalmem, release } from 'node:os';
 import type { ConnectResult, IdleResult, MessagesResult, ScenarioResult } from './protocol.js';
 import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
+import { mucChecks, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
 
 export { med };
@@ -30,7 +31,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'idle' | 'idle-sm' | 'hibernate';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -124,6 +125,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   }
   out.push(...renderSm(ms, params));
   out.push(...renderIm(ms));
+  out.push(...renderMuc(ms, targets, params));
   out.push('', ...targetChecks(ms, params));
   return out.join('\n');
 }
@@ -164,6 +166,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
   }
   smChecks(ms, params, check);
   imChecks(ms, check);
+  mucChecks(ms, check);
   if (hasProsody && ms.some((m) => m.scenario === 'connect')) {
     const rate = (m: Measurement): number => conn(m).rate;
     const q = ours('connect', rate) / pros('connect', rate);

@@ -13,7 +13,7 @@ import { USAGE, parseBenchArgs, type BenchOptions, type ScenarioName } from './a
 import { PASSWORD, PREFIX, log, measure } from './measure.js';
 import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, type Measurement } from './report.js';
 import { oursTarget } from './targets/ours.js';
-import { prosodyInstalled, prosodyTarget } from './targets/prosody.js';
+import { MUC_DOMAIN, prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { runMamQuery } from './mam-query.js';
 import { DEFAULT_MODULES } from '../lib/core/config.js';
 import { relayTarget } from './targets/relay-target.js';
@@ -54,6 +54,10 @@ function summary(m: Measurement): string {
     case 'messages': return `${r.throughput.toFixed(0)} msg/s, p99 ${r.latency.p99.toFixed(2)} ms, lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted}`
       + `${r.sm ? `, ${r.sm.acks} acks sent, ${r.sm.requests} <r/> received` : ''}${errors}`;
     case 'idle': return `${r.ok} held, ${r.failed} failed, ${r.dropped} dropped${errors}`;
+    case 'muc': return `${r.throughput.toFixed(0)} copies/s, p99 ${r.latency.p99.toFixed(2)} ms, server CPU ${((r.serverCpuSeconds * 1e6) / Math.max(1, r.deliveredInWindow)).toFixed(1)} µs/copy, `
+      + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
+    case 'muc-burst': return `${r.occupants} occupants: last copy p50 ${r.toLast.p50.toFixed(1)} ms, max ${r.toLast.max.toFixed(1)} ms; `
+      + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
     case 'hibernate': return `${r.ok} hibernated, ${r.resume.resumed}/${r.resume.attempted} resumed in ${r.resume.seconds.toFixed(2)} s, `
       + `${r.expire.expired}/${r.expire.attempted} expired; lost ${r.resume.lost + r.expire.lost}, dup ${r.resume.duplicated + r.expire.duplicated + r.lateDuplicates}${errors}`;
   }
@@ -82,6 +86,8 @@ interface Step {
   readonly sm?: boolean;
   /** Only on our server. */
   readonly oursOnly?: boolean;
+  /** Only on XMPP servers (not the relay). */
+  readonly xmppOnly?: boolean;
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
@@ -89,7 +95,8 @@ interface Step {
 function accountsNeeded(opts: BenchOptions): number {
   const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
   return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-im') ? opts.pairs * 2 : 0,
-    has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0);
+    has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0,
+    has('muc') ? opts.rooms * opts.occupants : 0, has('muc-burst') ? opts.burstOccupants : 0);
 }
 
 /**
@@ -111,6 +118,7 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
         for (const target of targets) {
           if (step.sm && !target.streamManagement) continue;
           if (step.oursOnly && target.name !== 'ours') continue;
+          if (step.xmppOnly && target.name === 'relay') continue;
           log(`${step.scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
           try {
             const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}) });
@@ -145,6 +153,19 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
       await run([{ scenario: 'same-load', request: (c) => messages(c, rate) }]);
     }
   }
+  await run(pick([
+    {
+      name: 'muc', scenario: 'muc', xmppOnly: true,
+      request: (c) => ({
+        ...c, scenario: 'muc', service: MUC_DOMAIN, rooms: opts.rooms, occupants: opts.occupants, window: opts.mucWindow,
+        ...(opts.mucRate === undefined ? {} : { rate: opts.mucRate }), bodyBytes: opts.body, warmupS: opts.warmup, durationS: opts.duration, drainMs: 10_000,
+      }),
+    },
+    {
+      name: 'muc-burst', scenario: 'muc-burst', xmppOnly: true,
+      request: (c) => ({ ...c, scenario: 'muc-burst', service: MUC_DOMAIN, occupants: opts.burstOccupants, bursts: opts.bursts, bodyBytes: opts.body, drainMs: 30_000 }),
+    },
+  ]));
   await run(pick([
     { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }) },
     { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, sm }), sm: true },
@@ -228,7 +249,8 @@ async function main(): Promise<void> {
     + r.expire.stillResumable + r.expire.loginFailed + r.lateDuplicates + r.misrouted;
   const bad = ms.some((m) => m.result.scenario === 'messages' && (m.result.lost + m.result.duplicated + m.result.misrouted > 0))
     || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0))
-    || ms.some((m) => m.result.scenario === 'hibernate' && hib(m.result) > 0);
+    || ms.some((m) => m.result.scenario === 'hibernate' && hib(m.result) > 0)
+    || ms.some((m) => (m.result.scenario === 'muc' || m.result.scenario === 'muc-burst') && m.result.lost + m.result.duplicated + m.result.misrouted > 0);
   if (bad) process.exitCode = 1;
 }
 

@@ -35,6 +35,9 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
     c2s_max_unauthed: 100_000,
     c2s_max_unauthed_per_ip: 100_000,
     VirtualHost: { [DOMAIN]: {} },
+    // the muc scenarios: rooms open at once (no XEP-0045 §10.1 lock), as on the Prosody side;
+    // Prosody has no occupant limit by default, ours is an option
+    Component: { [`conference.${DOMAIN}`]: { module: 'muc', muc_room_locking: false, muc_max_occupants: 100_000 } },
   };
 }
 

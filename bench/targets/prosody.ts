@@ -16,6 +16,8 @@ import { freePort, stopChild, waitForPort } from '../proc.js';
 import type { RunningTarget, Target, TargetDirs } from './target.js';
 
 const DOMAIN = 'localhost';
+/** The MUC service (XEP-0045) of the muc scenarios. */
+export const MUC_DOMAIN = `conference.${DOMAIN}`;
 /** mod_auth_internal_hashed's default_iteration_count in 0.12 (ours: scram_iterations, also 10000). */
 const ITERATIONS = 10000;
 const pbkdf2Async = promisify(pbkdf2);
@@ -58,6 +60,9 @@ c2s_require_encryption = false
 authentication = "internal_hashed"
 ${storage === 'sql' ? 'storage = "sql"\nsql = { driver = "SQLite3", database = "prosody.sqlite" }' : 'storage = "internal"'}
 VirtualHost "${DOMAIN}"
+-- the muc scenarios: rooms open at once (no XEP-0045 §10.1 lock), as on our side
+Component "${MUC_DOMAIN}" "muc"
+muc_room_locking = false
 `;
 }
 
