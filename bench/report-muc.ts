@@ -58,6 +58,9 @@ export function mucChecks(ms: readonly Measurement[], check: (label: string, val
     const b = med(ms, 'muc-burst', 'prosody', (m) => burst(m).toLast.p50);
     check('muc-burst time to the last copy, ours < Prosody', `${fmt(a, 1)} ms vs ${fmt(b, 1)} ms`, Number.isFinite(a) && Number.isFinite(b) ? a < b : undefined);
   }
-  const bad = runs.reduce((n, m) => n + (m.result as MucResult | MucBurstResult).lost + (m.result as MucResult | MucBurstResult).duplicated + (m.result as MucResult | MucBurstResult).misrouted, 0);
+  const bad = runs.reduce((n, m) => {
+    const r = m.result as MucResult | MucBurstResult;
+    return n + r.lost + r.duplicated + r.misrouted;
+  }, 0);
   check('muc exactly once (lost + duplicated + misrouted copies, all targets, all runs) = 0', String(bad), bad === 0);
 }
