@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Measurement } from '../../bench/report.js';
-import type { ConnectResult, HibernateResult, IdleResult, MessagesResult } from '../../bench/protocol.js';
+import type { ConnectResult, HibernateResult, IdleResult, MessagesResult, MucBurstResult, MucResult } from '../../bench/protocol.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -25,7 +25,8 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
     const out = join(dir, 'results.jsonl');
     const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-im,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
+      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
+      '--rooms', '2', '--occupants', '3', '--burst-occupants', '12', '--bursts', '2',
       '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5',
       '--hibernate', '10', '--hibernation-time', '3', '--out', out,
     ];
@@ -104,6 +105,25 @@ describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
     assert.match(stdout, /mam-query, ours: last 50 messages with one contact, archive of 100,000 messages/);
     assert.match(stdout, /median < 20 ms with all 50 results/);
     assert.doesNotMatch(stdout, /fewer than 50/);
+  });
+
+  it('muc: every groupchat copy reaches every occupant of its room exactly once, on our server only (not the relay)', () => {
+    const r = find('muc', 'ours').result as MucResult;
+    assert.ok(r.sent > 0, 'no groupchat message was sent');
+    assert.equal(r.expected, r.sent * 3);
+    assert.equal(r.delivered, r.expected, r.errors.join('; '));
+    assert.deepEqual([r.lost, r.duplicated, r.misrouted], [0, 0, 0]);
+    assert.deepEqual(r.errors, []);
+    assert.equal(lines.some((l) => l.target === 'relay' && (l.scenario === 'muc' || l.scenario === 'muc-burst')), false);
+    assert.match(stdout, /muc: 2 rooms × 3 occupants/);
+  });
+
+  it('muc-burst: each message reaches all occupants of the one room', () => {
+    const r = find('muc-burst', 'ours').result as MucBurstResult;
+    assert.deepEqual([r.occupants, r.bursts, r.expected, r.delivered], [12, 2, 24, 24], r.errors.join('; '));
+    assert.deepEqual([r.lost, r.duplicated, r.misrouted], [0, 0, 0]);
+    assert.equal(r.toLast.count, 2);
+    assert.match(stdout, /muc exactly once \(lost \+ duplicated \+ misrouted copies, all targets, all runs\) = 0: 0/);
   });
 
   it('prints the table', () => {
