@@ -64,3 +64,19 @@ export function mucChecks(ms: readonly Measurement[], check: (label: string, val
   }, 0);
   check('muc exactly once (lost + duplicated + misrouted copies, all targets, all runs) = 0', String(bad), bad === 0);
 }
+
+/** The README table's muc rows: label, cell per target, and the value ratios are taken of. */
+export function mucMarkdownRows(ms: readonly Measurement[], params: Record<string, unknown>): [string, (t: string) => string, ((t: string) => number) | undefined][] {
+  const rows: [string, (t: string) => string, ((t: string) => number) | undefined][] = [];
+  if (ms.some((m) => m.scenario === 'muc')) {
+    const tput = (t: string): number => med(ms, 'muc', t, throughput);
+    rows.push([`muc: copies/s (${String(params.rooms)} rooms × ${String(params.occupants)} occupants)`, (t) => fmt(tput(t)), tput]);
+    rows.push(['muc: latency p50 / p99 ms', (t) => `${fmt(med(ms, 'muc', t, (m) => muc(m).latency.p50), 1)} / ${fmt(med(ms, 'muc', t, (m) => muc(m).latency.p99), 1)}`, undefined]);
+    rows.push(['muc: server CPU µs per copy', (t) => fmt(med(ms, 'muc', t, cpuPerCopy), 1), undefined]);
+  }
+  if (ms.some((m) => m.scenario === 'muc-burst')) {
+    const last = (t: string): number => med(ms, 'muc-burst', t, (m) => burst(m).toLast.p50);
+    rows.push([`muc-burst: ms to the last of ${String(params.burstOccupants)} occupants (p50)`, (t) => fmt(last(t), 1), undefined]);
+  }
+  return rows;
+}

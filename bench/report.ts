@@ -7,7 +7,7 @@ import { cpus, totalmem, release } from 'node:os';
 import type { ConnectResult, IdleResult, MessagesResult, ScenarioResult } from './protocol.js';
 import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
-import { mucChecks, renderMuc } from './report-muc.js';
+import { mucChecks, mucMarkdownRows, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
 
 export { med };
@@ -213,6 +213,7 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
     row('idle: RSS MiB baseline → held → after close', (t) => ['rssBaselineKiB', 'rssHeldKiB', 'rssAfterKiB'].map((k) => f(med(ms, 'idle', t, (m) => (m.server[k as 'rssHeldKiB'] ?? Number.NaN) / 1024))).join(' → '));
     row('idle: sessions held / failed / dropped', (t) => `${f(med(ms, 'idle', t, (m) => idle(m).ok))} / ${f(sum(ms, 'idle', t, (m) => idle(m).failed))} / ${f(sum(ms, 'idle', t, (m) => idle(m).dropped))}`);
   }
+  for (const [name, cell, r] of mucMarkdownRows(ms, params)) row(name, cell, r);
   // stream management: our server only
   for (const [name, cell] of smMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
   const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
