@@ -2,17 +2,17 @@
  * @module fanout
  * One stanza to many recipients (a room's groupchat message, a presence broadcast): where
  * only the addressing differs, the content is serialised once. `prepareBroadcast(template)`
- * freezes a copy of the template's children array; each `copyTo(to)` is a new element with
- * its own attributes and that same array, carrying the shared serialisation (xml.ts,
+ * takes the template's children; each `copyTo(to)` is a new element with its own attributes
+ * and its own array of those same children, carrying the shared serialisation (xml.ts,
  * SHARED_CONTENT). A transport serialising a copy writes only its start tag (with the
  * transport's framing, e.g. RFC 7395 §3.3.3 `xmlns`) and reuses the content's markup, so a
  * message to N occupants costs one content serialisation, not N.
  *
  * The copies are ordinary stanzas: they are routed, filtered, queued (session-output),
- * counted and resent by stream management like any other. Anything that changes a copy's
- * content makes a new element first (`withAttrs`, `withDelay`: a new children array), which
- * no longer matches the shared array and is serialised in full; the shared array itself is
- * frozen, so it cannot be changed in place.
+ * counted and resent by stream management like any other. A copy whose children change
+ * (`withDelay` makes a new element; a module adding a child in place, as an archive adds its
+ * `<stanza-id/>`, changes only that copy's array) no longer holds exactly the shared children
+ * and is serialised in full; the other copies are not affected.
  *
  * Routing: a room hands each copy to `server.route`, not to the recipient's session directly.
  * The recipient's host then applies what it must per recipient (XEP-0191 blocking of the room,
@@ -52,7 +52,7 @@ export class PreparedStanza implements SharedContent {
       if (v !== undefined && v !== null) attrs[k] = String(v);
     }
     this.#attrs = attrs;
-    this.children = Object.freeze(template.children.slice());
+    this.children = template.children.slice();
   }
 
   /** The children's markup: serialised on first use, then shared by every copy. */
@@ -84,7 +84,8 @@ export class PreparedStanza implements SharedContent {
     }
     const copy = new Element(this.name) as SharedCopy;
     copy.attrs = merged;
-    copy.children = this.children as XmlNode[];
+    // its own array (a module may add to one recipient's copy in place), the same children
+    copy.children = this.children.slice() as XmlNode[];
     copy[SHARED_CONTENT] = this;
     return copy;
   }

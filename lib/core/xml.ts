@@ -135,9 +135,10 @@ function startTag(el: Element): string {
 }
 
 /**
- * What the copies of one broadcast share (fanout.ts): their children array, and that array
- * serialised once. An element carries it under {@link SHARED_CONTENT}; it is used only while
- * the element's children are still that very array.
+ * What the copies of one broadcast share (fanout.ts): their children, and those serialised
+ * once. An element carries it under {@link SHARED_CONTENT}; it is used only while the
+ * element's own children array still holds exactly those children (a module that added or
+ * removed one in place gets that copy serialised in full).
  */
 export interface SharedContent {
   readonly children: readonly XmlNode[];
@@ -172,13 +173,21 @@ export function serializeWithAttr(el: Element, name: string, value: string): str
 
 function serializeTop(el: Element, extra: string): string {
   const shared = (el as MaybeShared)[SHARED_CONTENT];
-  if (shared !== undefined && shared.children === el.children) {
+  if (shared !== undefined && sameChildren(el.children, shared.children)) {
     // A broadcast copy: only the start tag is its own.
     const inner = shared.inner();
     return inner === '' ? startTag(el) + extra + '/>' : startTag(el) + extra + '>' + inner + '</' + el.name + '>';
   }
   if (el.children.length === 0) return startTag(el) + extra + '/>';
   return startTag(el) + extra + '>' + serializeChildren(el.children) + '</' + el.name + '>';
+}
+
+function sameChildren(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a === b) return true;
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The markup of `children` (an element's content, without its own tags). */
