@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml, serialize } from '../../../lib/core/api.js';
-import { closeMessage, decodeMessage, frameElement, openMessage } from '../../../lib/modules/websocket/framing.js';
+import { closeMessage, decodeMessage, frameElement, frameText, openMessage } from '../../../lib/modules/websocket/framing.js';
 
 const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
@@ -94,5 +94,23 @@ describe('outbound', () => {
   it('returns elements that already carry a namespace as they are', () => {
     const success = xml('success', { xmlns: 'urn:ietf:params:xml:ns:xmpp-sasl' });
     assert.equal(frameElement(success), success);
+  });
+
+  it('frameText writes what serialize(frameElement(el)) would, without the copy', () => {
+    const cases = [
+      xml('message', { to: 'a@b', type: 'chat' }, xml('body', {}, 'hi & <bye>'), xml('active', { xmlns: 'http://jabber.org/protocol/chatstates' })),
+      xml('presence', {}),
+      xml('iq', { xmlns: 'jabber:client', type: 'result', id: '1' }),
+      xml('stream:features', {}, xml('bind', { xmlns: 'urn:ietf:params:xml:ns:xmpp-bind' })),
+      xml('stream:error', { 'xmlns:stream': 'http://etherx.jabber.org/streams' }, xml('conflict', { xmlns: 'urn:ietf:params:xml:ns:xmpp-streams' })),
+      xml('stream:error', { xmlns: 'http://etherx.jabber.org/streams' }),
+      xml('success', { xmlns: 'urn:ietf:params:xml:ns:xmpp-sasl' }),
+    ];
+    for (const el of cases) {
+      const attrs = { ...el.attrs };
+      assert.equal(frameText(el), serialize(frameElement(el)));
+      assert.deepEqual(el.attrs, attrs, 'the element is not changed');
+    }
+    assert.equal(frameText(cases[0]!), '<message to="a@b" type="chat" xmlns="jabber:client"><body>hi &amp; &lt;bye&gt;</body><active xmlns="http://jabber.org/protocol/chatstates"/></message>');
   });
 });
