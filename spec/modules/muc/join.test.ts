@@ -85,4 +85,20 @@ describe('muc joining', () => {
     await alice.send(xml('message', { type: 'chat', to: `${ROOM}/bob`, id: 'p3' }, xml('body', {}, 'hush')));
     assert.equal((await bob.next((el) => el.attrs.id === 'p3')).attrs.from, `${ROOM}/alice`);
   });
+
+  it('removes an occupant whose connection drops without a word (the presence module speaks for it)', async (t) => {
+    const s = await startImServer(['alice', 'bob'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const left: string[] = [];
+    s.server.hostEvents(MUC_SERVICE)!.on('muc-occupant-left', (e) => { left.push((e as { occupant: { nick: string } }).occupant.nick); });
+    const alice = await s.raw('alice', 'a');
+    await joinRoom(alice, ROOM, 'alice');
+    const bob = await s.raw('bob', 'b');
+    await joinRoom(bob, ROOM, 'bob');
+    bob.stream.socket.destroy();
+    const gone = await alice.next((el) => el.name === 'presence' && el.attrs.from === `${ROOM}/bob` && el.attrs.type === 'unavailable', 'bob gone');
+    assert.equal(item(gone)!.attrs.role, 'none');
+    assert.deepEqual(left, ['bob']);
+    assert.equal(registries.get(MUC_SERVICE)!.get(ROOM)!.occupant('bob'), undefined);
+  });
 });
