@@ -45,10 +45,12 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
   const nick = to.resource!;
   // XEP-0045 §7.2.1 (nickname rules): bounded length
   if ([...nick].length > ctx.options.muc_max_nick_length) return refuse(['modify', 'not-acceptable', 'Nickname too long']);
+  // XEP-0045 §7.2.1: entering (and creating) takes <x xmlns=muc/>; a presence update from
+  // someone the room does not count is a client out of step (Prosody refuses it the same way)
+  if (!occ && !stanza.getChild('x', NS_MUC)) return refuse(['cancel', 'item-not-found', room ? 'You must join the room before sending presence updates' : undefined]);
   let created = false;
   if (!room) {
-    // XEP-0045 §7.2.1, §10.1.1: a presence with <x xmlns=muc/> creates the room
-    if (!stanza.getChild('x', NS_MUC)) return refuse(['cancel', 'item-not-found']);
+    // §10.1.1: the first join creates the room
     if (!mayCreate(ctx, from)) return refuse(['cancel', 'not-allowed', 'Room creation is restricted']);
     if (rooms.size >= ctx.options.muc_max_rooms) return refuse(['wait', 'resource-constraint', 'Too many rooms']);
     room = rooms.create(to.bare, stanza.attrs['xml:lang'] as string | undefined);
