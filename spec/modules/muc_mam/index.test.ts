@@ -7,10 +7,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '../../../lib/core/xml.js';
 import { startImServer, tempDataPath } from '../../helpers/im-server.js';
 import type { ImClient } from '../../helpers/im-clients.js';
-import { createRoom, join, MUC, mucServer, NS_DELAY, NS_MUC_OWNER, roomQuery, roomStanzaId, say } from './helpers.js';
+import { configure, createRoom, join, MUC, mucServer, NS_DELAY, NS_MUC_OWNER, roomQuery, roomStanzaId, say } from './helpers.js';
 
 const ROOM = `lounge@${MUC}`;
 
@@ -133,5 +134,34 @@ describe('muc_mam', () => {
     assert.deepEqual((await roomQuery(a, ROOM)).bodies, []);
     await say(a, ROOM, 'after');
     assert.deepEqual((await roomQuery(a, ROOM)).bodies, ['after']);
+  });
+
+  it('keeps the real JID of a non-anonymous room\'s messages, shown only while the room is non-anonymous', async (t) => {
+    const s = await mucServer(t);
+    const a = await s.raw('alice', 'desk');
+    const b = await s.raw('bob', 'desk');
+    await createRoom(a, ROOM, 'Alice', { 'muc#roomconfig_whois': 'anyone' });
+    await join(b, ROOM, 'Bob');
+    await say(b, ROOM, 'who am I');
+    const realJid = (p: Awaited<ReturnType<typeof roomQuery>>): unknown => p.results[0]!.getChild('result', 'urn:xmpp:mam:2')!
+      .getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!.getChild('x', 'http://jabber.org/protocol/muc#user')?.getChild('item')?.attrs.jid;
+    assert.equal(realJid(await roomQuery(a, ROOM)), 'bob@localhost');
+    await configure(a, ROOM, { 'muc#roomconfig_whois': 'moderators' });
+    assert.equal(realJid(await roomQuery(a, ROOM)), undefined, 'hidden once the room is semi-anonymous');
+    const c = await s.raw('carol', 'desk');
+    await join(c, ROOM, 'Carol');
+    const history = await historyOf(c);
+    assert.equal(history.length, 1);
+    assert.equal(history[0]!.getChild('x', 'http://jabber.org/protocol/muc#user'), undefined, 'and in the history');
+  });
+
+  it('expires old room messages in the background (muc_log_expires_after)', async (t) => {
+    const s = await mucServer(t, { muc_log_expires_after: 1, muc_log_cleanup_interval: 1 });
+    const a = await s.raw('alice', 'desk');
+    await createRoom(a, ROOM, 'Alice');
+    await say(a, ROOM, 'old');
+    assert.equal((await roomQuery(a, ROOM)).bodies.length, 1);
+    for (let i = 0; i < 50 && (await roomQuery(a, ROOM)).bodies.length > 0; i++) await sleep(100);
+    assert.deepEqual((await roomQuery(a, ROOM)).bodies, []);
   });
 });
