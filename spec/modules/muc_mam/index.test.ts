@@ -164,4 +164,25 @@ describe('muc_mam', () => {
     for (let i = 0; i < 50 && (await roomQuery(a, ROOM)).bodies.length > 0; i++) await sleep(100);
     assert.deepEqual((await roomQuery(a, ROOM)).bodies, []);
   });
+
+  it('logs every room with muc_log_all_rooms, whatever the room says, and hides the switch; muc_log_by_default false logs none', async (t) => {
+    const s = await mucServer(t, { muc_log_all_rooms: true, muc_log_by_default: false });
+    const a = await s.raw('alice', 'desk');
+    await createRoom(a, ROOM, 'Alice', { 'muc#roomconfig_enablelogging': '0' });
+    assert.ok(roomStanzaId(await say(a, ROOM, 'kept anyway'), ROOM));
+    assert.deepEqual((await roomQuery(a, ROOM)).bodies, ['kept anyway']);
+    const form = await a.iq(xml('iq', { type: 'get', to: ROOM }, xml('query', { xmlns: NS_MUC_OWNER })));
+    const vars = form.getChild('query', NS_MUC_OWNER)!.getChild('x', 'jabber:x:data')!.getChildren('field').map((f) => f.attrs.var);
+    assert.ok(vars.includes('muc#roomconfig_roomname'));
+    assert.ok(!vars.includes('muc#roomconfig_enablelogging') && !vars.includes('muc#roomconfig_enablearchiving'));
+
+    const s2 = await mucServer(t, { muc_log_by_default: false });
+    const b = await s2.raw('bob', 'desk');
+    await createRoom(b, ROOM, 'Bob');
+    assert.equal(roomStanzaId(await say(b, ROOM, 'not kept'), ROOM), undefined);
+    assert.deepEqual((await roomQuery(b, ROOM)).bodies, []);
+    await configure(b, ROOM, { 'muc#roomconfig_enablearchiving': '1' });
+    assert.ok(roomStanzaId(await say(b, ROOM, 'kept now'), ROOM), 'the owner turned archiving on');
+    assert.deepEqual((await roomQuery(b, ROOM)).bodies, ['kept now']);
+  });
 });
