@@ -111,4 +111,16 @@ describe('muc joining', () => {
     assert.equal(self.attrs.from, `${ROOM}/caf\u00e9`);
     assert.deepEqual(codes(self).sort(), ['110', '201', '210']);
   });
+
+  it('tells occupants they are out (status 332) when the component\'s module is reloaded, and lets them back in', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const alice = await s.raw('alice', 'a');
+    await joinRoom(alice, ROOM, 'alice');
+    await s.server.control.reloadModule('muc', MUC_SERVICE);
+    const out = await alice.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable', 'removed');
+    assert.deepEqual(codes(out), ['110', '332']);
+    const { self } = await joinRoom(alice, ROOM, 'alice');
+    assert.ok(codes(self).includes('201'), 'a temporary room starts anew');
+  });
 });
