@@ -13,6 +13,7 @@ import { frameText } from '../../lib/modules/websocket/framing.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { login, type WireClient } from '../helpers/wire-client.js';
 import { wsLogin, type WsProbe } from '../helpers/ws-probe.js';
+import { authenticated, resumeSession, smLogin, type Kind } from '../helpers/sm-client.js';
 
 const ROOM = 'room@conference.localhost';
 
@@ -147,4 +148,52 @@ describe('a broadcast over real sessions', () => {
     broadcast(template, ['t2@localhost/nosuchresource']);
     assert.match(await w.probe.next(), /^<message [^>]*type="error"[^>]*id="gone1"[\s\S]*<service-unavailable /);
   });
+});
+
+describe('broadcast copies under stream management (XEP-0198)', () => {
+  let t: TestServer;
+  let ports: { tcp: number; ws: number };
+
+  before(async () => {
+    t = await startTestServer({
+      modules_enabled: ['saslauth', 'websocket', 'message', 'smacks'],
+      consider_websocket_secure: true, c2s_require_encryption: false, allow_unencrypted_plain_auth: true, smacks_hibernation_time: 30,
+    }, { users: { sm1: 'pw', sm2: 'pw' } });
+    ports = { tcp: t.c2sPort, ws: t.port('http') };
+  });
+
+  after(() => t?.stop());
+
+  const cases: [Kind, Kind, string][] = [['tcp', 'ws', 'sm1'], ['ws', 'tcp', 'sm2']];
+  for (const [from, to, user] of cases) {
+    it(`are counted, kept while hibernating and resent on resumption (${from} cut, resumed over ${to}), framed for the new transport`, async () => {
+      const { c, id } = await smLogin(from, ports, user, 'pw', `r-${from}`);
+      const send = (tok: string): void => {
+        const prepared = prepareBroadcast(xml('message', { from: `${ROOM}/nick`, type: 'groupchat', id: tok }, xml('body', {}, tok)));
+        t.server.route(prepared.copyTo(c.jid));
+        prepared.copyTo(`${user}@localhost/elsewhere`); // a second copy: the content is shared
+      };
+      send(`tok-${from}-1`);
+      send(`tok-${from}-2`);
+      await c.expect(new RegExp(`<body>tok-${from}-2</body>`));
+      assert.equal(c.stanzaCount(), 2);
+      c.cut();
+      await c.closed;
+      send(`tok-${from}-3`); // while hibernating: kept for the resumption
+      const again = await authenticated(to, ports, user, 'pw');
+      // nothing acknowledged: the server resends all three
+      assert.equal(await resumeSession(again, id, 0), 0);
+      await again.expect(new RegExp(`<body>tok-${from}-3</body>`));
+      assert.deepEqual(again.tokens(), [`tok-${from}-1`, `tok-${from}-2`, `tok-${from}-3`]);
+      const starts = [...again.text().matchAll(/<message [^>]*>/g)].map((m) => m[0]);
+      assert.equal(starts.length, 3);
+      for (const start of starts) {
+        assert.ok(start.includes(` to="${c.jid}"`), start);
+        // RFC 7395 §3.3.3 on WebSocket; the stream's default namespace on TCP
+        if (to === 'ws') assert.match(start, /xmlns="jabber:client"/);
+        else assert.doesNotMatch(start, /xmlns=/);
+      }
+      again.cut();
+    });
+  }
 });
