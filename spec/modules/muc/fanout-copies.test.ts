@@ -13,6 +13,7 @@ import { wsLogin, type WsProbe } from '../../helpers/ws-probe.js';
 const ROOM = 'pair@conference.localhost';
 let t: TestServer;
 let romeo: { probe: WsProbe; jid: string };
+let mercutio: { probe: WsProbe; jid: string };
 const juliet: { probe: WsProbe; jid: string }[] = [];
 
 async function join(c: { probe: WsProbe }, nick: string): Promise<void> {
@@ -22,20 +23,23 @@ async function join(c: { probe: WsProbe }, nick: string): Promise<void> {
 
 before(async () => {
   t = await startTestServer({
-    modules_enabled: ['saslauth', 'websocket', 'mam', 'message'],
+    modules_enabled: ['saslauth', 'websocket', 'mam', 'message', 'blocklist', 'ping'],
     consider_websocket_secure: true,
     Component: { 'conference.localhost': { module: 'muc', muc_room_locking: false } },
-  }, { users: { romeo: 'pw', juliet: 'pw' } });
+  }, { users: { romeo: 'pw', juliet: 'pw', mercutio: 'pw' } });
   const port = t.port('http');
   romeo = await wsLogin(port, 'romeo', 'pw', { resource: 'garden' });
   juliet.push(await wsLogin(port, 'juliet', 'pw', { resource: 'balcony' }));
   juliet.push(await wsLogin(port, 'juliet', 'pw', { resource: 'phone' }));
+  mercutio = await wsLogin(port, 'mercutio', 'pw', { resource: 'street' });
   await join(romeo, 'romeo');
+  await join(mercutio, 'mercutio');
   for (const j of juliet) await join(j, 'juliet');
 });
 
 after(async () => {
   romeo?.probe.destroy();
+  mercutio?.probe.destroy();
   for (const j of juliet) j.probe.destroy();
   await t?.stop();
 });
@@ -54,6 +58,18 @@ describe('copies of one room stanza to two sessions of one nick', () => {
       ids.push(sids[0]!);
     }
     assert.equal(ids.length, 2);
+  });
+
+  it('a recipient who blocked the room (XEP-0191) does not get its copy; the others do', async () => {
+    mercutio.probe.sendText(`<iq xmlns='jabber:client' type='set' id='blk'><block xmlns='urn:xmpp:blocking'><item jid='${ROOM}'/></block></iq>`);
+    await mercutio.probe.until(/^<iq [^>]*id="blk"[^>]*type="result"|^<iq [^>]*type="result"[^>]*id="blk"/);
+    romeo.probe.sendText(`<message xmlns='jabber:client' to='${ROOM}' type='groupchat' id='gc0'><body>not for mercutio</body></message>`);
+    for (const j of juliet) await j.probe.until(/^<message [^>]*id="gc0"/);
+    // every copy was routed when the message was handled; a ping answered after it on the same
+    // connection shows that nothing for mercutio was on its way
+    mercutio.probe.sendText(`<iq xmlns='jabber:client' type='get' id='after' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>`);
+    await mercutio.probe.until(/^<iq [^>]*id="after"/);
+    assert.equal(mercutio.probe.messages.some((m) => m.includes('id="gc0"')), false, mercutio.probe.messages.join('\n'));
   });
 
   it('a groupchat message: both sessions get it, without a user archive id (XEP-0313 §4.1.1)', async () => {
