@@ -3,7 +3,8 @@
  * §7.5) to a nick joined from two sessions is one prepared broadcast (core fanout), and the
  * recipient's archive (mam) adds its own `<stanza-id/>` to each copy in place (XEP-0359);
  * each session gets its copy with that one id, the shared content is not changed for the
- * other. A groupchat message to the same two sessions carries no user archive id.
+ * other. A recipient who blocked the room (XEP-0191) gets no copy, since each copy is routed.
+ * A groupchat message to the same two sessions carries no user archive id.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
