@@ -136,17 +136,23 @@ function enter(ctx: MucContext, rooms: RoomRegistry, room: Room, from: Jid, nick
     ...codes,
   ];
   broadcastPresence(room, occ, { selfCodes: (s) => (s === from.full ? selfCodes : []) });
-  sendHistory(ctx, room, from.full, stanza);
-  fanout(ctx.module.server, room.subjectMessage(from.full), [from.full]);
+  sendHistory(ctx, room, from.full, stanza, () => fanout(ctx.module.server, room.subjectMessage(from.full), [from.full]));
   if (!already) ctx.module.fire('muc-occupant-joined', { room, occupant: occ });
 }
 
-/** §7.2.15: history, from a `muc-get-history` handler (the archive) or the room's memory. */
-function sendHistory(ctx: MucContext, room: Room, to: string, stanza: Element): void {
+/**
+ * §7.2.15: history, from a `muc-get-history` handler (the archive) or the room's memory, then
+ * `then` (the subject, §7.2.16). An archive answers later (`MucHistoryResult` may be a promise).
+ */
+function sendHistory(ctx: MucContext, room: Room, to: string, stanza: Element, then: () => void): void {
   const request = parseHistoryRequest(stanza);
   const given = ctx.module.fire('muc-get-history', { room, to, request });
-  const messages = Array.isArray(given) ? given as Element[] : room.history.select(request, to);
-  for (const m of messages) fanout(ctx.module.server, m, [to]);
+  const send = (messages: readonly Element[]): void => {
+    for (const m of messages) fanout(ctx.module.server, m, [to]);
+    then();
+  };
+  if (given instanceof Promise) void (given as Promise<readonly Element[]>).then(send, () => send([]));
+  else send(Array.isArray(given) ? given as Element[] : room.history.select(request, to));
 }
 
 /** XEP-0045 §7.6: a nickname change: unavailable with 303 and the new nick, then available. */
