@@ -1,0 +1,69 @@
+/**
+ * @module muc/invites
+ * Mediated invitations and declines (XEP-0045 §7.8.2): a `<x xmlns=muc#user><invite to/></x>`
+ * sent to the room is sent on by the room to the invitee, from the room, naming the inviter and
+ * carrying the room's password; in a members-only room the invitee becomes a member (§9.5, as
+ * Prosody). A `<decline to/>` goes back to the inviter the same way. Direct invitations
+ * (XEP-0249) are messages between users: the room never sees them.
+ */
+import { errorReply, parseJid, xml, type Element, type Jid } from '../../core/api.js';
+import { NS_MUC_USER } from '../../core/muc-api.js';
+import { invitation } from './notify.js';
+import { defaultRole, inviteRefusal, type Refusal } from './privileges.js';
+import type { Room } from './room.js';
+
+function refuse(stanza: Element, r: Refusal): Element {
+  return errorReply(stanza, r.type, r.condition, r.text);
+}
+
+/**
+ * A message to the room with a muc#user payload: its invitations (up to `maxInvites`) or its
+ * declines are sent on; returns the error reply to send back, if refused (nothing sent then).
+ */
+export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid, x: Element, maxInvites: number): Element | undefined {
+  const invites = x.getChildren('invite');
+  const declines = x.getChildren('decline');
+  if (invites.length + declines.length === 0) return errorReply(stanza, 'modify', 'bad-request', 'Expected <invite/> or <decline/>');
+  if (invites.length + declines.length > maxInvites) return errorReply(stanza, 'modify', 'not-acceptable', `At most ${maxInvites} invitations in one message`);
+  const targets: Jid[] = [];
+  for (const el of [...invites, ...declines]) {
+    const to = parseJid(el.attrs.to as string | undefined);
+    if (!to) return errorReply(stanza, 'modify', 'jid-malformed', 'Invalid JID in to');
+    targets.push(to);
+  }
+  if (invites.length > 0) {
+    const affiliation = room.affiliation(from.bare);
+    const occ = room.occupantOf(from.full);
+    const refusal = inviteRefusal({ affiliation, role: occ?.role ?? defaultRole(affiliation, room.config) }, room.config);
+    if (refusal) return refuse(stanza, refusal);
+    // §9.1: an outcast is not invited back in by a member's invitation
+    for (const to of targets.slice(0, invites.length)) {
+      if (room.config.membersOnly && room.affiliation(to.bare) === 'outcast') return errorReply(stanza, 'cancel', 'not-allowed', `${to.bare} is banned from this room`);
+    }
+  }
+  const id = stanza.attrs.id as string | undefined;
+  invites.forEach((invite, i) => {
+    const to = targets[i]!;
+    const reason = invite.getChildText('reason') ?? undefined;
+    if (room.config.membersOnly && room.affiliation(to.bare) === 'none') {
+      // §9.5: "any invitation sent SHOULD automatically trigger the addition of the invitee to the member list"
+      room.setAffiliation(to.bare, 'member', { reason: `Invited by ${from.bare}`, actor: room.occupantOf(from.full)?.nick });
+    }
+    // §7.8.2: from the room, the inviter named, the password added
+    const message = invitation(room, to.full, from.full, reason, id);
+    // A plain body for clients that do not know invitations (Prosody does the same)
+    message.append(xml('body', {}, `${from.bare} invited you to the room ${room.jid}${reason ? ` (${reason})` : ''}`));
+    room.ctx.send(message);
+  });
+  declines.forEach((decline, i) => {
+    const to = targets[invites.length + i]!;
+    const reason = decline.getChildText('reason') ?? undefined;
+    const message = xml('message', { from: room.jid, id },
+      xml('x', { xmlns: NS_MUC_USER }, xml('decline', { from: from.bare }, reason !== undefined && reason !== '' ? xml('reason', {}, reason) : undefined)));
+    // §7.8.2: the inviter may have been named by its occupant JID
+    const occ = to.bare === room.jid && to.resource !== undefined ? room.occupant(to.resource) : undefined;
+    if (occ) for (const session of occ.sessions.keys()) room.ctx.send(xml('message', { ...message.attrs, to: session }, ...message.children));
+    else room.ctx.send(xml('message', { ...message.attrs, to: to.full }, ...message.children));
+  });
+  return undefined;
+}
