@@ -55,26 +55,20 @@ export interface Actor {
 /**
  * May `actor` give the occupant `target` the role `role`? Undefined when allowed.
  * - §8 (intro): only moderators change roles (forbidden);
- * - §9.6, §9.7: granting or revoking moderator is an admin's (or owner's) act (forbidden);
- * - §8.2, §8.4, §9.7: nobody acts on a higher affiliation; an admin or owner keeps voice and
- *   moderator status against anyone, and may be kicked only by a higher affiliation (not-allowed);
+ * - §8.2, §8.4: nobody acts on a higher affiliation (not-allowed);
+ * - §8.4, §9.7: an admin or owner keeps voice and moderator status against anyone, and is
+ *   kicked only by a higher affiliation (not-allowed);
+ * - §9.6, §9.7: granting or revoking moderator status is an admin's (or owner's) act (forbidden);
  * - §8.2: kicking oneself is allowed (the XEP's MAY deny is not taken, as Prosody).
  */
 export function roleChangeRefusal(actor: Actor, target: Actor, role: Role, self: boolean): Refusal | undefined {
   if (actor.role !== 'moderator') return FORBIDDEN;
-  if ((role === 'moderator' || target.role === 'moderator') && AFFILIATION_RANK[actor.affiliation] < AFFILIATION_RANK.admin) {
-    if (!(self && role === 'none')) return FORBIDDEN;
-  }
   if (self) return role === 'none' || role === target.role ? undefined : NOT_ALLOWED;
   const actorRank = AFFILIATION_RANK[actor.affiliation];
   const targetRank = AFFILIATION_RANK[target.affiliation];
-  if (targetRank >= AFFILIATION_RANK.admin) {
-    // §8.4: voice (and §9.7 moderator status) is never taken from an admin or owner; §8.2: only
-    // a higher affiliation kicks one
-    if (role !== 'none' || actorRank <= targetRank) return role === target.role ? undefined : NOT_ALLOWED;
-    return undefined;
-  }
-  if (actorRank < targetRank) return NOT_ALLOWED;
+  if (targetRank > actorRank) return NOT_ALLOWED;
+  if (targetRank >= AFFILIATION_RANK.admin && role !== target.role && (role !== 'none' || actorRank <= targetRank)) return NOT_ALLOWED;
+  if ((role === 'moderator' || target.role === 'moderator') && actorRank < AFFILIATION_RANK.admin) return FORBIDDEN;
   return undefined;
 }
 
