@@ -15,6 +15,7 @@ import type { MucContext } from './context.js';
 import { History } from './history.js';
 import { Occupant } from './occupant.js';
 import { broadcastPresence } from './presence.js';
+import { AFFILIATION_RANK } from './privileges.js';
 
 /** What a room tells the registry that holds it. */
 export interface RoomOwner {
@@ -180,14 +181,18 @@ export class Room implements MucRoom {
   setAffiliation(bareJid: string, affiliation: Affiliation, by: ChangeBy & { readonly nick?: string } = {}): void {
     const before = this.#affiliations.get(bareJid);
     if (affiliation === 'none') this.#affiliations.delete(bareJid);
-    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick ?? before?.nick });
+    // XEP-0045 §9.5: nick '' unsets the reserved nickname
+    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick === undefined ? before?.nick : by.nick || undefined });
     this.save();
     for (const occ of [...this.#occupants.values()].filter((o) => o.bareJid === bareJid)) {
+      const fell = AFFILIATION_RANK[this.affiliation(bareJid)] < AFFILIATION_RANK[occ.affiliation];
       occ.affiliation = this.affiliation(bareJid);
       if (occ.affiliation === 'outcast') this.removeOccupant(occ.nick, [301], by);
       else if (this.config.membersOnly && occ.affiliation === 'none') this.removeOccupant(occ.nick, [321], by);
       else {
-        occ.role = this.defaultRole(occ.affiliation);
+        // §5.1.3 (note): a risen affiliation never lowers a role (a moderator made a member stays one), a fallen one resets it (as Prosody)
+        const role = this.defaultRole(occ.affiliation);
+        if (fell || ROLE_RANK[occ.role] < ROLE_RANK[role]) occ.role = role;
         broadcastPresence(this, occ, { reason: by.reason, actor: by.actor });
       }
     }
