@@ -10,6 +10,7 @@ import { errorReply, iqResult, xml, type Element, type Jid } from '../../core/ap
 import { NS_MUC_ADMIN, type Affiliation, type Role } from '../../core/muc-api.js';
 import { isRefusal, parseAdminItems, parseListRequest, type AdminItem } from './admin-items.js';
 import { notifyAffiliationChange } from './notify.js';
+import { sendOccupantsTo } from './presence.js';
 import type { Occupant } from './occupant.js';
 import {
   affiliationChangeRefusal, affiliationListRefusal, CONFLICT, lastOwnerRefusal, roleChangeRefusal, roleListRefusal, type Refusal,
@@ -94,6 +95,16 @@ class Plan {
   }
 }
 
+/**
+ * In a semi-anonymous room, an occupant who gained or lost moderator status now sees the others'
+ * real JIDs, or no longer does: it gets their presence again (XEP-0045 §7.2.4; as Prosody).
+ */
+function refreshVisibility(room: Room, occ: Occupant, before: Role): void {
+  if (room.config.whois === 'anyone' || room.occupant(occ.nick) !== occ) return;
+  if ((before === 'moderator') === (occ.role === 'moderator')) return;
+  for (const session of occ.sessions.keys()) sendOccupantsTo(room, occ, session);
+}
+
 /** A present occupant named by an item: by nick, or by a real JID (full, or bare for any session). */
 function occupantFor(room: Room, item: AdminItem): Occupant | undefined {
   if (item.nick) return room.occupant(item.nick);
@@ -165,11 +176,17 @@ export function adminSet(room: Room, stanza: Element, from: Jid, query: Element,
   for (const change of plan.changes) {
     if (change.kind === 'role') {
       // The occupant may have gone with an earlier item (a ban of its user)
-      if (room.occupant(change.occupant.nick) === change.occupant) room.setRole(change.occupant.nick, change.role, { reason: change.reason, actor });
+      if (room.occupant(change.occupant.nick) !== change.occupant) continue;
+      const before = change.occupant.role;
+      room.setRole(change.occupant.nick, change.role, { reason: change.reason, actor });
+      refreshVisibility(room, change.occupant, before);
       continue;
     }
-    const present = [...room.occupants()].some((o) => o.bareJid === change.jid);
+    const occupants = [...room.occupants()].filter((o) => o.bareJid === change.jid);
+    const present = occupants.length > 0;
+    const roles = occupants.map((o) => o.role);
     room.setAffiliation(change.jid, change.affiliation, { reason: change.reason, actor, nick: change.nick ?? '' });
+    occupants.forEach((o, i) => { refreshVisibility(room, o, roles[i]!); });
     if (!present && change.previous !== change.affiliation) {
       notifyAffiliationChange(room, { jid: change.jid, affiliation: change.affiliation, previous: change.previous, reason: change.reason, by: from });
     }
