@@ -187,7 +187,8 @@ export function adminSet(room: Room, stanza: Element, from: Jid, query: Element,
     const roles = occupants.map((o) => o.role);
     room.setAffiliation(change.jid, change.affiliation, { reason: change.reason, actor, nick: change.nick ?? '' });
     occupants.forEach((o, i) => { refreshVisibility(room, o, roles[i]!); });
-    if (!present && change.previous !== change.affiliation) {
+    // (a domain, §9.2, is nobody to tell)
+    if (!present && change.previous !== change.affiliation && change.jid.includes('@')) {
       notifyAffiliationChange(room, { jid: change.jid, affiliation: change.affiliation, previous: change.previous, reason: change.reason, by: from });
     }
   }

@@ -66,7 +66,11 @@ export class Room implements MucRoom {
 
   affiliation(bareJid: string): Affiliation {
     if (this.ctx.isAdmin(bareJid)) return 'owner';
-    return this.#affiliations.get(bareJid)?.affiliation ?? 'none';
+    const own = this.#affiliations.get(bareJid)?.affiliation;
+    if (own !== undefined) return own;
+    // XEP-0045 §9.2: a banned domain bans its users (user@domain is matched first)
+    const at = bareJid.indexOf('@');
+    return at !== -1 && this.#affiliations.get(bareJid.slice(at + 1))?.affiliation === 'outcast' ? 'outcast' : 'none';
   }
 
   affiliations(): ReadonlyMap<string, AffiliationEntry> {
@@ -184,9 +188,12 @@ export class Room implements MucRoom {
     // XEP-0045 §9.5: nick '' unsets the reserved nickname
     else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick === undefined ? before?.nick : by.nick || undefined });
     this.save();
-    for (const occ of [...this.#occupants.values()].filter((o) => o.bareJid === bareJid)) {
-      const fell = AFFILIATION_RANK[this.affiliation(bareJid)] < AFFILIATION_RANK[occ.affiliation];
-      occ.affiliation = this.affiliation(bareJid);
+    // §9.2: banning a domain removes its users
+    const affected = (o: Occupant): boolean => o.bareJid === bareJid
+      || (affiliation === 'outcast' && o.bareJid.endsWith(`@${bareJid}`) && this.affiliation(o.bareJid) === 'outcast');
+    for (const occ of [...this.#occupants.values()].filter(affected)) {
+      const fell = AFFILIATION_RANK[this.affiliation(occ.bareJid)] < AFFILIATION_RANK[occ.affiliation];
+      occ.affiliation = this.affiliation(occ.bareJid);
       if (occ.affiliation === 'outcast') this.removeOccupant(occ.nick, [301], by);
       else if (this.config.membersOnly && occ.affiliation === 'none') this.removeOccupant(occ.nick, [321], by);
       else {
