@@ -19,7 +19,7 @@ type Refusal = readonly [StanzaErrorType, string, string?];
 export function mayCreate(ctx: MucContext, from: Jid): boolean {
   if (ctx.isAdmin(from.bare)) return true;
   const who = ctx.options.restrict_room_creation;
-  if (who === 'anyone') return true;
+  if (who === false) return true;
   if (who === 'local') return from.local !== undefined && from.domain === ctx.host.slice(ctx.host.indexOf('.') + 1);
   return false;
 }

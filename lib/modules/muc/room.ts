@@ -45,6 +45,8 @@ export class Room implements MucRoom {
   avatar: StoredRoom['avatar'];
   destroyed = false;
   lockTimer: Timer | undefined;
+  /** Whether the store holds this room (loaded from it, or saved while persistent). */
+  #stored: boolean;
   readonly history: History;
   readonly #affiliations = new Map<string, AffiliationEntry>();
   /** nick → occupant */
@@ -57,6 +59,7 @@ export class Room implements MucRoom {
     this.config = config;
     this.history = new History(jid);
     this.created = stored?.created ?? Date.now();
+    this.#stored = stored !== undefined;
     this.subject = stored?.subject;
     this.avatar = stored?.avatar;
     for (const [bare, entry] of Object.entries(stored?.affiliations ?? {})) this.#affiliations.set(bare, entry);
@@ -107,7 +110,10 @@ export class Room implements MucRoom {
 
   save(): void {
     if (this.destroyed) return;
-    this.ctx.store.set(this.localpart, this.config.persistent ? this.toStored() : undefined);
+    // A temporary room is written only to delete what it stored while it was persistent
+    if (this.config.persistent) this.ctx.store.set(this.localpart, this.toStored());
+    else if (this.#stored) this.ctx.store.set(this.localpart, undefined);
+    this.#stored = this.config.persistent;
     this.owner.saved(this);
   }
 
@@ -261,12 +267,14 @@ export class Room implements MucRoom {
     for (const occ of [...this.#occupants.values()]) {
       // Each occupant hears only of its own removal, with the <destroy/> (§10.9, example 205).
       broadcastPresence(this, occ, { unavailable: true, base: xml('presence'), destroy, noSelf110: true, selfOnly: true, role: 'none' });
+      occ.role = 'none';
+      this.ctx.module.fire('muc-occupant-left', { room: this, occupant: occ });
     }
     this.#occupants.clear();
     this.#sessions.clear();
     this.lockTimer?.cancel();
     this.destroyed = true;
-    this.ctx.store.set(this.localpart, undefined);
+    if (this.#stored) this.ctx.store.set(this.localpart, undefined);
     this.owner.destroyed(this);
   }
 }
