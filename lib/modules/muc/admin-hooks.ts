@@ -43,11 +43,11 @@ export function hookAdministration(ctx: MucContext, rooms: RoomRegistry): void {
   // XEP-0045 §8, §9, §10: muc#admin
   module.hook(`iq-get/bare/${NS_MUC_ADMIN}:query`, toRoom((room, stanza, from) => adminGet(room, stanza, from, stanza.getChild('query', NS_MUC_ADMIN)!), 'refuse'));
   module.hook(`iq-set/bare/${NS_MUC_ADMIN}:query`, toRoom((room, stanza, from) =>
-    adminSet(room, stanza, from, stanza.getChild('query', NS_MUC_ADMIN)!, o.muc_max_admin_items), 'refuse'));
+    adminSet(room, stanza, from, stanza.getChild('query', NS_MUC_ADMIN)!, { maxItems: o.muc_max_admin_items, maxAffiliations: o.muc_max_affiliations }), 'refuse'));
 
   // §7.10: registration
   const register = toRoom((room, stanza, from) =>
-    registerIq(room, stanza, from, stanza.getChild('query', NS_REGISTER)!, { allowUnaffiliated: o.allow_unaffiliated_register }), 'refuse');
+    registerIq(room, stanza, from, stanza.getChild('query', NS_REGISTER)!, { allowUnaffiliated: o.allow_unaffiliated_register, maxAffiliations: o.muc_max_affiliations }), 'refuse');
   module.hook(`iq-get/bare/${NS_REGISTER}:query`, register);
   module.hook(`iq-set/bare/${NS_REGISTER}:query`, register);
 
@@ -67,7 +67,7 @@ export function hookAdministration(ctx: MucContext, rooms: RoomRegistry): void {
     const type = e.stanza.attrs.type as string | undefined;
     if (type !== undefined && type !== 'normal') return undefined;
     const x = e.stanza.getChild('x', NS_MUC_USER);
-    if (x) return toRoom((room, stanza, from) => handleInvitesAndDeclines(room, stanza, from, x, o.muc_max_admin_items), 'pass')(e);
+    if (x) return toRoom((room, stanza, from) => handleInvitesAndDeclines(room, stanza, from, x, { maxInvites: o.muc_max_admin_items, maxAffiliations: o.muc_max_affiliations }), 'pass')(e);
     const form = readVoiceForm(e.stanza.getChild('x', NS_DATA_FORMS));
     if (form) return toRoom((room, stanza, from) => handleVoiceForm(room, stanza, from, form, o.muc_voice_request_interval), 'pass')(e);
     return undefined;

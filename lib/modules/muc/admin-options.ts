@@ -14,6 +14,10 @@ export const MUC_ADMIN_OPTIONS = {
     default: 100, min: 1, max: 10000,
     doc: 'Most items one muc#admin request changes, and most invitations one message carries; more are refused with not-acceptable.',
   }),
+  muc_max_affiliations: option.integer({
+    default: 10000, min: 1,
+    doc: 'Most affiliated JIDs (owners, admins, members, outcasts) one room keeps; an affiliation, registration or invitation that would add one more is refused with resource-constraint.',
+  }),
   muc_voice_request_interval: option.integer({
     default: 60, min: 0,
     doc: "Seconds between two voice requests (XEP-0045 §7.13) of one visitor; a sooner one is refused with policy-violation (the moderators are not flooded).",

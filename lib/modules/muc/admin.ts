@@ -13,7 +13,7 @@ import { notifyAffiliationChange } from './notify.js';
 import { sendOccupantsTo } from './presence.js';
 import type { Occupant } from './occupant.js';
 import {
-  affiliationChangeRefusal, affiliationListRefusal, CONFLICT, lastOwnerRefusal, roleChangeRefusal, roleListRefusal, type Refusal,
+  affiliationChangeRefusal, affiliationLimitRefusal, affiliationListRefusal, CONFLICT, lastOwnerRefusal, roleChangeRefusal, roleListRefusal, type Refusal,
 } from './privileges.js';
 import type { Room } from './room.js';
 
@@ -75,6 +75,17 @@ class Plan {
     for (const [jid, reserved] of this.#nicks) if (reserved === nick) return jid;
     const holder = this.room.reservedBy(nick);
     return holder !== undefined && this.#nicks.has(holder) ? undefined : holder;
+  }
+
+  /** How many more affiliated JIDs the room's list holds after the request (added less removed). */
+  growth(): number {
+    let n = 0;
+    for (const [jid, a] of this.#affiliations) {
+      const held = this.room.affiliations().has(jid);
+      if (a !== 'none' && !held) n++;
+      else if (a === 'none' && held) n--;
+    }
+    return n;
   }
 
   owners(): number {
@@ -157,8 +168,8 @@ function checkItem(plan: Plan, actor: { bare: string; full: string }, item: Admi
  * A muc#admin set (§8.2–8.4, §9.1–9.7, §10.3–10.7): several items in one request are applied
  * all or none (§9.2: "SHOULD NOT apply any of the requested changes").
  */
-export function adminSet(room: Room, stanza: Element, from: Jid, query: Element, maxItems: number): Element {
-  const items = parseAdminItems(query, maxItems);
+export function adminSet(room: Room, stanza: Element, from: Jid, query: Element, limits: { maxItems: number; maxAffiliations: number }): Element {
+  const items = parseAdminItems(query, limits.maxItems);
   if (isRefusal(items)) return refuse(stanza, items);
   const plan = new Plan(room);
   const ownersBefore = plan.owners();
@@ -167,6 +178,8 @@ export function adminSet(room: Room, stanza: Element, from: Jid, query: Element,
     if (isRefusal(change)) return refuse(stanza, change);
     plan.add(change);
   }
+  const full = affiliationLimitRefusal(room.affiliations().size, plan.growth(), limits.maxAffiliations);
+  if (full) return refuse(stanza, full);
   // §10.5, §10.6: the last owner stays (a room whose owners are only the component's admins has none listed)
   if (ownersBefore > 0) {
     const refusal = lastOwnerRefusal(plan.owners());

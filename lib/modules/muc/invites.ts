@@ -9,7 +9,7 @@
 import { errorReply, parseJid, xml, type Element, type Jid } from '../../core/api.js';
 import { NS_MUC_USER } from '../../core/muc-api.js';
 import { invitation } from './notify.js';
-import { defaultRole, inviteRefusal, type Refusal } from './privileges.js';
+import { affiliationLimitRefusal, defaultRole, inviteRefusal, type Refusal } from './privileges.js';
 import type { Room } from './room.js';
 
 function refuse(stanza: Element, r: Refusal): Element {
@@ -20,7 +20,9 @@ function refuse(stanza: Element, r: Refusal): Element {
  * A message to the room with a muc#user payload: its invitations (up to `maxInvites`) or its
  * declines are sent on; returns the error reply to send back, if refused (nothing sent then).
  */
-export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid, x: Element, maxInvites: number): Element | undefined {
+export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid, x: Element,
+  limits: { maxInvites: number; maxAffiliations: number }): Element | undefined {
+  const { maxInvites } = limits;
   const invites = x.getChildren('invite');
   const declines = x.getChildren('decline');
   if (invites.length + declines.length === 0) return errorReply(stanza, 'modify', 'bad-request', 'Expected <invite/> or <decline/>');
@@ -34,12 +36,19 @@ export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid,
   if (invites.length > 0) {
     const affiliation = room.affiliation(from.bare);
     const occ = room.occupantOf(from.full);
-    const refusal = inviteRefusal({ affiliation, role: occ?.role ?? defaultRole(affiliation, room.config) }, room.config);
+    // §7.8.2: "invite another user to a room in which one is an occupant" (or is affiliated with): the
+    // room relays no stranger's messages
+    const role = occ?.role ?? (affiliation === 'none' ? 'none' : defaultRole(affiliation, room.config));
+    const refusal = inviteRefusal({ affiliation, role }, room.config);
     if (refusal) return refuse(stanza, refusal);
-    // §9.1: an outcast is not invited back in by a member's invitation
+    let members = 0;
     for (const to of targets.slice(0, invites.length)) {
+      // §9.1: an outcast is not invited back in by a member's invitation
       if (room.config.membersOnly && room.affiliation(to.bare) === 'outcast') return errorReply(stanza, 'cancel', 'not-allowed', `${to.bare} is banned from this room`);
+      if (room.config.membersOnly && !room.affiliations().has(to.bare)) members++;
     }
+    const full = affiliationLimitRefusal(room.affiliations().size, members, limits.maxAffiliations);
+    if (full) return refuse(stanza, full);
   }
   const id = stanza.attrs.id as string | undefined;
   invites.forEach((invite, i) => {

@@ -22,8 +22,8 @@ export function isRole(value: unknown): value is Role {
 
 /** A refusal as a stanza error: its type and RFC 6120 condition (and an optional text). */
 export interface Refusal {
-  readonly type: 'auth' | 'cancel' | 'modify';
-  readonly condition: 'forbidden' | 'not-allowed' | 'conflict' | 'bad-request' | 'item-not-found' | 'jid-malformed' | 'not-acceptable';
+  readonly type: 'auth' | 'cancel' | 'modify' | 'wait';
+  readonly condition: 'forbidden' | 'not-allowed' | 'conflict' | 'bad-request' | 'item-not-found' | 'jid-malformed' | 'not-acceptable' | 'resource-constraint';
   readonly text?: string;
 }
 
@@ -88,6 +88,11 @@ export function affiliationChangeRefusal(actor: Affiliation, current: Affiliatio
   if (next === 'owner' || next === 'admin') return FORBIDDEN;
   if (current === 'owner' || current === 'admin') return self ? FORBIDDEN : NOT_ALLOWED;
   return undefined;
+}
+
+/** muc_max_affiliations: a room holding `held` affiliations may take `adding` more (resource-constraint otherwise). */
+export function affiliationLimitRefusal(held: number, adding: number, max: number): Refusal | undefined {
+  return adding > 0 && held + adding > max ? { type: 'wait', condition: 'resource-constraint', text: `A room keeps at most ${max} affiliations` } : undefined;
 }
 
 /** §10.5, §10.6: a room keeps at least one owner (conflict when a change would leave none). */

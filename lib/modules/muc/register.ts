@@ -7,12 +7,15 @@
  */
 import { errorReply, iqResult, xml, NS_DISCO_INFO, NS_REGISTER, type Element, type Jid } from '../../core/api.js';
 import { isRefusal } from './admin-items.js';
+import { affiliationLimitRefusal } from './privileges.js';
 import { registrationForm, submittedNick } from './register-form.js';
 import type { Room } from './room.js';
 
 export interface RegisterPolicy {
   /** Unaffiliated users may register (and so become members): Prosody's allow_unaffiliated_register. */
   readonly allowUnaffiliated: boolean;
+  /** muc_max_affiliations */
+  readonly maxAffiliations: number;
 }
 
 /** A `jabber:iq:register` get or set to a room; returns the reply. */
@@ -41,6 +44,8 @@ export function registerIq(room: Room, stanza: Element, from: Jid, query: Elemen
   if ((reservedBy !== undefined && reservedBy !== from.bare) || (present && present.bareJid !== from.bare)) {
     return errorReply(stanza, 'cancel', 'conflict', 'That nickname is taken');
   }
+  const full = affiliationLimitRefusal(room.affiliations().size, entry ? 0 : 1, policy.maxAffiliations);
+  if (full) return errorReply(stanza, full.type, full.condition, full.text);
   if (entry?.nick !== nick) {
     room.setAffiliation(from.bare, affiliation === 'none' ? 'member' : affiliation, { reason: entry?.reason, nick });
   }

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  affiliationChangeRefusal, affiliationListRefusal, defaultRole, inviteRefusal, lastOwnerRefusal, roleChangeRefusal, roleListRefusal,
+  affiliationChangeRefusal, affiliationLimitRefusal, affiliationListRefusal, defaultRole, inviteRefusal, lastOwnerRefusal, roleChangeRefusal, roleListRefusal,
 } from '../../../lib/modules/muc/privileges.js';
 import type { Affiliation, Role } from '../../../lib/core/muc-api.js';
 
@@ -66,6 +66,11 @@ describe('muc privileges', () => {
     assert.equal(cond(affiliationChangeRefusal('owner', 'none', 'owner', false)), 'ok');
     assert.equal(cond(lastOwnerRefusal(0)), 'conflict');
     assert.equal(cond(lastOwnerRefusal(1)), 'ok');
+    // muc_max_affiliations: growth past the limit is refused, shrinking or replacing never
+    assert.equal(cond(affiliationLimitRefusal(2, 1, 2)), 'resource-constraint');
+    assert.equal(cond(affiliationLimitRefusal(1, 1, 2)), 'ok');
+    assert.equal(cond(affiliationLimitRefusal(5, 0, 2)), 'ok');
+    assert.equal(cond(affiliationLimitRefusal(5, -1, 2)), 'ok');
   });
 
   it('§8.5, §9.2, §9.5, §10.5: who reads which list', () => {
