@@ -101,4 +101,14 @@ describe('muc joining', () => {
     assert.deepEqual(left, ['bob']);
     assert.equal(registries.get(MUC_SERVICE)!.get(ROOM)!.occupant('bob'), undefined);
   });
+
+  it('a nickname the service normalises comes back with status 210 (§7.2.3)', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const alice = await s.raw('alice', 'a');
+    await alice.send(xml('presence', { to: `${ROOM}/cafe\u0301` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    const self = await alice.next((el) => el.name === 'presence', 'self presence');
+    assert.equal(self.attrs.from, `${ROOM}/caf\u00e9`);
+    assert.deepEqual(codes(self).sort(), ['110', '201', '210']);
+  });
 });
