@@ -15,7 +15,7 @@ import type { MucContext } from './context.js';
 import { History } from './history.js';
 import { Occupant } from './occupant.js';
 import { broadcastPresence } from './presence.js';
-import { AFFILIATION_RANK } from './privileges.js';
+import { AFFILIATION_RANK, defaultRole } from './privileges.js';
 
 /** What a room tells the registry that holds it. */
 export interface RoomOwner {
@@ -126,12 +126,9 @@ export class Room implements MucRoom {
 
   // ---- helpers for the protocol code ----
 
-  /** XEP-0045 §5.1: the role an affiliation gets on entering. */
+  /** XEP-0045 §5.1.2: the role an affiliation gets on entering this room (privileges.ts). */
   defaultRole(affiliation: Affiliation): Role {
-    if (affiliation === 'owner' || affiliation === 'admin') return 'moderator';
-    if (affiliation === 'outcast') return 'none';
-    if (affiliation === 'none' && this.config.moderated) return 'visitor';
-    return 'participant';
+    return defaultRole(affiliation, this.config);
   }
 
   /** The bare JID that reserved a nickname by registration (XEP-0045 §7.10), if any. */
