@@ -38,10 +38,7 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
   }
   if (type === 'error') {
     // A presence bounced by an occupant's server: it is gone (status 333, XEP-0045 §9.3 table)
-    if (room && occ) {
-      if (occ.sessions.size > 1) room.dropSession(occ, from.full);
-      else room.removeOccupant(occ.nick, [333]);
-    }
+    if (room && occ) room.dropBouncing(from.full);
     return;
   }
   if (type !== undefined) return; // probes and subscriptions mean nothing to a room

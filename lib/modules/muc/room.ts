@@ -164,6 +164,17 @@ export class Room implements MucRoom {
     return true;
   }
 
+  /**
+   * A session whose server bounced the room's traffic is gone (Prosody's behaviour): the
+   * occupant leaves with status 333 when it was its last session; another session stays.
+   */
+  dropBouncing(session: string): void {
+    const occ = this.#sessions.get(session);
+    if (!occ) return;
+    if (occ.sessions.size > 1) this.dropSession(occ, session);
+    else this.removeOccupant(occ.nick, [333]);
+  }
+
   rename(occ: Occupant, nick: string): void {
     this.#occupants.delete(occ.nick);
     occ.rename(this.jid, nick);
