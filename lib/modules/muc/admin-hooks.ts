@@ -9,7 +9,7 @@ import { errorReply, parseJid, NS_DATA_FORMS, NS_DISCO_INFO, NS_REGISTER, type E
 import { NS_MUC_ADMIN, NS_MUC_REQUEST, NS_MUC_USER } from '../../core/muc-api.js';
 import { adminGet, adminSet } from './admin.js';
 import type { MucContext } from './context.js';
-import { handleInvitesAndDeclines } from './invites.js';
+import { handleInvitesAndDeclines, SentInvitations } from './invites.js';
 import { registerIq, reservedNickInfo } from './register.js';
 import type { Room } from './room.js';
 import type { RoomRegistry } from './rooms.js';
@@ -63,11 +63,21 @@ export function hookAdministration(ctx: MucContext, rooms: RoomRegistry): void {
   });
 
   // §7.8.2 invitations and declines, §7.13 and §8.6 voice requests: messages to the room itself
+  const sent = new SentInvitations(o.muc_invitations_remembered);
   module.hook('message/bare', (e) => {
     const type = e.stanza.attrs.type as string | undefined;
+    if (type === 'error') {
+      // A bounced invitation goes back to its inviter; other errors are the room's (an occupant gone)
+      const from = parseJid(e.stanza.attrs.from as string | undefined);
+      const to = parseJid(e.stanza.attrs.to as string | undefined);
+      const reply = from && to ? sent.bounced(to.bare, e.stanza, from) : undefined;
+      if (!reply) return undefined;
+      ctx.send(reply);
+      return true;
+    }
     if (type !== undefined && type !== 'normal') return undefined;
     const x = e.stanza.getChild('x', NS_MUC_USER);
-    if (x) return toRoom((room, stanza, from) => handleInvitesAndDeclines(room, stanza, from, x, { maxInvites: o.muc_max_admin_items, maxAffiliations: o.muc_max_affiliations }), 'pass')(e);
+    if (x) return toRoom((room, stanza, from) => handleInvitesAndDeclines(room, stanza, from, x, { maxInvites: o.muc_max_admin_items, maxAffiliations: o.muc_max_affiliations }, sent), 'pass')(e);
     const form = readVoiceForm(e.stanza.getChild('x', NS_DATA_FORMS));
     if (form) return toRoom((room, stanza, from) => handleVoiceForm(room, stanza, from, form, o.muc_voice_request_interval), 'pass')(e);
     return undefined;

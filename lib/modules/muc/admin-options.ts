@@ -18,6 +18,10 @@ export const MUC_ADMIN_OPTIONS = {
     default: 10000, min: 1,
     doc: 'Most affiliated JIDs (owners, admins, members, outcasts) one room keeps; an affiliation, registration or invitation that would add one more is refused with resource-constraint.',
   }),
+  muc_invitations_remembered: option.integer({
+    default: 1000, min: 0,
+    doc: "Invitations the component remembers (the latest) so that one bounced by the invitee's server is reported to the inviter with item-not-found (XEP-0045 §7.8.2).",
+  }),
   muc_voice_request_interval: option.integer({
     default: 60, min: 0,
     doc: "Seconds between two voice requests (XEP-0045 §7.13) of one visitor; a sooner one is refused with policy-violation (the moderators are not flooded).",

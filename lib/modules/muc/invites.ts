@@ -6,7 +6,7 @@
  * Prosody). A `<decline to/>` goes back to the inviter the same way. Direct invitations
  * (XEP-0249) are messages between users: the room never sees them.
  */
-import { errorReply, parseJid, xml, type Element, type Jid } from '../../core/api.js';
+import { errorReply, parseJid, xml, NS_STANZAS, type Element, type Jid } from '../../core/api.js';
 import { NS_MUC_USER } from '../../core/muc-api.js';
 import { invitation } from './notify.js';
 import { affiliationLimitRefusal, defaultRole, inviteRefusal, type Refusal } from './privileges.js';
@@ -21,7 +21,7 @@ function refuse(stanza: Element, r: Refusal): Element {
  * declines are sent on; returns the error reply to send back, if refused (nothing sent then).
  */
 export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid, x: Element,
-  limits: { maxInvites: number; maxAffiliations: number }): Element | undefined {
+  limits: { maxInvites: number; maxAffiliations: number }, sent: SentInvitations): Element | undefined {
   const { maxInvites } = limits;
   const invites = x.getChildren('invite');
   const declines = x.getChildren('decline');
@@ -50,7 +50,7 @@ export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid,
     const full = affiliationLimitRefusal(room.affiliations().size, members, limits.maxAffiliations);
     if (full) return refuse(stanza, full);
   }
-  const id = stanza.attrs.id as string | undefined;
+  const id = (stanza.attrs.id as string | undefined) ?? crypto.randomUUID();
   invites.forEach((invite, i) => {
     const to = targets[i]!;
     const reason = invite.getChildText('reason') ?? undefined;
@@ -62,6 +62,7 @@ export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid,
     const message = invitation(room, to.full, from.full, reason, id);
     // A plain body for clients that do not know invitations (Prosody does the same)
     message.append(xml('body', {}, `${from.bare} invited you to the room ${room.jid}${reason ? ` (${reason})` : ''}`));
+    sent.remember(room.jid, to.bare, id, from.full);
     room.ctx.send(message);
   });
   declines.forEach((decline, i) => {
@@ -75,4 +76,38 @@ export function handleInvitesAndDeclines(room: Room, stanza: Element, from: Jid,
     else room.ctx.send(xml('message', { ...message.attrs, to: to.full }, ...message.children));
   });
   return undefined;
+}
+
+/**
+ * Invitations the rooms sent lately (at most `max`, oldest forgotten first), so that one bounced
+ * by the invitee's server reaches the inviter: §7.8.2, "If the inviter supplies a non-existent
+ * JID, the room SHOULD return an <item-not-found/> error to the inviter."
+ */
+export class SentInvitations {
+  readonly #inviters = new Map<string, string>();
+
+  constructor(readonly max: number) {}
+
+  remember(room: string, invitee: string, id: string, inviter: string): void {
+    const key = `${room}\n${invitee}\n${id}`;
+    this.#inviters.delete(key);
+    this.#inviters.set(key, inviter);
+    while (this.#inviters.size > this.max) this.#inviters.delete(this.#inviters.keys().next().value!);
+  }
+
+  /**
+   * An error message to a room: when it bounces an invitation, the inviter gets item-not-found
+   * (with the invitation it sent) and the bounce is consumed; otherwise undefined.
+   */
+  bounced(room: string, bounce: Element, from: Jid): Element | undefined {
+    const id = bounce.attrs.id as string | undefined;
+    if (id === undefined) return undefined;
+    const key = `${room}\n${from.bare}\n${id}`;
+    const inviter = this.#inviters.get(key);
+    if (inviter === undefined) return undefined;
+    this.#inviters.delete(key);
+    return xml('message', { type: 'error', from: room, to: inviter, id },
+      xml('x', { xmlns: NS_MUC_USER }, xml('invite', { to: from.bare })),
+      xml('error', { type: 'cancel' }, xml('item-not-found', { xmlns: NS_STANZAS })));
+  }
 }
