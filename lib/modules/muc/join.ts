@@ -52,9 +52,9 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
     if (!mayCreate(ctx, from)) return refuse(['cancel', 'not-allowed', 'Room creation is restricted']);
     if (rooms.size >= ctx.options.muc_max_rooms) return refuse(['wait', 'resource-constraint', 'Too many rooms']);
     room = rooms.create(to.bare, stanza.attrs['xml:lang'] as string | undefined);
+    room.locked = ctx.options.muc_room_locking;
     room.setAffiliation(from.bare, 'owner');
-    if (ctx.options.muc_room_locking) {
-      room.locked = true;
+    if (room.locked) {
       const r = room;
       // Prosody: a room still locked after muc_room_lock_timeout is destroyed
       room.lockTimer = ctx.module.setTimer(ctx.options.muc_room_lock_timeout * 1000, () => { if (r.locked) r.destroy(); });

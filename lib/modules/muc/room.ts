@@ -110,10 +110,12 @@ export class Room implements MucRoom {
 
   save(): void {
     if (this.destroyed) return;
-    // A temporary room is written only to delete what it stored while it was persistent
-    if (this.config.persistent) this.ctx.store.set(this.localpart, this.toStored());
+    // A temporary room is written only to delete what it stored while it was persistent;
+    // a locked (never configured) room is not stored before its owner unlocks it (§10.1)
+    const keep = this.config.persistent && !this.locked;
+    if (keep) this.ctx.store.set(this.localpart, this.toStored());
     else if (this.#stored) this.ctx.store.set(this.localpart, undefined);
-    this.#stored = this.config.persistent;
+    this.#stored = keep;
     this.owner.saved(this);
   }
 

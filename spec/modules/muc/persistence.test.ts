@@ -108,13 +108,15 @@ describe('muc persistence', () => {
     assert.equal(occupantId(again.self), occupantId(first.self), 'stable per user and room');
   });
 
-  it('deletes the stored room when it becomes temporary or is destroyed, and unloads it when empty', async (t) => {
-    const s = await startImServer(['alice'], component({ muc_room_locking: false, muc_room_default_persistent: true, muc_room_cache_size: 0 }));
+  it('stores a persistent room once unlocked, deletes it when it becomes temporary or is destroyed, unloads it when empty', async (t) => {
+    const s = await startImServer(['alice'], component({ muc_room_default_persistent: true, muc_room_cache_size: 0 }));
     t.after(() => s.stop());
     const stored = (): unknown => s.server.storage.get(SERVICE, 'muc_rooms', 'castle');
     const alice = await s.raw('alice', 'a');
     await join(alice, 'alice');
-    assert.ok(stored(), 'a persistent room is stored at creation');
+    assert.equal(stored(), undefined, 'not while locked (§10.1)');
+    await alice.iq(configure({}));
+    assert.ok(stored(), 'an instant persistent room is stored');
     await alice.iq(configure({ 'muc#roomconfig_persistentroom': '0' }));
     assert.equal(stored(), undefined);
     await alice.iq(configure({ 'muc#roomconfig_persistentroom': '1' }));
