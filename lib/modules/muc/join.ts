@@ -62,6 +62,12 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
     created = true;
     ctx.module.fire('muc-room-created', { room });
   }
+  if (occ && occ.nick === nick && stanza.getChild('x', NS_MUC)) {
+    // A join from a session the room counts as joined (a client that lost track, as after a
+    // reconnection): it gets the whole join sequence again, as Prosody does
+    enter(ctx, rooms, room, from, nick, stanza, []);
+    return;
+  }
   if (occ && occ.nick === nick) {
     // XEP-0045 §7.7: a presence update, broadcast as is
     occ.update(from.full, stanza);
