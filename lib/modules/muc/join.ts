@@ -19,7 +19,7 @@ type Refusal = readonly [StanzaErrorType, string, string?];
 export function mayCreate(ctx: MucContext, from: Jid): boolean {
   if (ctx.isAdmin(from.bare)) return true;
   const who = ctx.options.restrict_room_creation;
-  if (who === 'anyone') return true;
+  if (who === false) return true;
   if (who === 'local') return from.local !== undefined && from.domain === ctx.host.slice(ctx.host.indexOf('.') + 1);
   return false;
 }
@@ -38,10 +38,7 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
   }
   if (type === 'error') {
     // A presence bounced by an occupant's server: it is gone (status 333, XEP-0045 §9.3 table)
-    if (room && occ) {
-      if (occ.sessions.size > 1) room.dropSession(occ, from.full);
-      else room.removeOccupant(occ.nick, [333]);
-    }
+    if (room && occ) room.dropBouncing(from.full);
     return;
   }
   if (type !== undefined) return; // probes and subscriptions mean nothing to a room
@@ -55,15 +52,21 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
     if (!mayCreate(ctx, from)) return refuse(['cancel', 'not-allowed', 'Room creation is restricted']);
     if (rooms.size >= ctx.options.muc_max_rooms) return refuse(['wait', 'resource-constraint', 'Too many rooms']);
     room = rooms.create(to.bare, stanza.attrs['xml:lang'] as string | undefined);
+    room.locked = ctx.options.muc_room_locking;
     room.setAffiliation(from.bare, 'owner');
-    if (ctx.options.muc_room_locking) {
-      room.locked = true;
+    if (room.locked) {
       const r = room;
       // Prosody: a room still locked after muc_room_lock_timeout is destroyed
       room.lockTimer = ctx.module.setTimer(ctx.options.muc_room_lock_timeout * 1000, () => { if (r.locked) r.destroy(); });
     }
     created = true;
     ctx.module.fire('muc-room-created', { room });
+  }
+  if (occ && occ.nick === nick && stanza.getChild('x', NS_MUC)) {
+    // A join from a session the room counts as joined (a client that lost track, as after a
+    // reconnection): it gets the whole join sequence again, as Prosody does
+    enter(ctx, rooms, room, from, nick, stanza, []);
+    return;
   }
   if (occ && occ.nick === nick) {
     // XEP-0045 §7.7: a presence update, broadcast as is

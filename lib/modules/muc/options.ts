@@ -6,13 +6,14 @@
  */
 import { option, INVALID } from '../../core/api.js';
 import type { PrivateMessagePolicy, Role } from '../../core/muc-api.js';
+import { MUC_ADMIN_OPTIONS } from './admin-options.js';
 
-/** Who may create rooms: anyone, users of the parent host ('local'), or admins only. */
-export type RoomCreators = 'anyone' | 'local' | 'admins';
+/** Who may create rooms, as Prosody writes it: false (anyone), 'local' (users of the parent host), true (admins). */
+export type RoomCreators = boolean | 'local';
 
 function parseCreators(raw: unknown): RoomCreators | typeof INVALID {
-  if (raw === false || raw === 'false' || raw === 'anyone') return 'anyone';
-  if (raw === true || raw === 'true' || raw === 'admin' || raw === 'admins') return 'admins';
+  if (raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true' || raw === 'admin') return true;
   if (raw === 'local') return 'local';
   return INVALID;
 }
@@ -20,8 +21,9 @@ function parseCreators(raw: unknown): RoomCreators | typeof INVALID {
 const ROLES: readonly Role[] = ['visitor', 'participant', 'moderator'];
 
 export const MUC_OPTIONS = {
+  ...MUC_ADMIN_OPTIONS,
   restrict_room_creation: option.custom<RoomCreators>({
-    default: 'anyone',
+    default: false,
     describe: 'false, "local" or true',
     parse: parseCreators,
     doc: "Who may create rooms (Prosody's name): false (anyone), \"local\" (users of the host the component is named under, and admins), true (the component's admins only).",

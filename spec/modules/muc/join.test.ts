@@ -85,4 +85,30 @@ describe('muc joining', () => {
     await alice.send(xml('message', { type: 'chat', to: `${ROOM}/bob`, id: 'p3' }, xml('body', {}, 'hush')));
     assert.equal((await bob.next((el) => el.attrs.id === 'p3')).attrs.from, `${ROOM}/alice`);
   });
+
+  it('removes an occupant whose connection drops without a word (the presence module speaks for it)', async (t) => {
+    const s = await startImServer(['alice', 'bob'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const left: string[] = [];
+    s.server.hostEvents(MUC_SERVICE)!.on('muc-occupant-left', (e) => { left.push((e as { occupant: { nick: string } }).occupant.nick); });
+    const alice = await s.raw('alice', 'a');
+    await joinRoom(alice, ROOM, 'alice');
+    const bob = await s.raw('bob', 'b');
+    await joinRoom(bob, ROOM, 'bob');
+    bob.stream.socket.destroy();
+    const gone = await alice.next((el) => el.name === 'presence' && el.attrs.from === `${ROOM}/bob` && el.attrs.type === 'unavailable', 'bob gone');
+    assert.equal(item(gone)!.attrs.role, 'none');
+    assert.deepEqual(left, ['bob']);
+    assert.equal(registries.get(MUC_SERVICE)!.get(ROOM)!.occupant('bob'), undefined);
+  });
+
+  it('a nickname the service normalises comes back with status 210 (§7.2.3)', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const alice = await s.raw('alice', 'a');
+    await alice.send(xml('presence', { to: `${ROOM}/cafe\u0301` }, xml('x', { xmlns: 'http://jabber.org/protocol/muc' })));
+    const self = await alice.next((el) => el.name === 'presence', 'self presence');
+    assert.equal(self.attrs.from, `${ROOM}/caf\u00e9`);
+    assert.deepEqual(codes(self).sort(), ['110', '201', '210']);
+  });
 });
