@@ -34,6 +34,9 @@ export interface ChangeBy {
   readonly actor?: string;
 }
 
+/** Live stanzas held for one joining session while its history is read (beyond: dropped from the hold, the archive has them). */
+const MAX_HELD = 1000;
+
 const ROLE_RANK: Record<Role, number> = { none: 0, visitor: 1, participant: 2, moderator: 3 };
 
 export class Room implements MucRoom {
@@ -51,6 +54,8 @@ export class Room implements MucRoom {
   readonly #affiliations = new Map<string, AffiliationEntry>();
   /** nick → occupant */
   readonly #occupants = new Map<string, Occupant>();
+  /** Sessions whose join history is being read, with the live stanzas held for them meanwhile. */
+  readonly #joining = new Map<string, Element[]>();
   /** real full JID → occupant */
   readonly #sessions = new Map<string, Occupant>();
 
@@ -105,7 +110,28 @@ export class Room implements MucRoom {
   broadcast(stanza: Element, filter?: (occupant: MucOccupant) => boolean): void {
     const to: string[] = [];
     for (const occ of this.#occupants.values()) if (!filter || filter(occ)) to.push(...occ.sessions.keys());
+    if (this.#joining.size > 0) {
+      // §7.2.15-16: a session still waiting for its history gets live traffic after it
+      for (let i = to.length - 1; i >= 0; i--) {
+        const held = this.#joining.get(to[i]!);
+        if (held === undefined) continue;
+        if (held.length < MAX_HELD) held.push(stanza);
+        to.splice(i, 1);
+      }
+    }
     fanout(this.ctx.module.server, stanza, to);
+  }
+
+  /** A joining session's history comes later (from the archive): hold its live traffic till then. */
+  holdFor(session: string): void {
+    if (!this.#joining.has(session)) this.#joining.set(session, []);
+  }
+
+  /** The session's history and subject were sent: what was held for it, in order. */
+  release(session: string): readonly Element[] {
+    const held = this.#joining.get(session) ?? [];
+    this.#joining.delete(session);
+    return this.#sessions.has(session) ? held : [];
   }
 
   save(): void {
