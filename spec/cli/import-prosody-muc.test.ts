@@ -17,7 +17,7 @@ import { Accounts, MemoryDriver } from '../../lib/core/storage/index.js';
 import type { StoredRoom } from '../../lib/core/muc-api.js';
 import { importData } from '../../lib/cli/prosody/data-import.js';
 import { ImportReport } from '../../lib/cli/prosody/report.js';
-import { ROOM_AVATAR_STORE, ROOMS_STORE } from '../../lib/cli/prosody/stores/muc.js';
+import { ROOMS_STORE } from '../../lib/cli/prosody/stores/muc.js';
 
 const HOST = 'conference.example.org';
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -117,7 +117,8 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
 
   it('stores the room vCard\'s PHOTO as the room avatar, hashed with SHA-1 (XEP-0486)', () => {
     const hash = createHash('sha1').update(Buffer.from(PNG, 'base64')).digest('hex');
-    assert.deepEqual(driver.get(HOST, ROOM_AVATAR_STORE, 'lobby'), { hash, type: 'image/png', data: PNG });
+    assert.deepEqual(room('lobby')!.avatar, { hash, type: 'image/png', data: PNG });
+    assert.equal(room('old')!.avatar, undefined);
     assert.match(text, /vcard_muc\/nobody\.dat: MUC room vCard of 'nobody@conference\.example\.org': not imported: the room is not among the rooms here/);
   });
 

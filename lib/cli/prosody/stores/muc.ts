@@ -5,8 +5,8 @@
  * `persistent.dat` (`["room@host"] = true`), live occupants of swapped-out rooms in `state`,
  * room vCards of the community module mod_vcard_muc in `vcard_muc/<room>.dat` and room history
  * (mod_muc_mam) in `muc_log`. Persistent rooms are written as StoredRoom values to the muc
- * component's `muc_rooms` store (lib/core/muc-api.ts), room avatars to the `vcard_muc` store
- * of our vcard_muc module; everything left out is reported with why.
+ * component's `muc_rooms` store (lib/core/muc-api.ts), a room vCard's photo as the room's
+ * `avatar` there; everything left out is reported with why.
  * Store folders are read in name order and host-wide files last, so a room exists by the
  * time its vCard is read, and the persistent list is checked against what was imported.
  */
@@ -20,8 +20,6 @@ import { toJsonElement } from './stanza.js';
 
 /** The muc component's room store (muc-api.ts StoredRoom, keyed by localpart). */
 export const ROOMS_STORE = 'muc_rooms';
-/** The vcard_muc module's store: room localpart -> avatar (hash, type, data). */
-export const ROOM_AVATAR_STORE = 'vcard_muc';
 /** Prosody's component module, which is ours too. */
 const MUC_MODULE = 'muc';
 
@@ -86,7 +84,7 @@ function importRoomVcard(ctx: ImportContext, file: StoreFile): void {
   if (typeof photo === 'string') return ctx.report.skip(file.where, what, photo);
   // XEP-0486 §3 / XEP-0153: the avatar hash is the SHA-1 of the image bytes, in hex
   const hash = createHash('sha1').update(Buffer.from(photo.data, 'base64')).digest('hex');
-  ctx.driver.set(ctx.host, ROOM_AVATAR_STORE, localpart, { hash, ...photo });
+  ctx.driver.set(ctx.host, ROOMS_STORE, localpart, { ...room, avatar: { hash, ...photo } } satisfies StoredRoom);
   ctx.report.count(ctx.host, 'MUC room avatars');
 }
 
