@@ -60,6 +60,8 @@ export interface RoomConfig {
   readonly logging: boolean;
   /** muc#roomconfig_presencebroadcast: roles whose presence is broadcast */
   readonly presenceBroadcast: readonly Role[];
+  /** muc#roomconfig_maxusers: most occupants (0 or absent: the service's limit) */
+  readonly maxUsers?: number;
 }
 
 /** An affiliation with its optional reason and reserved nickname (muc#register). */
@@ -151,7 +153,11 @@ export interface HistoryRequest {
   readonly since?: number;
 }
 
-export interface MucRoomEvent { readonly room: MucRoom }
+export interface MucRoomEvent {
+  readonly room: MucRoom;
+  /** `muc-room-created`: the room was loaded from storage rather than created by a first join. */
+  readonly loaded?: boolean;
+}
 export interface MucOccupantEvent { readonly room: MucRoom; readonly occupant: MucOccupant }
 /**
  * `muc-broadcast-message`: a groupchat message (from = occupant JID, with occupant-id) is
@@ -166,6 +172,16 @@ export interface MucMessageEvent { readonly room: MucRoom; readonly occupant: Mu
 export interface MucHistoryEvent { readonly room: MucRoom; readonly to: string; readonly request: HistoryRequest }
 /** `muc-config-form`: modules append fields to the muc#roomconfig form of a room. */
 export interface MucConfigFormEvent { readonly room: MucRoom; readonly fields: FormField[] }
+/**
+ * `muc-config-submitted`: an owner submitted the muc#roomconfig form; modules read the fields
+ * they added by `muc-config-form` (by var) and apply them. `changed` lists the RoomConfig keys
+ * the engine changed.
+ */
+export interface MucConfigSubmittedEvent {
+  readonly room: MucRoom;
+  readonly fields: ReadonlyMap<string, readonly string[]>;
+  readonly changed: readonly string[];
+}
 /** `muc-disco-info`: modules add features and muc#roominfo fields to a room's disco#info. */
 export interface MucDiscoInfoEvent { readonly room: MucRoom; readonly features: string[]; readonly fields: FormField[] }
 /** `muc-room-defaults`: modules adjust a new room's configuration (e.g. logging by default). */
@@ -186,6 +202,7 @@ declare module './api.js' {
     'muc-broadcast-message': MucMessageEvent;
     'muc-get-history': MucHistoryEvent;
     'muc-config-form': MucConfigFormEvent;
+    'muc-config-submitted': MucConfigSubmittedEvent;
     'muc-disco-info': MucDiscoInfoEvent;
     'muc-room-defaults': MucRoomDefaultsEvent;
   }

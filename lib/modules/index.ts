@@ -45,6 +45,7 @@ import invites_register from './invites_register/index.js';
 import invites_adhoc from './invites_adhoc/index.js';
 import invites_page from './invites_page/index.js';
 import pubsub from './pubsub/index.js';
+import muc from './muc/index.js';
 import http_file_share from './http_file_share/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
@@ -89,5 +90,6 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   invites_adhoc,
   invites_page,
   pubsub,
+  muc,
   http_file_share,
 ];
