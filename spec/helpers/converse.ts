@@ -34,12 +34,13 @@ function pageHtml(settings: Record<string, unknown>): string {
 export class ConverseSite {
   readonly #server: Server;
   #origin = '';
-  constructor(settings: Record<string, unknown>) {
-    const html = pageHtml({ assets_path: '/dist/', ...settings });
+  #settings: Record<string, unknown>;
+  constructor(settings: Record<string, unknown> = {}) {
+    this.#settings = settings;
     this.#server = createServer((req, res) => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
       if (path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml({ assets_path: '/dist/', ...this.#settings }));
         return;
       }
       const file = normalize(join(CONVERSE_DIST, path.replace(/^\/dist\//, '/')));
@@ -53,8 +54,13 @@ export class ConverseSite {
 
   get origin(): string { return this.#origin; }
 
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  /** converse.initialize's settings for pages opened from now on (added to the current ones). */
+  configure(settings: Record<string, unknown>): void {
+    this.#settings = { ...this.#settings, ...settings };
+  }
+
+  async listen(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
     this.#origin = `http://127.0.0.1:${(this.#server.address() as { port: number }).port}`;
     return this.#origin;
   }
@@ -98,6 +104,23 @@ export class ConversePage {
     await this.page.fill('#converse-login-jid', jid);
     await this.page.fill('#converse-login-password', password);
     await this.page.click('#converse-login button[type="submit"]');
+  }
+
+  /** Join `room` as `nick` through the groupchats menu's "Add groupchat" dialog. */
+  async joinRoom(room: string, nick: string): Promise<void> {
+    await this.page.click('converse-rooms-list converse-dropdown button.dropdown-toggle');
+    await this.page.click('converse-rooms-list .show-add-muc-modal');
+    const dialog = this.page.locator('converse-add-muc-modal');
+    await dialog.locator('input[name="chatroom"]').fill(room);
+    await dialog.locator('input[name="nickname"]').fill(nick);
+    await dialog.locator('input[name="join"]').click();
+  }
+
+  /** The image the room's heading shows as its avatar (an SVG <image> href), once there is one. */
+  async roomAvatar(room: string): Promise<string> {
+    const image = this.page.locator(`converse-muc[jid="${room}"] converse-muc-heading converse-avatar image`);
+    await image.first().waitFor({ state: 'attached' });
+    return (await image.first().getAttribute('href')) ?? '';
   }
 
   /** The groupchat view of `room` once converse shows it as entered (its message box is there). */
