@@ -82,12 +82,12 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
     assert.deepEqual(driver.users(HOST, ROOMS_STORE).sort(), ['lobby', 'old', 'taken']);
   });
 
-  it('carries every setting of the new format over to the room configuration', () => {
+  it('carries every setting of the new format over to the room configuration (history within max_history_messages)', () => {
     const lobby = room('lobby')!;
     assert.equal(lobby.version, 1);
     assert.deepEqual(lobby.config, {
       name: 'The Lobby', description: 'Where it starts', language: 'en', persistent: true, public: false, membersOnly: true,
-      moderated: true, password: 's3cret', whois: 'anyone', historyLength: 50, allowInvites: true, allowPrivateMessages: 'anyone',
+      moderated: true, password: 's3cret', whois: 'anyone', historyLength: 20, allowInvites: true, allowPrivateMessages: 'anyone',
       changeSubject: true, logging: true, presenceBroadcast: ['moderator', 'participant'],
     });
     assert.deepEqual(lobby.subject, { text: 'Welcome, all', nick: 'Juliet', when: 1700000000000 });
@@ -130,6 +130,7 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
       /config\/lobby\.dat: MUC room 'lobby@conference\.example\.org': affiliation of friar@example\.org: not imported: "abbot" is not an affiliation/,
       /config\/lobby\.dat: MUC room 'lobby@conference\.example\.org': hats of nurse@example\.org: not imported/,
       /config\/lobby\.dat: MUC room 'lobby@conference\.example\.org': room setting 'custom_thing': not imported/,
+      /config\/lobby\.dat: MUC room 'lobby@conference\.example\.org': history length 50: not imported: max_history_messages is 20 here \(the room keeps 20\)/,
       /persistent\.dat: MUC room 'lost@conference\.example\.org': not imported: it is listed as persistent but has no config record/,
       /muc_log\/lobby\.list: MUC history of 'lobby@conference\.example\.org': not imported/,
       /state\/lobby\.dat: occupants of MUC room 'lobby@conference\.example\.org': not imported/,

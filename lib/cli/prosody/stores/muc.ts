@@ -15,6 +15,7 @@ import { parseJid } from '../../../core/jid.js';
 import type { StoredRoom } from '../../../core/muc-api.js';
 import type { ImportContext, StoreFile, StoreImporter } from '../importer.js';
 import { LuaTable } from '../lua-value.js';
+import { MUC_OPTIONS } from '../../../modules/muc/options.js';
 import { convertRoom, vcardPhoto } from './muc-room.js';
 import { toJsonElement } from './stanza.js';
 
@@ -48,11 +49,19 @@ function importRoom(ctx: ImportContext, file: StoreFile): void {
   if (file.kind !== 'dat' || file.user === undefined) return ctx.report.skip(file.where, what, 'expected a room file (config/<room>.dat)');
   const converted = convertRoom(file.value as never, file.user, ctx.host, { logging: logByDefault(ctx) });
   if (typeof converted === 'string') return ctx.report.skip(file.where, what, converted);
-  const { localpart, room, dropped } = converted;
+  const { localpart, dropped } = converted;
+  let { room } = converted;
   seenOn(ctx).add(roomKey(ctx, localpart));
   const name = `MUC room '${localpart}@${ctx.host}'`;
   if (ctx.driver.get(ctx.host, ROOMS_STORE, localpart) !== undefined) return ctx.report.skip(file.where, name, 'a room of that name exists here already (left as it is)');
   for (const d of dropped) ctx.report.skip(file.where, `${name}: ${d.what}`, d.why);
+  // our rooms keep at most max_history_messages (Prosody's option of that name bounds it too)
+  const maxHistory = ctx.option?.('max_history_messages');
+  const max = typeof maxHistory === 'number' ? maxHistory : MUC_OPTIONS.max_history_messages.default;
+  if (room.config.historyLength > max) {
+    ctx.report.skip(file.where, `${name}: history length ${room.config.historyLength}`, `max_history_messages is ${max} here (the room keeps ${max})`);
+    room = { ...room, config: { ...room.config, historyLength: max } };
+  }
   ctx.driver.set(ctx.host, ROOMS_STORE, localpart, room);
   ctx.report.count(ctx.host, 'MUC rooms');
   ctx.report.count(ctx.host, 'MUC affiliations', Object.keys(room.affiliations).length);
