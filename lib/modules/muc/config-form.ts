@@ -69,15 +69,14 @@ export function applyConfigForm(ctx: MucContext, room: Room, form: ParsedForm): 
     next[key] = b;
     return undefined;
   };
-  const text = (name: string, key: keyof RoomConfig, max = 1024): string | undefined => {
+  // Texts are bounded by the stanza size limit (c2s_stanza_size_limit)
+  const text = (name: string, key: keyof RoomConfig): string | undefined => {
     const raw = f(name);
-    if (raw === undefined) return undefined;
-    if (raw.length > max) return `muc#roomconfig_${name} is too long`;
-    next[key] = raw;
+    if (raw !== undefined) next[key] = raw;
     return undefined;
   };
   const problems = [
-    text('roomname', 'name'), text('roomdesc', 'description', 4096), text('lang', 'language', 64),
+    text('roomname', 'name'), text('roomdesc', 'description'), text('lang', 'language'),
     flag('persistentroom', 'persistent'), flag('publicroom', 'public'), flag('membersonly', 'membersOnly'),
     flag('moderatedroom', 'moderated'), flag('allowinvites', 'allowInvites'), flag('changesubject', 'changeSubject'),
     flag('enablelogging', 'logging'), flag('enablearchiving', 'logging'),
@@ -106,8 +105,7 @@ export function applyConfigForm(ctx: MucContext, room: Room, form: ParsedForm): 
   // Password: passwordprotectedroom with roomsecret (Prosody: a secret alone protects too)
   const protectedRoom = parseBoolean(f('passwordprotectedroom'));
   const secret = f('roomsecret');
-  if (secret !== undefined && secret.length > 1024) problems.push('muc#roomconfig_roomsecret is too long');
-  else if (protectedRoom === false) next.password = '';
+  if (protectedRoom === false) next.password = '';
   else if (secret !== undefined) next.password = secret;
   if (protectedRoom === true && next.password === '') problems.push('A password-protected room needs a muc#roomconfig_roomsecret');
   const problem = problems.find((p) => p !== undefined);

@@ -19,7 +19,7 @@ type Refusal = readonly [StanzaErrorType, string, string?];
 export function mayCreate(ctx: MucContext, from: Jid): boolean {
   if (ctx.isAdmin(from.bare)) return true;
   const who = ctx.options.restrict_room_creation;
-  if (who === 'anyone') return true;
+  if (who === false) return true;
   if (who === 'local') return from.local !== undefined && from.domain === ctx.host.slice(ctx.host.indexOf('.') + 1);
   return false;
 }
@@ -38,32 +38,37 @@ export function handleOccupantPresence(ctx: MucContext, rooms: RoomRegistry, sta
   }
   if (type === 'error') {
     // A presence bounced by an occupant's server: it is gone (status 333, XEP-0045 §9.3 table)
-    if (room && occ) {
-      if (occ.sessions.size > 1) room.dropSession(occ, from.full);
-      else room.removeOccupant(occ.nick, [333]);
-    }
+    if (room && occ) room.dropBouncing(from.full);
     return;
   }
   if (type !== undefined) return; // probes and subscriptions mean nothing to a room
   const nick = to.resource!;
   // XEP-0045 §7.2.1 (nickname rules): bounded length
   if ([...nick].length > ctx.options.muc_max_nick_length) return refuse(['modify', 'not-acceptable', 'Nickname too long']);
+  // XEP-0045 §7.2.1: entering (and creating) takes <x xmlns=muc/>; a presence update from
+  // someone the room does not count is a client out of step (Prosody refuses it the same way)
+  if (!occ && !stanza.getChild('x', NS_MUC)) return refuse(['cancel', 'item-not-found', room ? 'You must join the room before sending presence updates' : undefined]);
   let created = false;
   if (!room) {
-    // XEP-0045 §7.2.1, §10.1.1: a presence with <x xmlns=muc/> creates the room
-    if (!stanza.getChild('x', NS_MUC)) return refuse(['cancel', 'item-not-found']);
+    // §10.1.1: the first join creates the room
     if (!mayCreate(ctx, from)) return refuse(['cancel', 'not-allowed', 'Room creation is restricted']);
     if (rooms.size >= ctx.options.muc_max_rooms) return refuse(['wait', 'resource-constraint', 'Too many rooms']);
     room = rooms.create(to.bare, stanza.attrs['xml:lang'] as string | undefined);
+    room.locked = ctx.options.muc_room_locking;
     room.setAffiliation(from.bare, 'owner');
-    if (ctx.options.muc_room_locking) {
-      room.locked = true;
+    if (room.locked) {
       const r = room;
       // Prosody: a room still locked after muc_room_lock_timeout is destroyed
       room.lockTimer = ctx.module.setTimer(ctx.options.muc_room_lock_timeout * 1000, () => { if (r.locked) r.destroy(); });
     }
     created = true;
     ctx.module.fire('muc-room-created', { room });
+  }
+  if (occ && occ.nick === nick && stanza.getChild('x', NS_MUC)) {
+    // A join from a session the room counts as joined (a client that lost track, as after a
+    // reconnection): it gets the whole join sequence again, as Prosody does
+    enter(ctx, rooms, room, from, nick, stanza, []);
+    return;
   }
   if (occ && occ.nick === nick) {
     // XEP-0045 §7.7: a presence update, broadcast as is

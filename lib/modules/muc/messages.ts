@@ -9,9 +9,22 @@ import { NS_MUC_USER, NS_OCCUPANT_ID, type Role } from '../../core/muc-api.js';
 import { fanout } from './broadcast.js';
 import type { MucContext } from './context.js';
 import type { Occupant } from './occupant.js';
+import type { Room } from './room.js';
 import type { RoomRegistry } from './rooms.js';
 
 const RANK: Record<Role, number> = { none: 0, visitor: 1, participant: 2, moderator: 3 };
+
+/** Errors that say the recipient is not there (RFC 6120 §8.3.3): its session left the room. */
+const GONE = new Set(['gone', 'item-not-found', 'recipient-unavailable', 'redirect', 'remote-server-not-found',
+  'remote-server-timeout', 'service-unavailable', 'internal-server-error', 'jid-malformed']);
+
+/** Whether a bounce from `from` means that occupant session is gone; then it leaves (status 333). */
+function droppedBouncer(room: Room, stanza: Element, from: Jid): boolean {
+  const condition = stanza.getChild('error')?.getChildElements().find((c) => c.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas')?.name;
+  if (condition === undefined || !GONE.has(condition) || !room.occupantOf(from.full)) return false;
+  room.dropBouncing(from.full);
+  return true;
+}
 
 /** `stanza` as sent on by the room: from the occupant JID, no `to`, its occupant-id (and none other). */
 function asOccupant(stanza: Element, occ: Occupant, extra: Element[] = []): Element {
@@ -31,7 +44,11 @@ export function handleRoomMessage(ctx: MucContext, rooms: RoomRegistry, stanza: 
   };
   const room = rooms.get(to.bare);
   if (!room) return refuse('cancel', 'item-not-found');
-  if (type === 'error') return; // a bounce from an occupant's server: nothing to answer
+  if (type === 'error') {
+    // A bounce of the room's own messages (subject, status codes) from an occupant's server
+    droppedBouncer(room, stanza, from);
+    return;
+  }
   // Invitations and voice requests (type normal) are handled before this by their modules
   if (type !== 'groupchat') return refuse('modify', 'bad-request', 'Only groupchat messages go to the room');
   const occ = room.occupantOf(from.full);
@@ -61,6 +78,8 @@ export function handleOccupantMessage(ctx: MucContext, rooms: RoomRegistry, stan
   };
   const room = rooms.get(to.bare);
   if (!room) return refuse('cancel', 'item-not-found');
+  // A bounce of a broadcast from a gone occupant's server: it leaves the room
+  if (type === 'error' && droppedBouncer(room, stanza, from)) return;
   const sender = room.occupantOf(from.full);
   if (!sender) return refuse('modify', 'not-acceptable', 'You are not in this room');
   const target = room.occupant(to.resource!);

@@ -3,7 +3,8 @@
  * iq stanzas to occupant JIDs: a ping to one's own occupant JID is answered by the room
  * (XEP-0410 self-ping); other requests go on to the occupant's real JID from the asker's
  * occupant JID (XEP-0045 §7.2 "iq to occupants"; vCard requests to its bare JID), and the
- * answer comes back the same way, by a rewritten id remembered for a bounded time.
+ * answer comes back the same way, by a rewritten id remembered for a bounded time
+ * (muc_occupant_iq_timeout) and number (muc_max_pending_iq).
  */
 import { errorReply, iqResult, withAttrs, NS_PING, type Element, type Jid } from '../../core/api.js';
 import type { MucContext } from './context.js';
@@ -16,10 +17,6 @@ interface Pending {
   readonly occupant: string;
   readonly expires: number;
 }
-
-/** At most this many forwarded requests await an answer; at most this long. */
-const MAX_PENDING = 10_000;
-const PENDING_MS = 120_000;
 
 export class OccupantIq {
   readonly #pending = new Map<string, Pending>();
@@ -50,9 +47,9 @@ export class OccupantIq {
     if (!target) return refuse('cancel', 'item-not-found');
     if (this.ctx.options.muc_occupant_iq === 'refuse') return refuse('cancel', 'service-unavailable');
     this.#expire();
-    if (this.#pending.size >= MAX_PENDING) return refuse('wait', 'resource-constraint');
+    if (this.#pending.size >= this.ctx.options.muc_max_pending_iq) return refuse('wait', 'resource-constraint');
     const id = `muc-${crypto.randomUUID()}`;
-    this.#pending.set(id, { id: stanza.attrs.id as string, asker: from.full, occupant: asker.jid, expires: Date.now() + PENDING_MS });
+    this.#pending.set(id, { id: stanza.attrs.id as string, asker: from.full, occupant: asker.jid, expires: Date.now() + this.ctx.options.muc_occupant_iq_timeout * 1000 });
     // vCard requests are for the user, not one of its clients (Prosody's behaviour)
     const vcard = child?.name === 'vCard' && child.attrs.xmlns === 'vcard-temp' && type === 'get';
     this.ctx.send(withAttrs(stanza, { id, from: asker.jid, to: vcard ? target.bareJid : target.primary }));

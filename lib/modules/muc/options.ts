@@ -7,12 +7,12 @@
 import { option, INVALID } from '../../core/api.js';
 import type { PrivateMessagePolicy, Role } from '../../core/muc-api.js';
 
-/** Who may create rooms: anyone, users of the parent host ('local'), or admins only. */
-export type RoomCreators = 'anyone' | 'local' | 'admins';
+/** Who may create rooms, as Prosody writes it: false (anyone), 'local' (users of the parent host), true (admins). */
+export type RoomCreators = boolean | 'local';
 
 function parseCreators(raw: unknown): RoomCreators | typeof INVALID {
-  if (raw === false || raw === 'false' || raw === 'anyone') return 'anyone';
-  if (raw === true || raw === 'true' || raw === 'admin' || raw === 'admins') return 'admins';
+  if (raw === false || raw === 'false') return false;
+  if (raw === true || raw === 'true' || raw === 'admin') return true;
   if (raw === 'local') return 'local';
   return INVALID;
 }
@@ -21,7 +21,7 @@ const ROLES: readonly Role[] = ['visitor', 'participant', 'moderator'];
 
 export const MUC_OPTIONS = {
   restrict_room_creation: option.custom<RoomCreators>({
-    default: 'anyone',
+    default: false,
     describe: 'false, "local" or true',
     parse: parseCreators,
     doc: "Who may create rooms (Prosody's name): false (anyone), \"local\" (users of the host the component is named under, and admins), true (the component's admins only).",
@@ -55,6 +55,14 @@ export const MUC_OPTIONS = {
   muc_max_occupants: option.integer({ default: 1000, min: 1, doc: "Most occupants one room holds (owners and admins may still join); a room's maxusers may only lower it." }),
   muc_max_sessions_per_nick: option.integer({ default: 20, min: 1, doc: 'Most sessions of one user joined under one nickname.' }),
   muc_room_cache_size: option.integer({ default: 100, min: 0, doc: "Empty persistent rooms kept in memory (with their history) before they are unloaded (Prosody's name)." }),
+  muc_occupant_iq_timeout: option.integer({
+    default: 120, min: 1, max: 3600,
+    doc: 'Seconds the room remembers an iq request it forwarded to an occupant; an answer after that is dropped.',
+  }),
+  muc_max_pending_iq: option.integer({
+    default: 10000, min: 1,
+    doc: 'Most iq requests between occupants awaiting an answer on the component; more are refused with resource-constraint.',
+  }),
   muc_occupant_iq: option.oneOf(['forward', 'refuse'], {
     default: 'forward',
     doc: "iq requests to an occupant's JID: 'forward' them to the occupant (XEP-0045 §7.2.x, answers routed back), or 'refuse' with service-unavailable.",

@@ -44,6 +44,8 @@ export class Room implements MucRoom {
   avatar: StoredRoom['avatar'];
   destroyed = false;
   lockTimer: Timer | undefined;
+  /** Whether the store holds this room (loaded from it, or saved while persistent). */
+  #stored: boolean;
   readonly history: History;
   readonly #affiliations = new Map<string, AffiliationEntry>();
   /** nick → occupant */
@@ -56,6 +58,7 @@ export class Room implements MucRoom {
     this.config = config;
     this.history = new History(jid);
     this.created = stored?.created ?? Date.now();
+    this.#stored = stored !== undefined;
     this.subject = stored?.subject;
     this.avatar = stored?.avatar;
     for (const [bare, entry] of Object.entries(stored?.affiliations ?? {})) this.#affiliations.set(bare, entry);
@@ -102,7 +105,12 @@ export class Room implements MucRoom {
 
   save(): void {
     if (this.destroyed) return;
-    this.ctx.store.set(this.localpart, this.config.persistent ? this.toStored() : undefined);
+    // A temporary room is written only to delete what it stored while it was persistent;
+    // a locked (never configured) room is not stored before its owner unlocks it (§10.1)
+    const keep = this.config.persistent && !this.locked;
+    if (keep) this.ctx.store.set(this.localpart, this.toStored());
+    else if (this.#stored) this.ctx.store.set(this.localpart, undefined);
+    this.#stored = keep;
     this.owner.saved(this);
   }
 
@@ -154,6 +162,17 @@ export class Room implements MucRoom {
     if (occ.sessions.size > 0) return false;
     this.#occupants.delete(occ.nick);
     return true;
+  }
+
+  /**
+   * A session whose server bounced the room's traffic is gone (Prosody's behaviour): the
+   * occupant leaves with status 333 when it was its last session; another session stays.
+   */
+  dropBouncing(session: string): void {
+    const occ = this.#sessions.get(session);
+    if (!occ) return;
+    if (occ.sessions.size > 1) this.dropSession(occ, session);
+    else this.removeOccupant(occ.nick, [333]);
   }
 
   rename(occ: Occupant, nick: string): void {
@@ -249,12 +268,14 @@ export class Room implements MucRoom {
     for (const occ of [...this.#occupants.values()]) {
       // Each occupant hears only of its own removal, with the <destroy/> (§10.9, example 205).
       broadcastPresence(this, occ, { unavailable: true, base: xml('presence'), destroy, noSelf110: true, selfOnly: true, role: 'none' });
+      occ.role = 'none';
+      this.ctx.module.fire('muc-occupant-left', { room: this, occupant: occ });
     }
     this.#occupants.clear();
     this.#sessions.clear();
     this.lockTimer?.cancel();
     this.destroyed = true;
-    this.ctx.store.set(this.localpart, undefined);
+    if (this.#stored) this.ctx.store.set(this.localpart, undefined);
     this.owner.destroyed(this);
   }
 }

@@ -107,4 +107,26 @@ describe('muc persistence', () => {
     assert.ok(codes(again.self).includes('201'), 'created anew');
     assert.equal(occupantId(again.self), occupantId(first.self), 'stable per user and room');
   });
+
+  it('stores a persistent room once unlocked, deletes it when it becomes temporary or is destroyed, unloads it when empty', async (t) => {
+    const s = await startImServer(['alice'], component({ muc_room_default_persistent: true, muc_room_cache_size: 0 }));
+    t.after(() => s.stop());
+    const stored = (): unknown => s.server.storage.get(SERVICE, 'muc_rooms', 'castle');
+    const alice = await s.raw('alice', 'a');
+    await join(alice, 'alice');
+    assert.equal(stored(), undefined, 'not while locked (§10.1)');
+    await alice.iq(configure({}));
+    assert.ok(stored(), 'an instant persistent room is stored');
+    await alice.iq(configure({ 'muc#roomconfig_persistentroom': '0' }));
+    assert.equal(stored(), undefined);
+    await alice.iq(configure({ 'muc#roomconfig_persistentroom': '1' }));
+    assert.ok(stored());
+    await alice.send(xml('presence', { to: `${ROOM}/alice`, type: 'unavailable' }));
+    await alice.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable', 'left');
+    assert.equal(registries.get(SERVICE)!.size, 0, 'unloaded (muc_room_cache_size 0)');
+    assert.ok(stored(), 'still stored');
+    await join(alice, 'alice');
+    await alice.iq(xml('iq', { type: 'set', to: ROOM }, xml('query', { xmlns: 'http://jabber.org/protocol/muc#owner' }, xml('destroy'))));
+    assert.equal(stored(), undefined);
+  });
 });
