@@ -18,6 +18,7 @@ import { handleOccupantPresence } from './join.js';
 import { handleOccupantMessage, handleRoomMessage } from './messages.js';
 import { occupantIds } from './occupant-id.js';
 import { OccupantIq } from './occupant-iq.js';
+import { hookAdministration } from './admin-hooks.js';
 import { MUC_OPTIONS } from './options.js';
 import { handleOwnerIq } from './owner.js';
 import { RoomRegistry } from './rooms.js';
@@ -50,6 +51,7 @@ export default defineModule({
     registries.set(host, rooms);
     module.onUnload(() => { if (registries.get(host) === rooms) registries.delete(host); });
     const occupantIq = new OccupantIq(ctx, rooms);
+    hookAdministration(ctx, rooms);
 
     const service: MucService = {
       host,

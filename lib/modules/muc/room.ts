@@ -15,6 +15,7 @@ import type { MucContext } from './context.js';
 import { History } from './history.js';
 import { Occupant } from './occupant.js';
 import { broadcastPresence } from './presence.js';
+import { AFFILIATION_RANK, defaultRole } from './privileges.js';
 
 /** What a room tells the registry that holds it. */
 export interface RoomOwner {
@@ -68,7 +69,11 @@ export class Room implements MucRoom {
 
   affiliation(bareJid: string): Affiliation {
     if (this.ctx.isAdmin(bareJid)) return 'owner';
-    return this.#affiliations.get(bareJid)?.affiliation ?? 'none';
+    const own = this.#affiliations.get(bareJid)?.affiliation;
+    if (own !== undefined) return own;
+    // XEP-0045 §9.2: a banned domain bans its users (user@domain is matched first)
+    const at = bareJid.indexOf('@');
+    return at !== -1 && this.#affiliations.get(bareJid.slice(at + 1))?.affiliation === 'outcast' ? 'outcast' : 'none';
   }
 
   affiliations(): ReadonlyMap<string, AffiliationEntry> {
@@ -123,12 +128,9 @@ export class Room implements MucRoom {
 
   // ---- helpers for the protocol code ----
 
-  /** XEP-0045 §5.1: the role an affiliation gets on entering. */
+  /** XEP-0045 §5.1.2: the role an affiliation gets on entering this room (privileges.ts). */
   defaultRole(affiliation: Affiliation): Role {
-    if (affiliation === 'owner' || affiliation === 'admin') return 'moderator';
-    if (affiliation === 'outcast') return 'none';
-    if (affiliation === 'none' && this.config.moderated) return 'visitor';
-    return 'participant';
+    return defaultRole(affiliation, this.config);
   }
 
   /** The bare JID that reserved a nickname by registration (XEP-0045 §7.10), if any. */
@@ -199,14 +201,21 @@ export class Room implements MucRoom {
   setAffiliation(bareJid: string, affiliation: Affiliation, by: ChangeBy & { readonly nick?: string } = {}): void {
     const before = this.#affiliations.get(bareJid);
     if (affiliation === 'none') this.#affiliations.delete(bareJid);
-    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick ?? before?.nick });
+    // XEP-0045 §9.5: nick '' unsets the reserved nickname
+    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick === undefined ? before?.nick : by.nick || undefined });
     this.save();
-    for (const occ of [...this.#occupants.values()].filter((o) => o.bareJid === bareJid)) {
-      occ.affiliation = this.affiliation(bareJid);
+    // §9.2: banning a domain removes its users
+    const affected = (o: Occupant): boolean => o.bareJid === bareJid
+      || (affiliation === 'outcast' && o.bareJid.endsWith(`@${bareJid}`) && this.affiliation(o.bareJid) === 'outcast');
+    for (const occ of [...this.#occupants.values()].filter(affected)) {
+      const fell = AFFILIATION_RANK[this.affiliation(occ.bareJid)] < AFFILIATION_RANK[occ.affiliation];
+      occ.affiliation = this.affiliation(occ.bareJid);
       if (occ.affiliation === 'outcast') this.removeOccupant(occ.nick, [301], by);
       else if (this.config.membersOnly && occ.affiliation === 'none') this.removeOccupant(occ.nick, [321], by);
       else {
-        occ.role = this.defaultRole(occ.affiliation);
+        // §5.1.3 (note): a risen affiliation never lowers a role (a moderator made a member stays one), a fallen one resets it (as Prosody)
+        const role = this.defaultRole(occ.affiliation);
+        if (fell || ROLE_RANK[occ.role] < ROLE_RANK[role]) occ.role = role;
         broadcastPresence(this, occ, { reason: by.reason, actor: by.actor });
       }
     }
