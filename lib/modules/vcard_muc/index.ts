@@ -2,16 +2,18 @@
  * @module vcard_muc
  * Room avatars (XEP-0486, Prosody's community mod_vcard_muc) on a muc component: a room's
  * vcard-temp (XEP-0054) is its avatar. Anyone reads it with an iq get to the room; owners set
- * it with an iq set (an empty vCard removes it); occupants are told with status 104, and the
- * room's disco#info carries `muc#roominfo_avatarhash`. The avatar is kept with the room
- * (MucRoom.avatar, saved in its StoredRoom when persistent). The muc module loads it.
+ * it with an iq set (an empty vCard removes it); occupants are told with status 104 and, as
+ * Prosody does by default, a presence from the room carrying the XEP-0153 hash (which joining
+ * occupants get too); the room's disco#info carries `muc#roominfo_avatarhash`. The avatar is
+ * kept with the room (MucRoom.avatar, saved in its StoredRoom when persistent). The muc module
+ * loads it.
  */
 import {
   defineModule, errorReply, iqResult, option, parseJid, xml,
   type Element, type Session, type StanzaEvent,
 } from '../../core/api.js';
-import { NS_MUC_USER, type MucDiscoInfoEvent, type MucRoom } from '../../core/muc-api.js';
-import { NS_VCARD_TEMP, isRefusal, readAvatar, vcardOf } from './photo.js';
+import { NS_MUC_USER, type MucDiscoInfoEvent, type MucOccupantEvent, type MucRoom } from '../../core/muc-api.js';
+import { NS_VCARD_TEMP, NS_X_UPDATE, isRefusal, readAvatar, vcardOf } from './photo.js';
 
 export default defineModule({
   name: 'vcard_muc',
@@ -21,10 +23,18 @@ export default defineModule({
       default: 131072, min: 1024,
       doc: 'Largest room avatar image in bytes (XEP-0486, decoded BINVAL) an owner may set; a larger one is refused with not-acceptable.',
     }),
+    muc_avatar_advertise_hashes: option.oneOf(['both', 'presence', 'message', 'none'], {
+      default: 'both',
+      doc: "How occupants learn of a new room avatar (Prosody's name): a presence from the room with the XEP-0153 hash (which joining occupants get too) and a status 104 message ('both', Prosody's default), only one of them, or 'none' (clients read disco#info).",
+    }),
   },
   load(module) {
     const { server } = module;
     const maxBytes = module.options.vcard_muc_max_size;
+    const advertise = module.options.muc_avatar_advertise_hashes;
+    /** XEP-0486 §5.2 (the earlier usage, kept by Prosody): the room's hash in a presence from its bare JID. */
+    const hashPresence = (room: MucRoom, to?: string): Element =>
+      xml('presence', { from: room.jid, to }, xml('x', { xmlns: NS_X_UPDATE }, xml('photo', {}, room.avatar?.hash)));
     // XEP-0486 §3.1: the service supports room vCards
     module.provides('feature', NS_VCARD_TEMP);
 
@@ -62,9 +72,18 @@ export default defineModule({
       room.avatar = avatar;
       room.save();
       send(iqResult(stanza));
+      if (changed && (advertise === 'both' || advertise === 'presence')) room.broadcast(hashPresence(room));
       // XEP-0486 §3.2: the configuration changed (status 104), for every occupant
-      if (changed) room.broadcast(xml('message', { type: 'groupchat', from: room.jid }, xml('x', { xmlns: NS_MUC_USER }, xml('status', { code: '104' }))));
+      if (changed && (advertise === 'both' || advertise === 'message')) {
+        room.broadcast(xml('message', { type: 'groupchat', from: room.jid }, xml('x', { xmlns: NS_MUC_USER }, xml('status', { code: '104' }))));
+      }
       return true;
+    });
+
+    // A newcomer learns the room's hash after its join sequence (as Prosody; here only where presence announces it)
+    module.hook('muc-occupant-joined', ({ room, occupant }: MucOccupantEvent) => {
+      if ((advertise !== 'both' && advertise !== 'presence') || !room.avatar) return;
+      for (const to of occupant.sessions.keys()) send(hashPresence(room, to));
     });
 
     // XEP-0486 §3.3: the hash in muc#roominfo (absent without an avatar, §4), and the feature

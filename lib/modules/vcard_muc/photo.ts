@@ -9,6 +9,8 @@ import { xml, type Element } from '../../core/api.js';
 import type { StoredRoom } from '../../core/muc-api.js';
 
 export const NS_VCARD_TEMP = 'vcard-temp';
+/** XEP-0153 §4.1 */
+export const NS_X_UPDATE = 'vcard-temp:x:update';
 
 export type RoomAvatar = NonNullable<StoredRoom['avatar']>;
 
