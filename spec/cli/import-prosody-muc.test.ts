@@ -58,6 +58,8 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
   file(`${h}/persistent.dat`, 'return {\n\t["lobby@conference.example.org"] = true;\n\t["old@conference.example.org"] = true;\n\t["lost@conference.example.org"] = true;\n};\n');
   // mod_vcard_muc: the room's vCard with a PHOTO
   file(`${h}/vcard_muc/lobby.dat`, `return {\n\t["name"] = "vCard"; ["attr"] = {["xmlns"] = "vcard-temp";};\n\t[1] = {["name"] = "PHOTO"; ["attr"] = {};\n\t\t[1] = {["name"] = "TYPE"; ["attr"] = {}; [1] = "image/png";};\n\t\t[2] = {["name"] = "BINVAL"; ["attr"] = {}; [1] = "${PNG}";};\n\t};\n};\n`);
+  // Prosody 13 keeps room vCards in the `vcard` store of the component
+  file(`${h}/vcard/old.dat`, `return {\n\t["name"] = "vCard"; ["attr"] = {["xmlns"] = "vcard-temp";};\n\t[1] = {["name"] = "PHOTO"; ["attr"] = {};\n\t\t[1] = {["name"] = "BINVAL"; ["attr"] = {}; [1] = "${PNG}";};\n\t};\n};\n`);
   file(`${h}/vcard_muc/nobody.dat`, 'return {\n\t["name"] = "vCard"; ["attr"] = {["xmlns"] = "vcard-temp";};\n};\n');
   file(`${h}/muc_log/lobby.list`, 'item({["name"] = "message"; ["attr"] = {["type"] = "groupchat";}; ["key"] = "1"; ["when"] = 1700000000;});\n');
   file(`${h}/state/lobby.dat`, 'return {\n};\n');
@@ -78,7 +80,7 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
   const room = (name: string): StoredRoom | undefined => driver.get(HOST, ROOMS_STORE, name) as StoredRoom | undefined;
 
   it('counts the rooms, affiliations and avatars it imported', () => {
-    assert.match(text, /conference\.example\.org: 2 MUC rooms, 5 MUC affiliations, 1 MUC room avatars/);
+    assert.match(text, /conference\.example\.org: 2 MUC rooms, 5 MUC affiliations, 2 MUC room avatars/);
     assert.deepEqual(driver.users(HOST, ROOMS_STORE).sort(), ['lobby', 'old', 'taken']);
   });
 
@@ -115,10 +117,10 @@ describe('import-prosody: MUC rooms of a muc Component', () => {
     assert.equal(old.subject, undefined);
   });
 
-  it('stores the room vCard\'s PHOTO as the room avatar, hashed with SHA-1 (XEP-0486)', () => {
+  it('stores a room vCard\'s PHOTO (mod_vcard_muc, or Prosody 13\'s vcard store) as the room avatar, hashed with SHA-1 (XEP-0486)', () => {
     const hash = createHash('sha1').update(Buffer.from(PNG, 'base64')).digest('hex');
     assert.deepEqual(room('lobby')!.avatar, { hash, type: 'image/png', data: PNG });
-    assert.equal(room('old')!.avatar, undefined);
+    assert.deepEqual(room('old')!.avatar, { hash, type: '', data: PNG }, "Prosody 13's vcard store; no TYPE given");
     assert.match(text, /vcard_muc\/nobody\.dat: MUC room vCard of 'nobody@conference\.example\.org': not imported: the room is not among the rooms here/);
   });
 

@@ -145,5 +145,5 @@ export function vcardPhoto(vcard: { n: string; c: readonly unknown[] }): { type:
   if (!photo) return 'the vCard has no PHOTO';
   const data = text(child(photo, 'BINVAL'));
   if (!data || !/^[A-Za-z0-9+/]+={0,2}$/.test(data)) return 'its PHOTO has no base64 BINVAL';
-  return { type: text(child(photo, 'TYPE')) || 'image/png', data };
+  return { type: text(child(photo, 'TYPE')), data }; // no TYPE: none (vcard_muc answers without it)
 }

@@ -3,7 +3,8 @@
  * Prosody's MUC data on a `muc` Component host (mod_muc 0.12): one room record per room in
  * `config/<room>.dat` (converted by muc-room.ts), the list of persistent rooms in the host-wide
  * `persistent.dat` (`["room@host"] = true`), live occupants of swapped-out rooms in `state`,
- * room vCards of the community module mod_vcard_muc in `vcard_muc/<room>.dat` and room history
+ * room vCards of the community module mod_vcard_muc in `vcard_muc/<room>.dat` (Prosody 13
+ * keeps them in `vcard/`, see vcard.ts) and room history
  * (mod_muc_mam) in `muc_log`. Persistent rooms are written as StoredRoom values to the muc
  * component's `muc_rooms` store (lib/core/muc-api.ts), a room vCard's photo as the room's
  * `avatar` there; everything left out is reported with why.
@@ -80,8 +81,8 @@ function checkPersistentList(ctx: ImportContext, file: StoreFile): void {
   }
 }
 
-/** mod_vcard_muc's room vCard: its PHOTO becomes the room avatar (XEP-0486). */
-function importRoomVcard(ctx: ImportContext, file: StoreFile): void {
+/** A room vCard (mod_vcard_muc's `vcard_muc` store, Prosody 13's `vcard`): its PHOTO becomes the room avatar (XEP-0486). */
+export function importRoomVcard(ctx: ImportContext, file: StoreFile): void {
   const what = `MUC room vCard of '${file.user}@${ctx.host}'`;
   const localpart = parseJid(`${file.user ?? ''}@${ctx.host}`)?.local;
   if (file.kind !== 'dat' || localpart === undefined) return ctx.report.skip(file.where, what, 'expected a room vCard file (vcard_muc/<room>.dat)');
