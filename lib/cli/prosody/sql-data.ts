@@ -53,7 +53,8 @@ function toTable(rows: Row[], skip: (what: string, why: string) => void): LuaTab
     const v = deserialize(r.type, r.value);
     if ('error' in v) { skip(`key ${JSON.stringify(r.key ?? '')}`, `it holds ${v.error}`); continue; }
     if (r.key === null || r.key === '') {
-      if (v.value instanceof LuaTable) t.entries.push(...v.value.entries); // the table's non-string keys
+      // the table's non-string keys (util.json wrote them as strings: the roster's [false] metadata)
+      if (v.value instanceof LuaTable) for (const e of v.value.entries) t.entries.push({ key: e.key === 'false' ? false : e.key, value: e.value });
     } else {
       t.entries.push({ key: r.key, value: v.value });
     }
