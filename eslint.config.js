@@ -1,11 +1,11 @@
 // typescript-eslint flat config: recommended rules, type-aware where cheap, and the module
 // boundary: core never imports modules; a module imports core only through its public API
-// files (api, transport-api, sasl-api, http-api, websocket-api, pubsub-api, invites-api, muc-api) and never another module;
+// files (api, transport-api, sasl-api, http-api, websocket-api, pubsub-api, invites-api, muc-api, mam-api) and never another module;
 // lib/testing (shipped as xmpp-server-core/testing) never imports from spec/.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const PUBLIC_API = '(api|transport-api|sasl-api|http-api|websocket-api|pubsub-api|invites-api|muc-api)';
+const PUBLIC_API = '(api|transport-api|sasl-api|http-api|websocket-api|pubsub-api|invites-api|muc-api|mam-api)';
 
 export default tseslint.config(
   { ignores: ['build/**', '.build-*/**', 'node_modules/**', 'examples/web/vendor/**', 'examples/web/*.bundle.js'] },
@@ -48,7 +48,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { regex: `^\\.\\./\\.\\./core/(?!${PUBLIC_API}\\.js$)`, message: 'Modules import core only through its public API files (api, transport-api, sasl-api, http-api, websocket-api, pubsub-api, invites-api, muc-api).' },
+          { regex: `^\\.\\./\\.\\./core/(?!${PUBLIC_API}\\.js$)`, message: 'Modules import core only through its public API files (api, transport-api, sasl-api, http-api, websocket-api, pubsub-api, invites-api, muc-api, mam-api).' },
           { regex: '^\\.\\./(?!\\.\\./core/)', message: 'A module never imports another module (or anything outside core\'s public API): share through events, items and services.' },
           { regex: '^\\.\\./\\.\\./\\.\\.', message: 'Modules import core only through its public API files.' },
         ],

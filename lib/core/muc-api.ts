@@ -167,9 +167,13 @@ export interface MucOccupantEvent { readonly room: MucRoom; readonly occupant: M
 export interface MucMessageEvent { readonly room: MucRoom; readonly occupant: MucOccupant | undefined; readonly stanza: Element }
 /**
  * `muc-get-history`: history for a joining occupant. A handler (muc_mam) that returns an
- * array of groupchat messages (with `<delay/>`) replaces the room's in-memory history.
+ * array of groupchat messages (with `<delay/>`) replaces the room's in-memory history. It may
+ * return a promise of one (`MucHistoryResult`: an archive is read asynchronously); the room
+ * then sends the history when it resolves, and the subject after it (XEP-0045 §7.2.15 order).
  */
 export interface MucHistoryEvent { readonly room: MucRoom; readonly to: string; readonly request: HistoryRequest }
+/** What a `muc-get-history` handler returns instead of the in-memory history. */
+export type MucHistoryResult = readonly Element[] | Promise<readonly Element[]>;
 /** `muc-config-form`: modules append fields to the muc#roomconfig form of a room. */
 export interface MucConfigFormEvent { readonly room: MucRoom; readonly fields: FormField[] }
 /**

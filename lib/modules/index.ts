@@ -24,6 +24,7 @@ import smacks from './smacks/index.js';
 import csi_simple from './csi_simple/index.js';
 import carbons from './carbons/index.js';
 import mam from './mam/index.js';
+import mucMam from './muc_mam/index.js';
 import version from './version/index.js';
 import time from './time/index.js';
 import uptime from './uptime/index.js';
@@ -69,6 +70,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   csi_simple,
   carbons,
   mam,
+  mucMam,
   version,
   time,
   uptime,

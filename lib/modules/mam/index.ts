@@ -11,11 +11,11 @@ import {
 } from '../../core/api.js';
 import { archivable } from './eligibility.js';
 import { MAM_OPTIONS } from './options.js';
-import { NS_MAM, parsePrefs, prefsElement, shouldArchive, type Prefs } from './prefs.js';
-import { FORM_FIELDS, NS_DATA, parseQuery } from './query.js';
-import { metadataElement, sendResults } from './results.js';
-import { addStanzaId, hasStanzaId, NS_SID, removeStanzaIds, stripStanzaIds } from './stanza-id.js';
-import { startExpiry } from './expiry.js';
+import {
+  addStanzaId, hasStanzaId, metadataElement, NS_MAM, NS_MAM_EXTENDED, NS_SID, parseQuery, queryFormElement, removeStanzaIds,
+  sendResults, startExpiry, stripStanzaIds,
+} from '../../core/mam-api.js';
+import { parsePrefs, prefsElement, shouldArchive, type Prefs } from './prefs.js';
 
 /**
  * The message the sender's archive took last, with its serialised text and position: routing
@@ -56,7 +56,7 @@ export default defineModule({
       return shouldArchive(p, contact, () => module.service('rosters')?.hasItem(user, contact) ?? false);
     };
 
-    for (const f of [NS_MAM, `${NS_MAM}#extended`, NS_SID]) {
+    for (const f of [NS_MAM, NS_MAM_EXTENDED, NS_SID]) {
       module.provides('account-feature', f);
       module.provides('feature', f);
     }
@@ -145,14 +145,12 @@ export default defineModule({
 
     // XEP-0313 §4: a query of one's own archive
     module.hook(`iq-set/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => later(origin, stanza, async (o, user) => {
-      const plan = await parseQuery(stanza.getChild('query', NS_MAM)!, archive, user, options.max_archive_query_results);
+      const plan = await parseQuery(stanza.getChild('query', NS_MAM)!, archive, user, { maxResults: options.max_archive_query_results });
       if ('condition' in plan) return fail(o, stanza, plan.type, plan.condition, plan.text);
-      return sendResults(o, stanza, o.bareJid!, archive, user, plan, module.log);
+      return sendResults({ from: o.bareJid!, to: o.fullJid!, send: (el) => o.send(el) }, stanza, archive, user, plan, module.log);
     }));
     // XEP-0313 §4.1.5: the query form
-    module.hook(`iq-get/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => reply(origin, stanza, xml('query', { xmlns: NS_MAM },
-      xml('x', { xmlns: NS_DATA, type: 'form' }, ...FORM_FIELDS.map((f) => xml('field', { var: f.var, type: f.type },
-        f.var === 'FORM_TYPE' ? xml('value', {}, NS_MAM) : undefined))))));
+    module.hook(`iq-get/self/${NS_MAM}:query`, ({ origin, stanza }: StanzaEvent) => reply(origin, stanza, queryFormElement()));
     // XEP-0313 §4.3 (#extended): archive metadata
     module.hook(`iq-get/self/${NS_MAM}:metadata`, ({ origin, stanza }: StanzaEvent) => later(origin, stanza,
       async (o, user) => reply(o, stanza, await metadataElement(archive, user))));
@@ -170,6 +168,8 @@ export default defineModule({
       return reply(origin, stanza, prefsElement(p));
     });
 
-    startExpiry(module, archive);
+    startExpiry(module, archive, {
+      expiresAfter: options.archive_expires_after, interval: options.archive_cleanup_interval, limit: options.archive_cleanup_limit,
+    });
   },
 });

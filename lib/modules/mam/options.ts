@@ -5,22 +5,10 @@
  * max_archive_query_results, dont_archive_namespaces; plus our bound on one cleanup run.
  */
 import { option, INVALID } from '../../core/api.js';
+import { parseExpiry } from '../../core/mam-api.js';
 
 /** XEP-0441 / Prosody: what is archived when no always/never rule matches. */
 export type ArchivePolicy = 'always' | 'roster' | 'never';
-
-const UNITS: Record<string, number> = { s: 1, h: 3600, d: 86_400, w: 7 * 86_400, m: 30 * 86_400, y: 365 * 86_400 };
-
-/** Prosody's duration syntax: seconds, or '1d', '2w', '3m', '1y'; 'never' (or false) keeps forever. */
-export function parseExpiry(raw: unknown): number | typeof INVALID {
-  if (raw === 'never' || raw === false) return Infinity;
-  if (typeof raw === 'number') return Number.isFinite(raw) && raw > 0 ? raw : INVALID;
-  if (typeof raw !== 'string') return INVALID;
-  const m = /^(\d+)\s*([shdwmy])$/.exec(raw.trim());
-  if (!m) return INVALID;
-  const seconds = Number(m[1]) * UNITS[m[2]!]!;
-  return seconds > 0 ? seconds : INVALID;
-}
 
 export const MAM_OPTIONS = {
   default_archive_policy: option.custom<ArchivePolicy>({

@@ -4,9 +4,8 @@
  * and lists of bare JIDs always or never archived; `never` wins over `always`.
  */
 import { xml, parseJid, type Element } from '../../core/api.js';
+import { NS_MAM } from '../../core/mam-api.js';
 import type { ArchivePolicy } from './options.js';
-
-export const NS_MAM = 'urn:xmpp:mam:2';
 
 export interface Prefs {
   readonly default: ArchivePolicy;

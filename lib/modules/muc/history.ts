@@ -11,6 +11,8 @@ interface Entry {
   /** The message as broadcast (from = occupant JID), with its delay stamp; no `to`. */
   readonly stanza: Element;
   readonly when: number;
+  /** Its serialised length (what it holds in memory, roughly). */
+  readonly chars: number;
 }
 
 /** Largest `maxchars`/`maxstanzas` value read from a request (bigger means "all"). */
@@ -34,26 +36,37 @@ export function parseHistoryRequest(presence: Element): HistoryRequest {
   };
 }
 
-/** A room's in-memory history ring. */
+/** A room's in-memory history ring, bounded in messages (historylength) and characters. */
 export class History {
   #entries: Entry[] = [];
+  #chars = 0;
 
-  constructor(private readonly roomJid: string) {}
+  /** `maxChars`: most serialised characters kept (muc_max_history_chars). */
+  constructor(private readonly roomJid: string, private readonly maxChars: number) {}
 
-  /** Keep a broadcast message (a copy with a delay stamp), dropping the oldest beyond `length`. */
+  /** Keep a broadcast message (a copy with a delay stamp), dropping the oldest beyond `length` or the size bound. */
   push(stanza: Element, when: number, length: number): void {
-    if (length <= 0) { this.#entries = []; return; }
-    this.#entries.push({ stanza: withDelay(withAttrs(stanza, { to: undefined }), this.roomJid, when), when });
+    if (length <= 0) { this.clear(); return; }
+    const kept = withDelay(withAttrs(stanza, { to: undefined }), this.roomJid, when);
+    const chars = serialize(kept).length;
+    this.#entries.push({ stanza: kept, when, chars });
+    this.#chars += chars;
     this.trim(length);
   }
 
-  /** Drop the oldest entries beyond `length` (a lowered historylength). */
+  /** Drop the oldest entries beyond `length` (a lowered historylength) or beyond the size bound. */
   trim(length: number): void {
-    if (this.#entries.length > length) this.#entries.splice(0, this.#entries.length - length);
+    let drop = Math.max(0, this.#entries.length - length);
+    let chars = this.#chars;
+    for (let i = 0; i < drop; i++) chars -= this.#entries[i]!.chars;
+    while (drop < this.#entries.length && chars > this.maxChars) chars -= this.#entries[drop++]!.chars;
+    if (drop > 0) this.#entries.splice(0, drop);
+    this.#chars = chars;
   }
 
   clear(): void {
     this.#entries = [];
+    this.#chars = 0;
   }
 
   get size(): number {

@@ -49,7 +49,12 @@ export default defineModule({
     };
     const rooms = new RoomRegistry(ctx);
     registries.set(host, rooms);
-    module.onUnload(() => { if (registries.get(host) === rooms) registries.delete(host); });
+    module.onUnload(() => {
+      // XEP-0045 §9 (status 332): the service goes away (reload, shutdown): occupants are told
+      // they are out, so clients rejoin; persistent rooms are already saved
+      for (const room of [...rooms.live()]) for (const occ of [...room.occupants()]) room.removeOccupant(occ.nick, [332]);
+      if (registries.get(host) === rooms) registries.delete(host);
+    });
     const occupantIq = new OccupantIq(ctx, rooms);
     hookAdministration(ctx, rooms);
 

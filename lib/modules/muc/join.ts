@@ -3,7 +3,7 @@
  * Presence to an occupant JID (XEP-0045 §7.2, §7.6, §7.14): entering a room (created on first
  * join, §10.1), presence updates, nickname changes and leaving, with the XEP's errors.
  */
-import { errorReply, type Element, type Jid, type StanzaErrorType } from '../../core/api.js';
+import { errorReply, xml, type Element, type Jid, type StanzaErrorType } from '../../core/api.js';
 import { NS_MUC } from '../../core/muc-api.js';
 import { fanout } from './broadcast.js';
 import type { MucContext } from './context.js';
@@ -136,32 +136,60 @@ function enter(ctx: MucContext, rooms: RoomRegistry, room: Room, from: Jid, nick
     ...codes,
   ];
   broadcastPresence(room, occ, { selfCodes: (s) => (s === from.full ? selfCodes : []) });
-  sendHistory(ctx, room, from.full, stanza);
-  fanout(ctx.module.server, room.subjectMessage(from.full), [from.full]);
+  sendHistory(ctx, room, from.full, stanza, () => fanout(ctx.module.server, room.subjectMessage(from.full), [from.full]));
   if (!already) ctx.module.fire('muc-occupant-joined', { room, occupant: occ });
 }
 
-/** §7.2.15: history, from a `muc-get-history` handler (the archive) or the room's memory. */
-function sendHistory(ctx: MucContext, room: Room, to: string, stanza: Element): void {
+/**
+ * §7.2.15: history, from a `muc-get-history` handler (the archive) or the room's memory, then
+ * `then` (the subject, §7.2.16). An archive answers later (`MucHistoryResult` may be a promise).
+ */
+function sendHistory(ctx: MucContext, room: Room, to: string, stanza: Element, then: () => void): void {
   const request = parseHistoryRequest(stanza);
   const given = ctx.module.fire('muc-get-history', { room, to, request });
-  const messages = Array.isArray(given) ? given as Element[] : room.history.select(request, to);
-  for (const m of messages) fanout(ctx.module.server, m, [to]);
+  const send = (messages: readonly Element[]): void => {
+    for (const m of messages) fanout(ctx.module.server, m, [to]);
+    then();
+  };
+  if (given instanceof Promise) void (given as Promise<readonly Element[]>).then(send, () => send([]));
+  else send(Array.isArray(given) ? given as Element[] : room.history.select(request, to));
 }
 
 /** XEP-0045 §7.6: a nickname change: unavailable with 303 and the new nick, then available. */
 function changeNick(room: Room, occ: Occupant, nick: string, stanza: Element, from: Jid, modified: number[]): Refusal | undefined {
   const holder = room.occupant(nick);
-  if (holder) return ['cancel', 'conflict']; // §7.6.3
+  if (holder && holder.bareJid !== from.bare) return ['cancel', 'conflict']; // §7.6.3
   const reserved = room.reservedBy(nick);
   if (reserved !== undefined && reserved !== from.bare) return ['cancel', 'conflict'];
-  // One session of a multi-session nick cannot take the others along
-  if (occ.sessions.size > 1) return ['modify', 'not-acceptable', 'Leave from your other sessions first'];
-  broadcastPresence(room, occ, { unavailable: true, codes: [303], newNick: nick, role: occ.role });
-  room.rename(occ, nick);
-  occ.update(from.full, stanza);
-  broadcastPresence(room, occ, { selfCodes: () => modified });
+  if (!holder && occ.sessions.size === 1) {
+    broadcastPresence(room, occ, { unavailable: true, codes: [303], newNick: nick, role: occ.role });
+    room.rename(occ, nick);
+    occ.update(from.full, stanza);
+    broadcastPresence(room, occ, { selfCodes: () => modified });
+    return undefined;
+  }
+  moveSession(room, occ, holder, nick, stanza, from, modified);
   return undefined;
+}
+
+/**
+ * One session of a multi-session nick changes nick alone, or joins its user's other nick (as
+ * Prosody): it sees itself leave with 303; the old nick stays with its other sessions (or
+ * leaves when this was its last); the session appears under the new nick.
+ */
+function moveSession(room: Room, occ: Occupant, holder: Occupant | undefined, nick: string, stanza: Element, from: Jid, modified: number[]): void {
+  const role = occ.role;
+  broadcastPresence(room, occ, { unavailable: true, codes: [303], newNick: nick, role, selfSessions: [from.full], selfOnly: true });
+  if (room.dropSession(occ, from.full)) {
+    broadcastPresence(room, occ, { unavailable: true, base: xml('presence') });
+    occ.role = 'none';
+    room.ctx.module.fire('muc-occupant-left', { room, occupant: occ });
+  } else {
+    broadcastPresence(room, occ);
+  }
+  const target = room.addSession(nick, from.full, from.bare, holder?.role ?? role, stanza);
+  broadcastPresence(room, target, { selfCodes: (s) => (s === from.full ? modified : []) });
+  if (!holder) room.ctx.module.fire('muc-occupant-joined', { room, occupant: target });
 }
 
 /** XEP-0045 §7.14: leaving (one session of a multi-session nick only updates the others). */

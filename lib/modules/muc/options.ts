@@ -50,6 +50,10 @@ export const MUC_OPTIONS = {
     doc: 'Roles whose presence new rooms broadcast (muc#roomconfig_presencebroadcast).',
   }),
   max_history_messages: option.integer({ default: 20, min: 0, max: 1000, doc: 'Largest history length a room may be configured with (messages kept in memory per room).' }),
+  muc_max_history_chars: option.integer({
+    default: 1_000_000, min: 1000,
+    doc: "Most characters of serialised messages one room keeps as history in memory; the oldest go first beyond it (whatever the room's history length).",
+  }),
   muc_room_locking: option.boolean({ default: true, doc: 'A new room is locked (XEP-0045 §10.1) until its owner configures it or asks for an instant room.' }),
   muc_room_lock_timeout: option.integer({ default: 300, min: 1, doc: 'Seconds a new room may stay locked; a room still locked then is destroyed.' }),
   muc_max_nick_length: option.integer({ default: 23, min: 1, max: 1023, doc: 'Longest nickname (characters); a longer one is refused with not-acceptable.' }),

@@ -57,7 +57,7 @@ export class Room implements MucRoom {
   constructor(readonly ctx: MucContext, readonly owner: RoomOwner, readonly jid: string, config: RoomConfig, stored?: StoredRoom) {
     this.localpart = jid.slice(0, jid.indexOf('@'));
     this.config = config;
-    this.history = new History(jid);
+    this.history = new History(jid, ctx.options.muc_max_history_chars);
     this.created = stored?.created ?? Date.now();
     this.#stored = stored !== undefined;
     this.subject = stored?.subject;

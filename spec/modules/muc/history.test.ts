@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { serialize, xml, type Element } from '../../../lib/core/xml.js';
 import { startImServer } from '../../helpers/im-server.js';
 import { configureIq, joinRoom, mucComponent, MUC_SERVICE, NS_MUC_OWNER } from '../../helpers/muc.js';
+import { History } from '../../../lib/modules/muc/history.js';
 import type { MucConfigFormEvent, MucConfigSubmittedEvent, MucDiscoInfoEvent, MucMessageEvent, MucOccupantEvent, MucRoomDefaultsEvent } from '../../../lib/core/muc-api.js';
 
 const ROOM = `hall@${MUC_SERVICE}`;
@@ -80,5 +81,20 @@ describe('muc history and events', () => {
     await bob.send(xml('presence', { to: `${ROOM}/bob`, type: 'unavailable' }));
     await bob.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable' && el.attrs.from === `${ROOM}/bob`);
     assert.deepEqual(seen, ['joined:alice', 'joined:bob', 'submitted:1', 'left:bob']);
+  });
+
+  it('bounds the ring by muc_max_history_chars as well as by length', () => {
+    const h = new History(ROOM, 2000);
+    const msg = (i: number): Element => xml('message', { type: 'groupchat', from: `${ROOM}/alice`, id: `m${i}` }, xml('body', {}, `${i} `.padEnd(400, 'x')));
+    for (let i = 0; i < 10; i++) h.push(msg(i), Date.now(), 20);
+    const kept = h.select({}, 'bob@localhost/b');
+    assert.ok(kept.length >= 2 && kept.length < 10, `kept ${kept.length}`);
+    assert.equal(kept.at(-1)!.attrs.id, 'm9', 'the newest stay');
+    const total = kept.reduce((n, m) => n + serialize(m).length, 0);
+    assert.ok(total <= 2000 + kept.length * 'to="bob@localhost/b" '.length, `${total} characters kept`);
+    h.trim(1);
+    assert.deepEqual(h.select({}, 'bob@localhost/b').map((m) => m.attrs.id), ['m9']);
+    h.push(msg(10), Date.now(), 0);
+    assert.equal(h.size, 0, 'a history length of 0 keeps nothing');
   });
 });

@@ -111,4 +111,26 @@ describe('muc joining', () => {
     assert.equal(self.attrs.from, `${ROOM}/caf\u00e9`);
     assert.deepEqual(codes(self).sort(), ['110', '201', '210']);
   });
+
+  it('tells occupants they are out (status 332) when the component\'s module is reloaded, and lets them back in', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false }));
+    t.after(() => s.stop());
+    const alice = await s.raw('alice', 'a');
+    await joinRoom(alice, ROOM, 'alice');
+    await s.server.control.reloadModule('muc', MUC_SERVICE);
+    const out = await alice.next((el) => el.name === 'presence' && el.attrs.type === 'unavailable', 'removed');
+    assert.deepEqual(codes(out), ['110', '332']);
+    const { self } = await joinRoom(alice, ROOM, 'alice');
+    assert.ok(codes(self).includes('201'), 'a temporary room starts anew');
+  });
+
+  it('muc_max_sessions_per_nick bounds the sessions of one user under one nick', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false, muc_max_sessions_per_nick: 1 }));
+    t.after(() => s.stop());
+    const one = await s.raw('alice', 'one');
+    await joinRoom(one, ROOM, 'alice');
+    const two = await s.raw('alice', 'two');
+    assert.equal(await joinRefused(two, ROOM, 'alice'), 'resource-constraint');
+    assert.equal(registries.get(MUC_SERVICE)!.get(ROOM)!.occupant('alice')!.sessions.size, 1);
+  });
 });

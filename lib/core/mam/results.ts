@@ -5,14 +5,17 @@
  * `<fin/>` and the result set (XEP-0059 first/last), `complete` when the page was the last
  * in the direction of paging. Metadata (XEP-0313 §4.3 #extended): the archive's first and last.
  */
-import { xml, parseElement, type Archive, type ArchiveRecord, type Element, type Logger, type Session } from '../../core/api.js';
-import { NS_MAM } from './prefs.js';
-import { NS_RSM, type QueryPlan } from './query.js';
+import { xml, type Element } from '../xml.js';
+import { parseElement } from '../xml-frame.js';
+import type { Archive, ArchiveRecord } from '../archives.js';
+import type { Logger } from '../log.js';
+import { NS_MAM, NS_RSM, type QueryPlan } from './query.js';
 
-const NS_FORWARD = 'urn:xmpp:forward:0';
-const NS_DELAY = 'urn:xmpp:delay';
+export const NS_FORWARD = 'urn:xmpp:forward:0';
+export const NS_DELAY = 'urn:xmpp:delay';
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** An XEP-0082 DateTime, to the second. */
+export const stamp = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The page a plan selects: oldest first (or flipped), and whether it is the last one. */
 export function page(rows: readonly ArchiveRecord[], plan: QueryPlan): { items: ArchiveRecord[]; complete: boolean } {
@@ -23,19 +26,29 @@ export function page(rows: readonly ArchiveRecord[], plan: QueryPlan): { items: 
   return { items, complete };
 }
 
-/** Send the results and the `<fin/>` for a query from `origin`. */
-export async function sendResults(
-  origin: Session, iq: Element, owner: string, archive: Archive, user: string, plan: QueryPlan, log: Logger,
-): Promise<void> {
+/** Where the results of one query go. */
+export interface ResultTarget {
+  /** The archive's JID (a user's bare JID, a room's): the results come from it. */
+  readonly from: string;
+  /** The querying full JID. */
+  readonly to: string;
+  send(stanza: Element): void;
+  /** Adjust an archived message before it is forwarded (a room hides real JIDs); undefined skips it. */
+  readonly prepare?: (message: Element) => Element | undefined;
+}
+
+/** Send the results and the `<fin/>` for `iq`, a query of `user`'s archive planned as `plan`. */
+export async function sendResults(target: ResultTarget, iq: Element, archive: Archive, user: string, plan: QueryPlan, log: Logger): Promise<void> {
   const rows = await archive.query(user, plan.query);
   const { items, complete } = page(rows, plan);
   for (const rec of items) {
-    const original = parseElement(rec.value);
+    const parsed = parseElement(rec.value);
+    const original = parsed === undefined ? undefined : target.prepare ? target.prepare(parsed) : parsed;
     if (original === undefined) {
       log.warn({ user, id: rec.id }, 'an archived message could not be read; skipped');
       continue;
     }
-    origin.send(xml('message', { to: origin.fullJid, from: owner, id: `mam-${rec.id}` },
+    target.send(xml('message', { to: target.to, from: target.from, id: `mam-${rec.id}` },
       xml('result', { xmlns: NS_MAM, queryid: plan.queryId, id: rec.id },
         xml('forwarded', { xmlns: NS_FORWARD },
           xml('delay', { xmlns: NS_DELAY, stamp: stamp(rec.when) }),
@@ -48,7 +61,7 @@ export async function sendResults(
     set.append(xml('last', {}, inOrder[inOrder.length - 1]!.id));
   }
   const fin = xml('fin', { xmlns: NS_MAM, complete: complete ? 'true' : undefined }, set);
-  origin.send(xml('iq', { type: 'result', id: iq.attrs.id, to: origin.fullJid, from: iq.attrs.to }, fin));
+  target.send(xml('iq', { type: 'result', id: iq.attrs.id, to: target.to, from: iq.attrs.to }, fin));
 }
 
 /** The `<metadata/>` answer: the first and last archived messages, or nothing for an empty archive. */

@@ -3,11 +3,17 @@
  * A MAM query (XEP-0313 §4) read into an archive query: the data form (XEP-0004) with the
  * standard fields and the #extended ones (before-id, after-id, ids), and result set
  * management (XEP-0059: max, after, before, empty before for the last page), or the stanza
- * error the XEPs give for a bad one.
+ * error the XEPs give for a bad one. Shared by every archive (a user's, a room's): only what
+ * a `with` JID selects differs.
  */
-import { parseJid, type Archive, type ArchiveQuery, type Element, type StanzaErrorType } from '../../core/api.js';
-import { NS_MAM } from './prefs.js';
+import { parseJid, type Jid } from '../jid.js';
+import { xml, type Element } from '../xml.js';
+import type { Archive } from '../archives.js';
+import type { ArchiveQuery } from '../storage/archive.js';
+import type { StanzaErrorType } from '../router.js';
 
+export const NS_MAM = 'urn:xmpp:mam:2';
+export const NS_MAM_EXTENDED = 'urn:xmpp:mam:2#extended';
 export const NS_RSM = 'http://jabber.org/protocol/rsm';
 export const NS_DATA = 'jabber:x:data';
 
@@ -28,6 +34,21 @@ export interface QueryError {
   readonly condition: string;
   readonly text: string;
 }
+
+/** What a `with` JID selects in an archive: a contact (bare JID, and resource), or everything ({}). */
+export type WithFilter = Pick<ArchiveQuery, 'with' | 'withResource'>;
+
+export interface QueryOptions {
+  /** Largest page (max_archive_query_results); also the most ids one query may name. */
+  readonly maxResults: number;
+  /**
+   * What a valid `with` JID selects (XEP-0313 §4.1.1). By default the contact's bare JID, and
+   * its resource when given (a user archive). An error refuses the query.
+   */
+  readonly with?: (jid: Jid) => WithFilter | QueryError;
+}
+
+const contactFilter = (jid: Jid): WithFilter => (jid.resource === undefined ? { with: jid.bare } : { with: jid.bare, withResource: jid.resource });
 
 const bad = (text: string): QueryError => ({ type: 'modify', condition: 'bad-request', text });
 const notFound = (text: string): QueryError => ({ type: 'cancel', condition: 'item-not-found', text });
@@ -53,8 +74,9 @@ function formFields(form: Element): Map<string, string[]> | QueryError {
 
 const KNOWN = new Set(['FORM_TYPE', 'with', 'start', 'end', 'before-id', 'after-id', 'ids']);
 
-/** Read a `<query/>`. `archive` resolves ids (an unknown one is item-not-found). */
-export async function parseQuery(query: Element, archive: Archive, user: string, maxResults: number): Promise<QueryPlan | QueryError> {
+/** Read a `<query/>` of `user`'s archive. `archive` resolves ids (an unknown one is item-not-found). */
+export async function parseQuery(query: Element, archive: Archive, user: string, options: QueryOptions): Promise<QueryPlan | QueryError> {
+  const { maxResults } = options;
   const q: { -readonly [K in keyof ArchiveQuery]: ArchiveQuery[K] } = {};
   const known = async (id: string, what: string): Promise<number | QueryError> => {
     const sort = archive.position(id);
@@ -72,8 +94,10 @@ export async function parseQuery(query: Element, archive: Archive, user: string,
     if (w !== undefined) {
       const jid = parseJid(w);
       if (jid === undefined || w === '') return bad("'with' is not a valid JID");
-      q.with = jid.bare;
-      if (jid.resource !== undefined) q.withResource = jid.resource;
+      const filter = (options.with ?? contactFilter)(jid);
+      if ('condition' in filter) return filter;
+      if (filter.with !== undefined) q.with = filter.with;
+      if (filter.withResource !== undefined) q.withResource = filter.withResource;
     }
     for (const name of ['start', 'end'] as const) {
       const v = one(name);
@@ -155,3 +179,10 @@ export const FORM_FIELDS: readonly { var: string; type: string }[] = [
   { var: 'after-id', type: 'text-single' },
   { var: 'ids', type: 'text-multi' },
 ];
+
+/** The `<query/>` with the query form, the answer to an iq-get (XEP-0313 §4.1.5). */
+export function queryFormElement(): Element {
+  return xml('query', { xmlns: NS_MAM },
+    xml('x', { xmlns: NS_DATA, type: 'form' }, ...FORM_FIELDS.map((f) => xml('field', { var: f.var, type: f.type },
+      f.var === 'FORM_TYPE' ? xml('value', {}, NS_MAM) : undefined))));
+}

@@ -5,7 +5,8 @@
  * removed before anything else sees the message (XEP-0359 §5: a server MUST strip
  * `stanza-id` elements whose `by` is its own entity or one of its users').
  */
-import { xml, parseJid, type Element } from '../../core/api.js';
+import { parseJid } from '../jid.js';
+import { xml, type Element } from '../xml.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
 
