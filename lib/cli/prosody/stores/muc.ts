@@ -37,12 +37,12 @@ const seenOn = (ctx: ImportContext): Set<string> => {
 };
 const roomKey = (ctx: ImportContext, localpart: string): string => `${localpart}@${ctx.host}`;
 
+/** How Prosody read an unset `_data.archiving`: off without mod_muc_mam, else its muc_log_by_default (true by default). */
 function logByDefault(ctx: ImportContext): boolean {
-  const v = ctx.option?.('muc_log_by_default');
-  if (typeof v === 'boolean') return v;
-  // mod_muc_mam archives rooms by default where it is loaded (its muc_log_by_default is true)
   const modules = ctx.option?.('modules_enabled');
-  return Array.isArray(modules) && modules.includes('muc_mam');
+  if (!Array.isArray(modules) || !modules.includes('muc_mam')) return false;
+  const v = ctx.option?.('muc_log_by_default');
+  return typeof v === 'boolean' ? v : true;
 }
 
 function importRoom(ctx: ImportContext, file: StoreFile): void {
