@@ -31,7 +31,7 @@ export const registries = new Map<string, RoomRegistry>();
 
 export default defineModule({
   name: 'muc',
-  depends: ['disco'],
+  depends: ['disco', 'vcard_muc'], // room avatars (XEP-0486) come with every muc component
   description: 'Multi-user chat rooms (XEP-0045) run as a component.',
   options: MUC_OPTIONS,
   events: ['muc-*'],
