@@ -3,7 +3,8 @@
  * `xmpp-server import-prosody --config prosody.cfg.lua [--data DIR] --out config.json
  * [--data-path OURS] [--force]`: converts Prosody's config to ours and imports its `internal`
  * file storage (accounts with their credentials, rosters, vCards, private XML, offline
- * messages) into SQLite under our data_path, then prints what was imported and what was not,
+ * messages, PEP, MUC rooms), or its `sql` storage when the config says so (SQLite3 databases;
+ * key-value and map stores), into SQLite under our data_path, then prints what was imported and what was not,
  * with why. Lua is never run. Exit codes: 0 done, 1 a parse error or unreadable input (the
  * report says which), 2 usage error. An existing --out file is kept unless --force.
  */
@@ -15,6 +16,7 @@ import { MECHANISMS } from '../modules/saslauth/index.js';
 import { BUILTIN_MODULES } from '../modules/index.js';
 import { convertConfig } from './prosody/config-convert.js';
 import { importData } from './prosody/data-import.js';
+import { importSqlData } from './prosody/sql-data.js';
 import { readProsodyConfig } from './prosody/lua-config.js';
 import { LuaSyntaxError } from './prosody/lua-lexer.js';
 import { ImportReport } from './prosody/report.js';
@@ -83,8 +85,11 @@ export function importProsody(argv: string[], out: Output, err: Output): number 
   try {
     const iterations = typeof converted.config.scram_iterations === 'number' ? converted.config.scram_iterations : 10000;
     const accounts = new Accounts(driver, { iterations });
-    importData({ dataDir, hosts: converted.hosts, components: converted.components, driver, accounts, report,
-      option: (host, name) => hostOption(converted.config, host, name) });
+    const data = { dataDir, hosts: converted.hosts, components: converted.components, driver, accounts, report,
+      option: (host: string, name: string) => hostOption(converted.config, host, name) };
+    // mod_storage_sql: the database path is relative to Prosody's data_path
+    if (converted.prosodySql) importSqlData({ ...data, database: resolve(dataDir, converted.prosodySql.database), sqlDriver: converted.prosodySql.driver });
+    else importData(data);
     restrictMechanisms(converted.config, report);
   } finally {
     driver.close();

@@ -14,4 +14,5 @@ export { NS_FORWARD, NS_DELAY, stamp, page, sendResults, metadataElement } from 
 export type { ResultTarget } from './mam/results.js';
 export { NS_SID, addStanzaId, stripStanzaIds, removeStanzaIds, hasStanzaId } from './mam/stanza-id.js';
 export { parseExpiry, startExpiry } from './mam/expiry.js';
+export { worthArchiving, NS_HINTS } from './mam/eligibility.js';
 export type { ExpirySchedule } from './mam/expiry.js';

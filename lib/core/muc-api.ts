@@ -118,6 +118,8 @@ export interface MucRoom {
   readonly subject: RoomSubject | undefined;
   /** Locked rooms (XEP-0045 §10.1.1) accept only their creator until configured. */
   readonly locked: boolean;
+  /** The room's avatar (XEP-0486), kept with the room: set it, then save() (persistent rooms store it). */
+  avatar: StoredRoom['avatar'];
   affiliation(bareJid: string): Affiliation;
   affiliations(): ReadonlyMap<string, AffiliationEntry>;
   occupant(nick: string): MucOccupant | undefined;

@@ -35,6 +35,7 @@ import privateStorage from './private/index.js';
 import vcard from './vcard/index.js';
 import vcard4 from './vcard4/index.js';
 import vcard_legacy from './vcard_legacy/index.js';
+import vcard_muc from './vcard_muc/index.js';
 import bookmarks from './bookmarks/index.js';
 import tombstones from './tombstones/index.js';
 import blocklist from './blocklist/index.js';
@@ -80,6 +81,7 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   vcard,
   vcard4,
   vcard_legacy,
+  vcard_muc,
   bookmarks,
   tombstones,
   blocklist,

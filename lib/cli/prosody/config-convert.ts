@@ -46,6 +46,8 @@ export interface Converted {
   readonly config: RawConfig;
   /** Prosody's data_path (absolute or relative to its config), if set. */
   readonly prosodyDataPath?: string;
+  /** Prosody's global storage backend: `sql` (mod_storage_sql) with its `sql` settings, or internal files. */
+  readonly prosodySql?: { readonly driver: string; readonly database: string };
   /** The VirtualHosts carried over. */
   readonly hosts: string[];
   /** The components carried over, with their module. */
@@ -65,6 +67,8 @@ export function convertConfig(parsed: ProsodyConfig, opts: ConvertOptions, repor
   const VirtualHost: Record<string, Target> = {};
   const Component: Record<string, Target> = {};
   let prosodyDataPath: string | undefined;
+  let storageSql = false;
+  let sqlSettings = { driver: 'SQLite3', database: 'prosody.sqlite' }; // mod_storage_sql's defaults
   const components = new Map<string, string>();
 
   const convertEntry = (section: ConfigSection, e: ConfigEntry, target: Target): void => {
@@ -76,7 +80,16 @@ export function convertConfig(parsed: ProsodyConfig, opts: ConvertOptions, repor
       case 'data_path':
         if (typeof e.value === 'string' && isGlobal) prosodyDataPath = e.value;
         return;
+      case 'sql':
+        if (isGlobal && e.value instanceof LuaTable) {
+          const driver = e.value.get('driver');
+          const database = e.value.get('database');
+          sqlSettings = { driver: typeof driver === 'string' ? driver : sqlSettings.driver, database: typeof database === 'string' ? database : sqlSettings.database };
+          return;
+        }
+        return skip('the sql settings are read from the global section only');
       case 'storage': case 'default_storage':
+        if (e.value === 'sql' && isGlobal) storageSql = true;
         if (e.value === 'internal' || e.value === 'sql') report.note(`${where(e)}: ${e.name} = ${JSON.stringify(e.value)}: storage here is SQLite under data_path`);
         else skip('storage here is SQLite under data_path');
         return;
@@ -133,7 +146,7 @@ export function convertConfig(parsed: ProsodyConfig, opts: ConvertOptions, repor
   for (const n of parsed.notes) report.skip(`${relative(opts.baseDir, n.file) || n.file}:${n.line}`, 'Lua statement', n.message);
   const config: RawConfig = { ...global, VirtualHost };
   if (components.size) config.Component = Component;
-  return { config, prosodyDataPath, hosts: Object.keys(VirtualHost), components };
+  return { config, prosodyDataPath, prosodySql: storageSql ? sqlSettings : undefined, hosts: Object.keys(VirtualHost), components };
 }
 
 function convertModules(e: ConfigEntry, target: Target, known: ReadonlySet<string>, report: ImportReport, where: string): void {

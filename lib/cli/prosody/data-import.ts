@@ -68,9 +68,10 @@ export function importData(o: DataImportOptions): void {
   }
 }
 
-function importHost(o: DataImportOptions, host: string, dir: string, rel: string, component: string | undefined): void {
+/** What the importers of one host get (the file walker here and the SQL reader share it). */
+export function hostContext(o: DataImportOptions, host: string, component: string | undefined): ImportContext {
   const { report, accounts } = o;
-  const ctx: ImportContext = {
+  return {
     host, component, driver: o.driver, accounts, report,
     option: (name) => o.option?.(host, name),
     account(user) {
@@ -83,6 +84,11 @@ function importHost(o: DataImportOptions, host: string, dir: string, rel: string
       }
     },
   };
+}
+
+function importHost(o: DataImportOptions, host: string, dir: string, rel: string, component: string | undefined): void {
+  const { report } = o;
+  const ctx = hostContext(o, host, component);
   const stores: { store: string; path: string; rel: string; importer?: StoreImporter }[] = [];
   const hostFiles: { store: string; path: string; rel: string; kind: 'dat' | 'list' }[] = [];
   for (const name of readdirSync(dir).sort()) {

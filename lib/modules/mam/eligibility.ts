@@ -6,8 +6,7 @@
  * XEP-0334 hints override (`<store/>`, `<no-store/>`, `<no-permanent-store/>`).
  */
 import type { Element } from '../../core/api.js';
-
-const NS_HINTS = 'urn:xmpp:hints';
+import { worthArchiving } from '../../core/mam-api.js';
 
 /** Payload namespaces worth archiving even without a body. */
 const KEEP = new Set([
@@ -29,20 +28,5 @@ const KEEP = new Set([
 export function archivable(stanza: Element, ignored: ReadonlySet<string>): boolean {
   const type = stanza.attrs.type as string | undefined;
   if (type !== undefined && type !== 'chat' && type !== 'normal') return false; // error, headline, groupchat
-  let keep = false;
-  const children = stanza.children;
-  for (let i = 0; i < children.length; i++) {
-    const c = children[i];
-    if (typeof c === 'string') continue;
-    const el = c as Element;
-    const ns = el.attrs.xmlns as string | undefined;
-    if (ns === NS_HINTS) {
-      if (el.name === 'no-store' || el.name === 'no-permanent-store') return false;
-      if (el.name === 'store') keep = true;
-      continue;
-    }
-    if (el.name === 'body' && (ns === undefined || ns === 'jabber:client')) keep = true;
-    else if (ns !== undefined && KEEP.has(ns) && !ignored.has(ns)) keep = true;
-  }
-  return keep;
+  return worthArchiving(stanza, KEEP, ignored);
 }

@@ -18,6 +18,7 @@ import { handleOccupantPresence } from './join.js';
 import { handleOccupantMessage, handleRoomMessage } from './messages.js';
 import { occupantIds } from './occupant-id.js';
 import { OccupantIq } from './occupant-iq.js';
+import { hookAdministration } from './admin-hooks.js';
 import { MUC_OPTIONS } from './options.js';
 import { handleOwnerIq } from './owner.js';
 import { RoomRegistry } from './rooms.js';
@@ -30,7 +31,7 @@ export const registries = new Map<string, RoomRegistry>();
 
 export default defineModule({
   name: 'muc',
-  depends: ['disco'],
+  depends: ['disco', 'vcard_muc'], // room avatars (XEP-0486) come with every muc component
   description: 'Multi-user chat rooms (XEP-0045) run as a component.',
   options: MUC_OPTIONS,
   events: ['muc-*'],
@@ -55,6 +56,7 @@ export default defineModule({
       if (registries.get(host) === rooms) registries.delete(host);
     });
     const occupantIq = new OccupantIq(ctx, rooms);
+    hookAdministration(ctx, rooms);
 
     const service: MucService = {
       host,

@@ -151,8 +151,15 @@ function sendHistory(ctx: MucContext, room: Room, to: string, stanza: Element, t
     for (const m of messages) fanout(ctx.module.server, m, [to]);
     then();
   };
-  if (given instanceof Promise) void (given as Promise<readonly Element[]>).then(send, () => send([]));
-  else send(Array.isArray(given) ? given as Element[] : room.history.select(request, to));
+  if (given instanceof Promise) {
+    // Live messages broadcast while the archive is read come after the history and subject
+    room.holdFor(to);
+    const sendHeld = (messages: readonly Element[]): void => {
+      send(messages);
+      for (const m of room.release(to)) fanout(ctx.module.server, m, [to]);
+    };
+    void (given as Promise<readonly Element[]>).then(sendHeld, () => sendHeld([]));
+  } else send(Array.isArray(given) ? given as Element[] : room.history.select(request, to));
 }
 
 /** XEP-0045 §7.6: a nickname change: unavailable with 303 and the new nick, then available. */

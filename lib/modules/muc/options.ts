@@ -6,6 +6,7 @@
  */
 import { option, INVALID } from '../../core/api.js';
 import type { PrivateMessagePolicy, Role } from '../../core/muc-api.js';
+import { MUC_ADMIN_OPTIONS } from './admin-options.js';
 
 /** Who may create rooms, as Prosody writes it: false (anyone), 'local' (users of the parent host), true (admins). */
 export type RoomCreators = boolean | 'local';
@@ -20,6 +21,7 @@ function parseCreators(raw: unknown): RoomCreators | typeof INVALID {
 const ROLES: readonly Role[] = ['visitor', 'participant', 'moderator'];
 
 export const MUC_OPTIONS = {
+  ...MUC_ADMIN_OPTIONS,
   restrict_room_creation: option.custom<RoomCreators>({
     default: false,
     describe: 'false, "local" or true',

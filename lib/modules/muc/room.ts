@@ -15,6 +15,7 @@ import type { MucContext } from './context.js';
 import { History } from './history.js';
 import { Occupant } from './occupant.js';
 import { broadcastPresence } from './presence.js';
+import { AFFILIATION_RANK, defaultRole } from './privileges.js';
 
 /** What a room tells the registry that holds it. */
 export interface RoomOwner {
@@ -33,6 +34,9 @@ export interface ChangeBy {
   readonly actor?: string;
 }
 
+/** Live stanzas held for one joining session while its history is read (beyond: dropped from the hold, the archive has them). */
+const MAX_HELD = 1000;
+
 const ROLE_RANK: Record<Role, number> = { none: 0, visitor: 1, participant: 2, moderator: 3 };
 
 export class Room implements MucRoom {
@@ -50,6 +54,8 @@ export class Room implements MucRoom {
   readonly #affiliations = new Map<string, AffiliationEntry>();
   /** nick → occupant */
   readonly #occupants = new Map<string, Occupant>();
+  /** Sessions whose join history is being read, with the live stanzas held for them meanwhile. */
+  readonly #joining = new Map<string, Element[]>();
   /** real full JID → occupant */
   readonly #sessions = new Map<string, Occupant>();
 
@@ -68,7 +74,11 @@ export class Room implements MucRoom {
 
   affiliation(bareJid: string): Affiliation {
     if (this.ctx.isAdmin(bareJid)) return 'owner';
-    return this.#affiliations.get(bareJid)?.affiliation ?? 'none';
+    const own = this.#affiliations.get(bareJid)?.affiliation;
+    if (own !== undefined) return own;
+    // XEP-0045 §9.2: a banned domain bans its users (user@domain is matched first)
+    const at = bareJid.indexOf('@');
+    return at !== -1 && this.#affiliations.get(bareJid.slice(at + 1))?.affiliation === 'outcast' ? 'outcast' : 'none';
   }
 
   affiliations(): ReadonlyMap<string, AffiliationEntry> {
@@ -100,7 +110,28 @@ export class Room implements MucRoom {
   broadcast(stanza: Element, filter?: (occupant: MucOccupant) => boolean): void {
     const to: string[] = [];
     for (const occ of this.#occupants.values()) if (!filter || filter(occ)) to.push(...occ.sessions.keys());
+    if (this.#joining.size > 0) {
+      // §7.2.15-16: a session still waiting for its history gets live traffic after it
+      for (let i = to.length - 1; i >= 0; i--) {
+        const held = this.#joining.get(to[i]!);
+        if (held === undefined) continue;
+        if (held.length < MAX_HELD) held.push(stanza);
+        to.splice(i, 1);
+      }
+    }
     fanout(this.ctx.module.server, stanza, to);
+  }
+
+  /** A joining session's history comes later (from the archive): hold its live traffic till then. */
+  holdFor(session: string): void {
+    if (!this.#joining.has(session)) this.#joining.set(session, []);
+  }
+
+  /** The session's history and subject were sent: what was held for it, in order. */
+  release(session: string): readonly Element[] {
+    const held = this.#joining.get(session) ?? [];
+    this.#joining.delete(session);
+    return this.#sessions.has(session) ? held : [];
   }
 
   save(): void {
@@ -123,12 +154,9 @@ export class Room implements MucRoom {
 
   // ---- helpers for the protocol code ----
 
-  /** XEP-0045 §5.1: the role an affiliation gets on entering. */
+  /** XEP-0045 §5.1.2: the role an affiliation gets on entering this room (privileges.ts). */
   defaultRole(affiliation: Affiliation): Role {
-    if (affiliation === 'owner' || affiliation === 'admin') return 'moderator';
-    if (affiliation === 'outcast') return 'none';
-    if (affiliation === 'none' && this.config.moderated) return 'visitor';
-    return 'participant';
+    return defaultRole(affiliation, this.config);
   }
 
   /** The bare JID that reserved a nickname by registration (XEP-0045 §7.10), if any. */
@@ -199,14 +227,21 @@ export class Room implements MucRoom {
   setAffiliation(bareJid: string, affiliation: Affiliation, by: ChangeBy & { readonly nick?: string } = {}): void {
     const before = this.#affiliations.get(bareJid);
     if (affiliation === 'none') this.#affiliations.delete(bareJid);
-    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick ?? before?.nick });
+    // XEP-0045 §9.5: nick '' unsets the reserved nickname
+    else this.#affiliations.set(bareJid, { affiliation, reason: by.reason, nick: by.nick === undefined ? before?.nick : by.nick || undefined });
     this.save();
-    for (const occ of [...this.#occupants.values()].filter((o) => o.bareJid === bareJid)) {
-      occ.affiliation = this.affiliation(bareJid);
+    // §9.2: banning a domain removes its users
+    const affected = (o: Occupant): boolean => o.bareJid === bareJid
+      || (affiliation === 'outcast' && o.bareJid.endsWith(`@${bareJid}`) && this.affiliation(o.bareJid) === 'outcast');
+    for (const occ of [...this.#occupants.values()].filter(affected)) {
+      const fell = AFFILIATION_RANK[this.affiliation(occ.bareJid)] < AFFILIATION_RANK[occ.affiliation];
+      occ.affiliation = this.affiliation(occ.bareJid);
       if (occ.affiliation === 'outcast') this.removeOccupant(occ.nick, [301], by);
       else if (this.config.membersOnly && occ.affiliation === 'none') this.removeOccupant(occ.nick, [321], by);
       else {
-        occ.role = this.defaultRole(occ.affiliation);
+        // §5.1.3 (note): a risen affiliation never lowers a role (a moderator made a member stays one), a fallen one resets it (as Prosody)
+        const role = this.defaultRole(occ.affiliation);
+        if (fell || ROLE_RANK[occ.role] < ROLE_RANK[role]) occ.role = role;
         broadcastPresence(this, occ, { reason: by.reason, actor: by.actor });
       }
     }

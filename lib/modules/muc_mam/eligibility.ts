@@ -6,8 +6,7 @@
  * §8.1: the subject is sent apart), chat states alone, or what XEP-0334 hints keep out.
  */
 import type { Element } from '../../core/api.js';
-
-const NS_HINTS = 'urn:xmpp:hints';
+import { worthArchiving } from '../../core/mam-api.js';
 
 /** Payload namespaces worth archiving without a body. */
 const KEEP = new Set([
@@ -27,18 +26,5 @@ const KEEP = new Set([
 /** Whether a groupchat message belongs in the room archive. */
 export function archivable(stanza: Element): boolean {
   if (stanza.attrs.type !== 'groupchat') return false;
-  let keep = false;
-  for (const c of stanza.children) {
-    if (typeof c === 'string') continue;
-    const el = c as Element;
-    const ns = el.attrs.xmlns as string | undefined;
-    if (ns === NS_HINTS) {
-      if (el.name === 'no-store' || el.name === 'no-permanent-store') return false;
-      if (el.name === 'store') keep = true;
-      continue;
-    }
-    if (el.name === 'body' && (ns === undefined || ns === 'jabber:client')) keep = true;
-    else if (ns !== undefined && KEEP.has(ns)) keep = true;
-  }
-  return keep;
+  return worthArchiving(stanza, KEEP);
 }

@@ -11,13 +11,23 @@ import type { HistoryRequest, MucRoom } from '../../core/muc-api.js';
 import { addStanzaId, NS_DELAY, stamp } from '../../core/mam-api.js';
 import { shown } from './stored.js';
 
-export async function historyFromArchive(archive: Archive, room: MucRoom, to: string, request: HistoryRequest, log: Logger): Promise<Element[]> {
+/**
+ * Where a join's history ends: the position of the first message archived after the join
+ * (set by the archiving hook while the read is pending). Those come live, after the history.
+ */
+export interface HistoryBound { before?: number }
+
+export async function historyFromArchive(archive: Archive, room: MucRoom, to: string, request: HistoryRequest, log: Logger, bound: HistoryBound = {}): Promise<Element[]> {
   const max = Math.min(request.maxstanzas ?? room.config.historyLength, room.config.historyLength);
   if (max <= 0 || request.maxchars === 0) return [];
   let start: number | undefined;
   if (request.seconds !== undefined) start = Date.now() - request.seconds * 1000;
   if (request.since !== undefined) start = Math.max(start ?? request.since, request.since);
-  const rows = await archive.query(room.jid, start === undefined ? { limit: max, reverse: true } : { start, limit: max, reverse: true });
+  let rows = await archive.query(room.jid, { start, limit: max, reverse: true });
+  // XEP-0045 §7.2.15-16: a message archived after the join goes out live, after the subject
+  if (bound.before !== undefined && rows.some((r) => r.sort >= bound.before!)) {
+    rows = await archive.query(room.jid, { start, before: bound.before, limit: max, reverse: true });
+  }
   const out: Element[] = [];
   let chars = request.maxchars ?? Infinity;
   for (const rec of rows) { // newest first

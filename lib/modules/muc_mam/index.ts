@@ -17,7 +17,7 @@ import {
   addStanzaId, metadataElement, NS_MAM, NS_MAM_EXTENDED, NS_SID, parseQuery, queryFormElement, sendResults, startExpiry, stripStanzaIds,
 } from '../../core/mam-api.js';
 import { archivable } from './eligibility.js';
-import { historyFromArchive } from './history.js';
+import { historyFromArchive, type HistoryBound } from './history.js';
 import { MUC_MAM_OPTIONS } from './options.js';
 import { shown, storedCopy } from './stored.js';
 
@@ -32,6 +32,8 @@ export default defineModule({
   load(module) {
     const { server, host, options } = module;
     const archive = module.openArchive('muc_log');
+    /** Joins whose history is being read, per room: where each one's history ends. */
+    const joining = new Map<string, Set<HistoryBound>>();
     const logs = (room: MucRoom): boolean => options.muc_log_all_rooms || room.config.logging;
     const route = (el: Element): true => {
       server.route(el);
@@ -67,6 +69,8 @@ export default defineModule({
       if (!logs(room) || !archivable(stanza)) return undefined;
       const nick = parseJid(stanza.attrs.from as string | undefined)?.resource;
       const rec = archive.append(room.jid, { with: room.jid, withResource: nick, value: serialize(storedCopy(room, occupant, stanza)) });
+      const reading = joining.get(room.jid);
+      if (reading !== undefined) for (const bound of reading) bound.before ??= rec.sort;
       addStanzaId(stanza, room.jid, rec.id);
       return undefined;
     }, -100);
@@ -74,9 +78,16 @@ export default defineModule({
     // XEP-0045 §7.2.15: history on join, from the archive (it outlives restarts)
     module.hook('muc-get-history', ({ room, to, request }: MucHistoryEvent): MucHistoryResult | undefined => {
       if (!logs(room)) return undefined;
-      return historyFromArchive(archive, room, to, request, module.log).catch((err: unknown) => {
+      const bound: HistoryBound = {};
+      let reading = joining.get(room.jid);
+      if (reading === undefined) joining.set(room.jid, (reading = new Set()));
+      reading.add(bound);
+      return historyFromArchive(archive, room, to, request, module.log, bound).catch((err: unknown) => {
         module.log.error({ err, room: room.jid }, 'reading the room history from the archive failed');
         return [];
+      }).finally(() => {
+        reading.delete(bound);
+        if (reading.size === 0 && joining.get(room.jid) === reading) joining.delete(room.jid);
       });
     });
 

@@ -123,4 +123,14 @@ describe('muc joining', () => {
     const { self } = await joinRoom(alice, ROOM, 'alice');
     assert.ok(codes(self).includes('201'), 'a temporary room starts anew');
   });
+
+  it('muc_max_sessions_per_nick bounds the sessions of one user under one nick', async (t) => {
+    const s = await startImServer(['alice'], mucComponent({ muc_room_locking: false, muc_max_sessions_per_nick: 1 }));
+    t.after(() => s.stop());
+    const one = await s.raw('alice', 'one');
+    await joinRoom(one, ROOM, 'alice');
+    const two = await s.raw('alice', 'two');
+    assert.equal(await joinRefused(two, ROOM, 'alice'), 'resource-constraint');
+    assert.equal(registries.get(MUC_SERVICE)!.get(ROOM)!.occupant('alice')!.sessions.size, 1);
+  });
 });

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { xml, type Element } from '../../../lib/core/xml.js';
 import { startImServer, tempDataPath } from '../../helpers/im-server.js';
 import type { ImClient } from '../../helpers/im-clients.js';
-import { configure, createRoom, join, MUC, mucServer, NS_DELAY, NS_MUC_OWNER, roomQuery, roomStanzaId, say } from './helpers.js';
+import { configure, createRoom, join, MUC, mucServer, NS_DELAY, NS_MUC, NS_MUC_OWNER, roomQuery, roomStanzaId, say } from './helpers.js';
 
 const ROOM = `lounge@${MUC}`;
 
@@ -69,6 +69,31 @@ describe('muc_mam', () => {
     const after = await roomQuery(b, ROOM, {}, { after: ids[2]! });
     assert.deepEqual(after.bodies, ['four'], 'positions made after the restart come after the old ones');
     assert.deepEqual(after.ids, [four]);
+  });
+
+  it('sends live messages to a joining session after its history and subject (XEP-0045 §7.2.15-16), even while the archive is read', async (t) => {
+    const dir = tempDataPath();
+    t.after(() => dir.remove());
+    const s = await startImServer(['alice', 'bob'], {
+      storage: 'sqlite', data_path: dir.path,
+      Component: { [MUC]: { module: 'muc', modules_enabled: ['muc_mam'] } },
+    });
+    t.after(() => s.stop());
+    const a = await s.raw('alice', 'desk');
+    await createRoom(a, ROOM, 'Alice');
+    await say(a, ROOM, 'before');
+    // bob's second session joins and speaks in one write: the room handles the message before
+    // the archive (a worker thread away) has answered the history query
+    const b1 = await s.raw('bob', 'one');
+    await join(b1, ROOM, 'Bob');
+    const b2 = await s.raw('bob', 'two');
+    b2.stream.write(`<presence to='${ROOM}/Bob'><x xmlns='${NS_MUC}'/></presence>`
+      + `<message to='${ROOM}' type='groupchat' id='live'><body>live</body></message>`);
+    const live = await b2.next((el) => el.name === 'message' && el.getChildText('body') === 'live', 'the live message');
+    const order = b2.received.filter((el) => el.name === 'message').map((el) =>
+      el.getChild('subject') !== undefined ? 'subject' : el.getChild('delay', NS_DELAY) ? `history:${el.getChildText('body')}` : `live:${el.getChildText('body')}`);
+    assert.deepEqual(order, ['history:before', 'subject', 'live:live']);
+    assert.ok(roomStanzaId(live, ROOM), 'the live message carries its room stanza-id');
   });
 
   it('never duplicates or skips a message across pages while messages arrive, forwards and backwards', async (t) => {

@@ -28,7 +28,6 @@ export const UNIMPORTED_STORES: Readonly<Record<string, string>> = {
   invite_token: 'invitations are not imported in this version',
   tombstones: 'deleted account names are not imported in this version',
   uploads: 'the file upload index is not imported in this version',
-  vcard_muc: 'MUC room vCards are not imported in this version',
 };
 
 /** The importer for a store, if any. */
