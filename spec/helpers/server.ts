@@ -4,6 +4,8 @@
  * `listeners` event), so any module's sockets can be found by service name.
  */
 import { createServer, type Server, type RawConfig, type ListenerInfo, type ModuleDefinition, type Logger } from '../../lib/index.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { captureLog } from './log.js';
 
 export interface TestServer {
@@ -52,8 +54,13 @@ export function reportedListeners(server: Server): ListenerInfo[] {
  * Start a server with TEST_DEFAULTS + `config`, create `users`, and return it with its ports.
  * @example const t = await startTestServer({ c2s_require_encryption: false }, { users: { juliet: 'pw' } });
  */
+let servers = 0;
+
 export async function startTestServer(config: RawConfig = {}, options: TestServerOptions = {}): Promise<TestServer> {
-  const server = createServer({ ...TEST_DEFAULTS, ...config }, {
+  // Servers of test files running side by side would share <data_path>/xmpp-server.sock: each gets its own
+  const adminSocket = config.data_path === undefined && config.admin_socket === undefined
+    ? { admin_socket: join(tmpdir(), `xs-test-${process.pid}-${++servers}.sock`) } : {};
+  const server = createServer({ ...TEST_DEFAULTS, ...adminSocket, ...config }, {
     logger: options.logger ?? captureLog('silent').logger,
     modules: options.modules,
   });
