@@ -2,7 +2,8 @@
  * @module default-config
  * The config `xmpp-server` uses when no --config is given: DESIGN.md's defaults (VirtualHost
  * localhost, the default modules, SQLite under ./data) plus the browser chat page of
- * examples/web at `/`, so `npm start` gives a working page at http://localhost:5280/.
+ * examples/web at `/`, so `npm start` gives a working page at http://localhost:5280/, and
+ * chat rooms at conference.localhost (muc with muc_mam).
  */
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODULES, type RawConfig } from '../core/config.js';
@@ -26,5 +27,7 @@ export function defaultConfig(): RawConfig {
     // file that opens HTTP to the network must not copy this; `start` warns if it does.
     consider_websocket_secure: true,
     VirtualHost: { localhost: {} },
+    // Group chat out of the box (web clients expect rooms), with its archive as in Prosody's default config
+    Component: { 'conference.localhost': { module: 'muc', modules_enabled: ['muc_mam'], name: 'Chatrooms' } },
   };
 }

@@ -35,7 +35,7 @@ describe('announce', () => {
     t.after(() => s.stop());
     const out = printed(s.server);
     const http = s.port('http');
-    assert.match(out, /^xmpp-server running for localhost\n/);
+    assert.match(out, /^xmpp-server running for localhost; components conference\.localhost \(muc\)\n/);
     assert.match(out, new RegExp(`\\n  c2s {20}xmpp://127\\.0\\.0\\.1:${s.c2sPort}\\n`));
     assert.match(out, new RegExp(`\\n  http {19}http://127\\.0\\.0\\.1:${http}\\n`));
     assert.match(out, new RegExp(`\\n  Chat page {14}http://localhost:${http}/  \\(localhost\\)\\n`));
