@@ -179,38 +179,7 @@ function serializeTop(el: Element, extra: string): string {
     return inner === '' ? startTag(el) + extra + '/>' : startTag(el) + extra + '>' + inner + '</' + el.name + '>';
   }
   if (el.children.length === 0) return startTag(el) + extra + '/>';
-  // The element and its subtree in one pass (the 1:1 path: no intermediate string).
-  let out = startTag(el) + extra + '>';
-  const els: Element[] = [el];
-  const next: number[] = [0];
-  let top = 0;
-  while (top >= 0) {
-    const cur = els[top]!;
-    const children = cur.children as unknown[];
-    const i = next[top]!;
-    if (i >= children.length) {
-      out += '</' + cur.name + '>';
-      top--;
-      continue;
-    }
-    next[top] = i + 1;
-    const child = children[i];
-    if (typeof child === 'string') {
-      out += escapeText(child);
-    } else if (isElementLike(child)) {
-      if (child.children.length === 0) {
-        out += startTag(child) + '/>';
-      } else {
-        out += startTag(child) + '>';
-        top++;
-        els[top] = child;
-        next[top] = 0;
-      }
-    } else if (child !== null && child !== undefined) {
-      out += escapeText(String(child));
-    }
-  }
-  return out;
+  return startTag(el) + extra + '>' + serializeChildren(el.children) + '</' + el.name + '>';
 }
 
 function sameChildren(a: readonly unknown[], b: readonly unknown[]): boolean {
