@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'logins'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -76,13 +76,20 @@ export interface BenchOptions {
   serverConfig: Record<string, unknown>;
   /** Seconds a fresh server settles before its baseline memory is read (and idle: after close). */
   settle: number;
+  /** logins: logins started per second (open loop), accounts cycled through, most setups in flight. */
+  loginRate: number;
+  loginAccounts: number;
+  loginMaxInFlight: number;
+  /** Another user's ping and the server's event-loop delay beside every measurement (bench/loop-health.ts). */
+  health: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
-  --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate
+  --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
+                       mam-query,logins
                        (default: all); muc and muc-burst run on the XMPP servers (not the relay):
                          muc          R rooms x N occupants (XEP-0045), groupchat messages in
                                       turn, W in flight per room (in flight until all N have
@@ -99,6 +106,9 @@ export const USAGE = `Usage: npm run bench -- [flags]
                          idle-sm      idle sessions with SM and resumption enabled, vs idle
                          hibernate    N SM sessions cut at once, hibernating; half resumed,
                                       half expire to offline storage (exactly once)
+                       on the XMPP servers offering SCRAM-SHA-256 (ours):
+                         logins       sustained logins at --login-rate for --duration s, each
+                                      <open/> + SCRAM-SHA-256 + bind + presence, then <close/>
   --no-sm              leave out messages-sm, idle-sm and hibernate
   --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
   --sessions N         connect: sessions (default 2000)
@@ -136,7 +146,13 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        --server-flags=--trace-gc: its output goes to server.log, see --keep)
   --server-config JSON options merged into our server's config, e.g.
                        '{"smacks_max_unacked_stanzas": 10}'
-  --keep               keep the temporary directory`;
+  --keep               keep the temporary directory
+  --login-rate R       logins: logins started per second, open loop (default 1000)
+  --login-accounts N   logins: accounts used in turn (default 1000)
+  --login-max-in-flight M  logins: most setups open at once; a login due beyond it is skipped
+                       and counted (default 5000; the server holds at most ~ulimit -n sockets)
+  --no-health          no probe session (another user's ping every 20 ms) and no /metrics
+                       scrapes beside the measurements`;
 
 function positive(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -171,6 +187,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
+      'login-rate': { type: 'string' }, 'login-accounts': { type: 'string' }, 'login-max-in-flight': { type: 'string' }, 'no-health': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -219,6 +236,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter(Boolean),
     serverConfig: jsonObject('server-config', values['server-config']),
     settle: positive('settle', values.settle, 1, 0),
+    loginRate: positive('login-rate', values['login-rate'], 1000),
+    loginAccounts: positive('login-accounts', values['login-accounts'], 1000),
+    loginMaxInFlight: positive('login-max-in-flight', values['login-max-in-flight'], 5000),
+    health: values['no-health'] !== true,
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

@@ -8,6 +8,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, rssKiB, sleep } from './proc.js';
+import { HealthMonitor } from './loop-health.js';
 import type { Measurement, PhaseSample } from './report.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
@@ -21,6 +22,7 @@ export const log = (text: string): void => void process.stderr.write(`[bench] ${
 
 interface Hooks {
   onHeld?: (sessions: number, phase: string | undefined, seconds: number | undefined) => Promise<void>;
+  onWindow?: (edge: 'start' | 'end') => void;
 }
 
 /** Fork the load generator for one request; resolves with its result and its CPU time. */
@@ -44,6 +46,7 @@ function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: Scen
         case 'held':
           void (hooks.onHeld?.(message.sessions, message.phase, message.seconds) ?? Promise.resolve()).then(() => child.send({ type: 'release' } satisfies ToLoad));
           break;
+        case 'window': hooks.onWindow?.(message.edge); break;
         case 'result': finish(undefined, { result: message.result, cpu: cpuSeconds(child.pid!) }); break;
         case 'failed': finish(new Error(message.message)); break;
       }
@@ -64,6 +67,8 @@ export interface MeasureOptions {
   readonly cacheDir: string;
   /** Options for this server start only (e.g. a short smacks_hibernation_time). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /** The account (index) of the probe session beside the load (bench/loop-health.ts); none = no health figures. */
+  readonly probeAccount?: number;
 }
 
 /** Sample the server through a hold of `seconds`: the last RSS, CPU used, and how long it stayed busy. */
@@ -94,6 +99,9 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
     const baseline = rssKiB(pid);
     let peak = baseline;
     const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
+    // another user's ping and the server's event-loop delay (logged in before the CPU count starts)
+    const health = opts.probeAccount === undefined ? undefined
+      : await HealthMonitor.start(running.info, running.metricsUrl, `${PREFIX}${opts.probeAccount}`, PASSWORD);
     const cpu0 = cpuSeconds(pid);
     let held: number | undefined;
     let perSession: number | undefined;
@@ -109,6 +117,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       serverPid: pid,
     };
     const { result, cpu } = await runLoad(request(common), {
+      onWindow: (edge) => (edge === 'start' ? health?.windowStart() : health?.windowEnd()),
       onHeld: async (sessions, phase, seconds = opts.hold) => {
         // sample through the hold; the last sample is the held figure (GC has had time to settle)
         const s = await sampleHold(pid, seconds, (kib) => { peak = Math.max(peak, kib); });
@@ -123,6 +132,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       },
     });
     const cpuUsed = cpuSeconds(pid) - cpu0;
+    const healthFigures = await health?.finish();
     let after: number | undefined;
     if (scenario === 'idle' || scenario === 'idle-sm') {
       // up to 10 settle periods, or until RSS is within 10% of the baseline
@@ -150,6 +160,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
         ...(Object.keys(phases).length ? { phases } : {}),
       },
       loadCpuSeconds: cpu,
+      ...(healthFigures === undefined ? {} : { health: healthFigures }),
     };
   } finally {
     await running.stop();

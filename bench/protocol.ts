@@ -113,7 +113,24 @@ export interface MucBurstRequest extends CommonParams {
   readonly drainMs: number;
 }
 
-export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest;
+/**
+ * Sustained logins (bench/scenarios/logins.ts): one full WebSocket session setup (<open/>,
+ * SASL with `mechanism`, bind, initial presence) started every 1/rate s (open loop) for
+ * `durationS` s, each closed once up; accounts 1..accounts in turn.
+ */
+export interface LoginsRequest extends CommonParams {
+  readonly scenario: 'logins';
+  /** Logins started per second. */
+  readonly rate: number;
+  readonly durationS: number;
+  /** Accounts the logins cycle through (their SCRAM keys are derived untimed first). */
+  readonly accounts: number;
+  readonly mechanism: 'SCRAM-SHA-1' | 'SCRAM-SHA-256';
+  /** Most setups in flight; a login due while that many are open is skipped and counted. */
+  readonly maxInFlight: number;
+}
+
+export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest | LoginsRequest;
 
 /** What the clients' stream management did during a scenario. */
 export interface SmStats {
@@ -278,7 +295,29 @@ export interface MucBurstResult {
   readonly errors: readonly string[];
 }
 
-export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult;
+export interface LoginsResult {
+  readonly scenario: 'logins';
+  readonly mechanism: string;
+  /** Offered logins per second, and the seconds they were offered over. */
+  readonly offered: number;
+  readonly seconds: number;
+  /** Logins started, fully set up, failed; and skipped because maxInFlight were open. */
+  readonly started: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly skipped: number;
+  /** Logins set up per second: ok / (first start to last set-up session). */
+  readonly achieved: number;
+  /** Setup time, socket to reflected presence, ms. */
+  readonly setup: Summary;
+  /** Most setups in flight at once. */
+  readonly peakInFlight: number;
+  /** Server CPU seconds over the timed phase (from /proc; NaN when unknown). */
+  readonly serverCpuSeconds: number;
+  readonly errors: readonly string[];
+}
+
+export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult | LoginsResult;
 
 /** Orchestrator -> load generator. */
 export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };
@@ -291,5 +330,7 @@ export type FromLoad =
    * (default: its --hold), then releases.
    */
   | { type: 'held'; sessions: number; phase?: string; seconds?: number }
+  /** The scenario's measured interval starts or ends (bench/window.ts); health figures cover it. */
+  | { type: 'window'; edge: 'start' | 'end' }
   | { type: 'result'; result: ScenarioResult }
   | { type: 'failed'; message: string };

@@ -9,6 +9,8 @@ import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
 import { mucChecks, mucMarkdownRows, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
+import { renderHealth } from './report-health.js';
+import type { HealthFigures } from './loop-health.js';
 
 export { med };
 
@@ -31,7 +33,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'logins';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -53,6 +55,8 @@ export interface Measurement {
   };
   /** CPU seconds the load generator used. */
   readonly loadCpuSeconds: number;
+  /** Another user's ping and the server's event-loop delay over the measured interval (bench/loop-health.ts). */
+  readonly health?: HealthFigures;
 }
 
 /** The machine, for the report and the JSON lines. */
@@ -126,6 +130,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   out.push(...renderSm(ms, params));
   out.push(...renderIm(ms));
   out.push(...renderMuc(ms, targets, params));
+  out.push(...renderHealth(ms, targets, params));
   out.push('', ...targetChecks(ms, params));
   return out.join('\n');
 }

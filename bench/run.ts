@@ -58,6 +58,8 @@ function summary(m: Measurement): string {
       + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
     case 'muc-burst': return `${r.occupants} occupants: last copy p50 ${r.toLast.p50.toFixed(1)} ms, max ${r.toLast.max.toFixed(1)} ms; `
       + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
+    case 'logins': return `${r.achieved.toFixed(0)} logins/s of ${r.offered} offered, setup p50 ${r.setup.p50.toFixed(1)} ms, p99 ${r.setup.p99.toFixed(1)} ms, `
+      + `${r.failed} failed, ${r.skipped} skipped, server CPU ${((r.serverCpuSeconds * 1e6) / Math.max(1, r.ok)).toFixed(0)} µs/login${errors}`;
     case 'hibernate': return `${r.ok} hibernated, ${r.resume.resumed}/${r.resume.attempted} resumed in ${r.resume.seconds.toFixed(2)} s, `
       + `${r.expire.expired}/${r.expire.attempted} expired; lost ${r.resume.lost + r.expire.lost}, dup ${r.resume.duplicated + r.expire.duplicated + r.lateDuplicates}${errors}`;
   }
@@ -88,6 +90,8 @@ interface Step {
   readonly oursOnly?: boolean;
   /** Only on XMPP servers (not the relay). */
   readonly xmppOnly?: boolean;
+  /** Only on targets whose accounts log in with SCRAM-SHA-256. */
+  readonly scramSha256?: boolean;
   readonly config?: Readonly<Record<string, unknown>>;
 }
 
@@ -96,7 +100,7 @@ function accountsNeeded(opts: BenchOptions): number {
   const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
   return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-im') ? opts.pairs * 2 : 0,
     has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0,
-    has('muc') ? opts.rooms * opts.occupants : 0, has('muc-burst') ? opts.burstOccupants : 0);
+    has('muc') ? opts.rooms * opts.occupants : 0, has('muc-burst') ? opts.burstOccupants : 0, has('logins') ? opts.loginAccounts : 0);
 }
 
 /**
@@ -104,7 +108,9 @@ function accountsNeeded(opts: BenchOptions): number {
  * a scenario and its stream management variant run one after the other in each repeat.
  */
 async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp: string): Promise<Measurement[]> {
-  const accounts = accountsNeeded(opts);
+  // one more: the probe session beside the load (another user's ping, bench/loop-health.ts)
+  const probeAccount = accountsNeeded(opts) + 1;
+  const accounts = probeAccount;
   const t0 = Date.now();
   log(`creating ${accounts} accounts on ${targets.map((t) => t.name).join(', ')} (untimed)`);
   await Promise.all(targets.map((t) => t.prepare(accounts, PREFIX, PASSWORD)));
@@ -119,9 +125,10 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
           if (step.sm && !target.streamManagement) continue;
           if (step.oursOnly && target.name !== 'ours') continue;
           if (step.xmppOnly && target.name === 'relay') continue;
+          if (step.scramSha256 && !target.scramSha256) continue;
           log(`${step.scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
           try {
-            const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}) });
+            const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}), ...(opts.health ? { probeAccount } : {}) });
             ms.push(m);
             log(`  ${summary(m)} (CPU s: server ${m.server.cpuSeconds.toFixed(1)}, load ${m.loadCpuSeconds.toFixed(1)})`);
           } catch (err) {
@@ -166,6 +173,13 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
       request: (c) => ({ ...c, scenario: 'muc-burst', service: MUC_DOMAIN, occupants: opts.burstOccupants, bursts: opts.bursts, bodyBytes: opts.body, drainMs: 30_000 }),
     },
   ]));
+  await run(pick([{
+    name: 'logins', scenario: 'logins', xmppOnly: true, scramSha256: true,
+    request: (c) => ({
+      ...c, scenario: 'logins', rate: opts.loginRate, durationS: opts.duration, accounts: opts.loginAccounts,
+      mechanism: 'SCRAM-SHA-256', maxInFlight: opts.loginMaxInFlight,
+    }),
+  }]));
   await run(pick([
     { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }) },
     { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, sm }), sm: true },

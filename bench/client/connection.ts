@@ -1,14 +1,14 @@
 /**
  * @module bench/client/connection
  * One load-generator connection: a `ws` client that sets up an XMPP session over RFC 7395
- * (<open/>, SCRAM-SHA-1, bind, stream management when asked, initial presence) with
+ * (<open/>, SCRAM-SHA-1 or -256, bind, stream management when asked, initial presence) with
  * hand-written framing, resumes a stream management session (XEP-0198 §5), or, in relay
  * mode, just opens the socket. After setup every inbound WebSocket message goes to `onStanza`.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
-import { ScramClient } from './scram.js';
+import { ScramClient, type ScramMechanism } from './scram.js';
 import { NS_SM, type SmClient } from './sm.js';
 import { NS_FRAMING, attribute, childText, elementName, escapeXml, innerText, localName } from './stanza-text.js';
 
@@ -37,6 +37,8 @@ export interface ConnectionOptions {
    * resume() takes over. Its <r/> and <a/> never reach `onStanza`.
    */
   readonly sm?: SmClient;
+  /** The SASL mechanism (default SCRAM-SHA-1). */
+  readonly mechanism?: ScramMechanism;
 }
 
 /** How long each part of the setup took, in ms since the connection started. */
@@ -287,12 +289,13 @@ export class BenchConnection {
     return this.#expect('features');
   }
 
-  /** SCRAM-SHA-1 (RFC 5802, RFC 6120 §6). */
+  /** SCRAM-SHA-1 or SCRAM-SHA-256 (RFC 5802, RFC 7677, RFC 6120 §6). */
   async #authenticate(prime: boolean): Promise<void> {
     const features = await this.#openStream();
-    if (!features.includes('>SCRAM-SHA-1<')) throw new Error(`SCRAM-SHA-1 not offered: ${features.slice(0, 300)}`);
-    const scram = new ScramClient(this.options.user, this.options.password);
-    this.send(`<auth xmlns="${NS_SASL}" mechanism="SCRAM-SHA-1">${Buffer.from(scram.first()).toString('base64')}</auth>`);
+    const mechanism = this.options.mechanism ?? 'SCRAM-SHA-1';
+    if (!features.includes(`>${mechanism}<`)) throw new Error(`${mechanism} not offered: ${features.slice(0, 300)}`);
+    const scram = new ScramClient(this.options.user, this.options.password, mechanism);
+    this.send(`<auth xmlns="${NS_SASL}" mechanism="${mechanism}">${Buffer.from(scram.first()).toString('base64')}</auth>`);
     const challenge = await this.#next();
     if (localName(elementName(challenge)) !== 'challenge') throw new Error(`SASL: ${challenge.slice(0, 200)}`);
     const final = await scram.final(Buffer.from(innerText(challenge), 'base64').toString());

@@ -1,7 +1,8 @@
 /**
  * @module bench/client/scram
- * The client side of SCRAM-SHA-1 (RFC 5802) for the load generator, written without the
- * server's code. Derived keys are cached per (password, salt, iterations), as real clients do.
+ * The client side of SCRAM-SHA-1 (RFC 5802) and SCRAM-SHA-256 (RFC 7677) for the load
+ * generator, written without the server's code. Derived keys are cached per (hash, password,
+ * salt, iterations), as real clients do.
  */
 import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,25 +17,36 @@ interface DerivedKeys {
   serverKey: Buffer;
 }
 
+/** The SCRAM hash functions the bench client speaks, as SASL names them. */
+export type ScramMechanism = 'SCRAM-SHA-1' | 'SCRAM-SHA-256';
+
+/** Node's digest name and output size of each mechanism's hash (RFC 5802 §2.2, RFC 7677 §3). */
+const HASHES: Readonly<Record<ScramMechanism, { readonly digest: 'sha1' | 'sha256'; readonly size: number }>> = {
+  'SCRAM-SHA-1': { digest: 'sha1', size: 20 },
+  'SCRAM-SHA-256': { digest: 'sha256', size: 32 },
+};
+
 /** Derived keys, shared by every connection of the process. */
 const cache = new Map<string, Promise<DerivedKeys>>();
 
 /** How many PBKDF2 derivations this process ran (the rest came from the cache). */
 export let derivations = 0;
 
-function hmac(key: Buffer, data: string): Buffer {
-  return createHmac('sha1', key).update(data).digest();
+function hmac(digest: 'sha1' | 'sha256', key: Buffer, data: string): Buffer {
+  return createHmac(digest, key).update(data).digest();
 }
 
-function keysFor(password: string, salt: Buffer, iterations: number): Promise<DerivedKeys> {
-  const id = `${password}\0${salt.toString('base64')}\0${iterations}`;
+function keysFor(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number): Promise<DerivedKeys> {
+  // SCRAM-SHA-1 ids keep the form of caches saved before SCRAM-SHA-256 was added
+  const id = `${mechanism === 'SCRAM-SHA-1' ? '' : `${mechanism}\0`}${password}\0${salt.toString('base64')}\0${iterations}`;
   let keys = cache.get(id);
   if (keys === undefined) {
     derivations++;
-    // Hi() of RFC 5802 §2.2 is PBKDF2 with HMAC-SHA-1; async so it runs off the event loop.
-    keys = pbkdf2Async(password, salt, iterations, 20, 'sha1').then((salted) => {
-      const clientKey = hmac(salted, 'Client Key');
-      return { clientKey, storedKey: createHash('sha1').update(clientKey).digest(), serverKey: hmac(salted, 'Server Key') };
+    const { digest, size } = HASHES[mechanism];
+    // Hi() of RFC 5802 §2.2 is PBKDF2 with the mechanism's HMAC; async so it runs off the event loop.
+    keys = pbkdf2Async(password, salt, iterations, size, digest).then((salted) => {
+      const clientKey = hmac(digest, salted, 'Client Key');
+      return { clientKey, storedKey: createHash(digest).update(clientKey).digest(), serverKey: hmac(digest, salted, 'Server Key') };
     });
     cache.set(id, keys);
   }
@@ -55,14 +67,16 @@ function attributes(message: string): Map<string, string> {
   return out;
 }
 
-/** One SCRAM-SHA-1 exchange, step by step. */
+/** One SCRAM exchange (SCRAM-SHA-1 unless told), step by step. */
 export class ScramClient {
+  readonly #mechanism: ScramMechanism;
   readonly #password: string;
   readonly #clientFirstBare: string;
   readonly #nonce: string;
   #serverSignature: Buffer | undefined;
 
-  constructor(user: string, password: string) {
+  constructor(user: string, password: string, mechanism: ScramMechanism = 'SCRAM-SHA-1') {
+    this.#mechanism = mechanism;
     this.#password = password;
     this.#nonce = randomBytes(18).toString('base64');
     this.#clientFirstBare = `n=${saslName(user)},r=${this.#nonce}`;
@@ -82,13 +96,14 @@ export class ScramClient {
     if (!nonce?.startsWith(this.#nonce) || salt === undefined || !Number.isSafeInteger(iterations) || iterations < 1) {
       throw new Error('bad SCRAM server-first-message');
     }
-    const keys = await keysFor(this.#password, Buffer.from(salt, 'base64'), iterations);
+    const keys = await keysFor(this.#mechanism, this.#password, Buffer.from(salt, 'base64'), iterations);
+    const digest = HASHES[this.#mechanism].digest;
     const withoutProof = `c=biws,r=${nonce}`;
     const authMessage = `${this.#clientFirstBare},${serverFirst},${withoutProof}`;
-    const signature = hmac(keys.storedKey, authMessage);
+    const signature = hmac(digest, keys.storedKey, authMessage);
     const proof = Buffer.allocUnsafe(signature.length);
     for (let i = 0; i < proof.length; i++) proof[i] = keys.clientKey[i]! ^ signature[i]!;
-    this.#serverSignature = hmac(keys.serverKey, authMessage);
+    this.#serverSignature = hmac(digest, keys.serverKey, authMessage);
     return `${withoutProof},p=${proof.toString('base64')}`;
   }
 

@@ -6,6 +6,7 @@
 import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { Samples, median } from '../stats.js';
 import type { ConnectRequest, ConnectResult } from '../protocol.js';
+import { markWindow } from '../window.js';
 
 /**
  * Run the connect scenario. Before the timed phase every account's SCRAM keys are derived
@@ -18,7 +19,9 @@ export async function runConnect(req: ConnectRequest, progress: (text: string) =
     await closeAll(primed.connections, req.concurrency);
     progress(`primed ${req.sessions - primed.failed}/${req.sessions} accounts`);
   }
+  markWindow('start');
   const out = await openMany(req.sessions, req.concurrency, (i) => connectionFor(req, i + 1));
+  markWindow('end');
   const ok = req.sessions - out.failed;
   const seconds = out.elapsedMs / 1000;
   progress(`${ok}/${req.sessions} sessions in ${seconds.toFixed(2)} s`);

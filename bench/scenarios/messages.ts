@@ -11,6 +11,7 @@ import type { BenchConnection } from '../client/connection.js';
 import { smTotals } from '../client/sm.js';
 import { Samples } from '../stats.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
+import { markWindowAt } from '../window.js';
 
 interface Sender {
   readonly index: number;
@@ -65,6 +66,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const t0 = performance.now();
   const measureStart = t0 + req.warmupS * 1000;
   const measureEnd = measureStart + req.durationS * 1000;
+  markWindowAt(measureStart, measureEnd);
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;

@@ -8,6 +8,7 @@
  */
 import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
+import { markWindowAt } from '../window.js';
 import type { MucRequest, MucResult } from '../protocol.js';
 import { joinRooms, messageText, parseCopy } from './muc-rooms.js';
 
@@ -38,6 +39,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
   const t0 = performance.now();
   const measureStart = t0 + req.warmupS * 1000;
   const measureEnd = measureStart + req.durationS * 1000;
+  markWindowAt(measureStart, measureEnd);
   const pid = req.serverPid;
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;

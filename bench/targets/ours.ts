@@ -1,7 +1,8 @@
 /**
  * @module bench/targets/ours
  * Our server as a benchmark target: a generated config (SQLite storage, the default modules,
- * HTTP on a free loopback port, consider_websocket_secure), accounts made with setup-ours.js,
+ * HTTP on a free loopback port, consider_websocket_secure, http_openmetrics for the event-loop
+ * delay at /metrics on that port), accounts made with setup-ours.js,
  * and `node build/lib/cli/main.js start` as the measured process. A start may override
  * options (the hibernate scenario's short smacks_hibernation_time) in a config of its own.
  */
@@ -15,6 +16,15 @@ import type { RunningTarget, Target, TargetDirs } from './target.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DOMAIN = 'localhost';
+/** Every start runs it: the bench reads the server's event-loop delay from its /metrics (bench/loop-health.ts). */
+const METRICS_MODULE = 'http_openmetrics';
+
+/** The config with http_openmetrics in its global modules_enabled (an override may replace the list). */
+function withMetrics(config: Record<string, unknown>): Record<string, unknown> {
+  const modules = config.modules_enabled;
+  if (!Array.isArray(modules) || modules.includes(METRICS_MODULE)) return config;
+  return { ...config, modules_enabled: [...(modules as unknown[]), METRICS_MODULE] };
+}
 
 /** The config our server runs with in the benchmark (the same shape an operator writes). */
 export function oursConfig(dataPath: string): Record<string, unknown> {
@@ -24,7 +34,7 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
     log_level: 'warn',
     // the modules Prosody runs in the benchmark too (smacks loaded; plain scenarios' clients just
     // don't enable it); messages-im runs the default set (DEFAULT_MODULES: + mam, carbons, blocklist...)
-    modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks'],
+    modules_enabled: ['roster', 'saslauth', 'disco', 'ping', 'websocket', 'smacks', METRICS_MODULE],
     c2s_ports: [],
     http_ports: [0],
     http_interfaces: ['127.0.0.1'],
@@ -45,7 +55,7 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
 export function oursTarget(dirs: TargetDirs): Target {
   mkdirSync(dirs.dir, { recursive: true });
   const configFile = join(dirs.dir, 'config.json');
-  const config = { ...oursConfig(join(dirs.dir, 'data')), ...dirs.config };
+  const config = withMetrics({ ...oursConfig(join(dirs.dir, 'data')), ...dirs.config });
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   let variants = 0;
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -53,6 +63,8 @@ export function oursTarget(dirs: TargetDirs): Target {
     name: 'ours',
     version: `xmpp-server-core ${version}`,
     streamManagement: true,
+    // Accounts.create stores SCRAM-SHA-1 and SCRAM-SHA-256 credentials; saslauth offers both
+    scramSha256: true,
     async prepare(count, prefix, password) {
       await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
     },
@@ -61,7 +73,7 @@ export function oursTarget(dirs: TargetDirs): Target {
       if (overrides !== undefined && Object.keys(overrides).length > 0) {
         // the same data (accounts, offline storage), other options
         file = join(dirs.dir, `config-${++variants}.json`);
-        writeFileSync(file, JSON.stringify({ ...config, ...overrides }, null, 2));
+        writeFileSync(file, JSON.stringify(withMetrics({ ...config, ...overrides }), null, 2));
       }
       const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', file], {
         cwd: dirs.dir,
@@ -75,6 +87,7 @@ export function oursTarget(dirs: TargetDirs): Target {
         return {
           info: { name: 'ours', mode: 'xmpp', url: `ws://127.0.0.1:${m[1]}/xmpp-websocket`, domain: DOMAIN },
           pid: child.pid!,
+          metricsUrl: `http://127.0.0.1:${m[1]}/metrics`,
           stop: () => stopChild(child),
         };
       } catch (err) {

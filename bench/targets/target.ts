@@ -10,6 +10,8 @@ export interface RunningTarget {
   readonly info: TargetInfo;
   /** The process whose memory and CPU are measured. */
   readonly pid: number;
+  /** Its metrics endpoint (Prometheus text with nodejs_eventloop_lag_*_seconds), if it has one. */
+  readonly metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -21,6 +23,8 @@ export interface Target {
   readonly version: string;
   /** Whether it does stream management (XEP-0198): the SM scenarios run only on such targets. */
   readonly streamManagement?: boolean;
+  /** Whether its benchmark accounts can log in with SCRAM-SHA-256 (RFC 7677): the logins scenario runs only there. */
+  readonly scramSha256?: boolean;
   /** Create accounts 1..count (`${prefix}${i}`, one password) in the target's own storage. */
   prepare(count: number, prefix: string, password: string): Promise<void>;
   /** A fresh process; `config`: options for this start only (ours: merged into its config). */
