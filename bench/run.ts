@@ -128,7 +128,8 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
           if (step.scramSha256 && !target.scramSha256) continue;
           log(`${step.scenario} on ${target.name} (run ${repeat}/${opts.repeat})`);
           try {
-            const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...(step.config ? { config: step.config } : {}), ...(opts.health ? { probeAccount } : {}) });
+            const extra = { ...(step.config ? { config: step.config } : {}), ...(opts.health ? { probeAccount } : {}) };
+            const m = await measure(target, step.scenario, repeat, step.request, { ...opts, cacheDir, ...extra });
             ms.push(m);
             log(`  ${summary(m)} (CPU s: server ${m.server.cpuSeconds.toFixed(1)}, load ${m.loadCpuSeconds.toFixed(1)})`);
           } catch (err) {
