@@ -68,11 +68,12 @@ export async function runLogins(req: LoginsRequest, progress: (text: string) => 
   const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
   const t0 = performance.now();
   const end = t0 + req.durationS * 1000;
+  const total = Math.round(req.rate * req.durationS);
   await new Promise<void>((resolve) => {
     let scheduled = 0;
     const ticker = setInterval(() => {
       const now = performance.now();
-      const due = Math.floor((req.rate * (Math.min(now, end) - t0)) / 1000);
+      const due = now >= end ? total : Math.floor((req.rate * (now - t0)) / 1000);
       for (; scheduled < due; scheduled++) {
         if (inFlight >= req.maxInFlight) {
           skipped++;
