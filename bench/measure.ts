@@ -101,7 +101,10 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
     const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
     // another user's ping and the server's event-loop delay (logged in before the CPU count starts)
     const health = opts.probeAccount === undefined ? undefined
-      : await HealthMonitor.start(running.info, running.metricsUrl, `${PREFIX}${opts.probeAccount}`, PASSWORD);
+      : await HealthMonitor.start(running.info, running.metricsUrl, `${PREFIX}${opts.probeAccount}`, PASSWORD).catch((err: unknown) => {
+        log(`  no health figures: the probe session did not start: ${(err as Error).message}`);
+        return undefined;
+      });
     const cpu0 = cpuSeconds(pid);
     let held: number | undefined;
     let perSession: number | undefined;
