@@ -123,6 +123,51 @@ describe('SqliteDriver background work', () => {
     assert.equal(d.archive.query('h', 'archive', 'u1', {}).length, 101, 'written before the worker stopped');
     assert.deepEqual(errors, []);
   });
+  it('gathers archive rows that keep coming into one commit per commitMs; a barrier waits for that commit', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const errors: string[] = [];
+    d.startBackgroundWork({ commitMs: 3000, fallback: { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined },
+      onError: (m) => errors.push(m) });
+    const sink = d.archiveSink!;
+    const row = (sort: number): Parameters<typeof sink.add>[0] => ({ host: 'h', store: 'archive', user: 'u', entry: { sort, with: 'x@h', value: `<m n='${sort}'/>` } });
+    // an idle worker commits at once
+    sink.add(row(1));
+    await sink.stored();
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 1);
+    // the next rows wait for the interval: not committed a few turns later (they were, one turn later, before)
+    sink.add(row(2));
+    await sleep(100);
+    sink.add(row(3));
+    await sleep(100);
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 1, 'rows 2 and 3 wait for the next commit');
+    await sink.stored();
+    assert.deepEqual(d.archive.query('h', 'archive', 'u', {}).map((r) => r.sort), [1, 2, 3]);
+    // stopping commits what waits
+    sink.add(row(4));
+    await d.stopBackgroundWork();
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 4, 'written before the worker stopped');
+    assert.deepEqual(errors, []);
+  });
+  it('commits at once when maxBatch rows wait, without waiting for commitMs', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const fallback = { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined };
+    d.startBackgroundWork({ commitMs: 60_000, maxBatch: 50, fallback, onError: () => undefined });
+    const sink = d.archiveSink!;
+    const add = (from: number, to: number): void => {
+      for (let i = from; i <= to; i++) sink.add({ host: 'h', store: 'archive', user: 'u', entry: { sort: i, with: 'x@h', value: '<m/>' } });
+    };
+    add(1, 1);
+    await sink.stored(); // idle: at once; the next commit would wait a minute
+    add(2, 60); // 59 rows: past maxBatch
+    const count = (): number => d.archive.query('h', 'archive', 'u', {}).length;
+    for (let i = 0; i < 250 && count() < 60; i++) await sleep(20);
+    assert.equal(count(), 60);
+    await d.stopBackgroundWork();
+  });
 });
 
 describe('openStorage', () => {
