@@ -103,10 +103,12 @@ const checkpoints = setInterval(checkpoint, checkpointMs);
 
 parentPort?.on('message', (m: ToWorker) => {
   switch (m.t) {
-    case 'rows':
-      for (const chunk of m.rows) for (const r of unpackRows(chunk)) pending.push(r);
+    case 'rows': {
+      let previous = '';
+      for (const chunk of m.rows) previous = unpackRows(chunk, pending, previous);
       schedule();
       return;
+    }
     case 'barrier':
       if (pending.length === 0) {
         post({ t: 'stored', id: m.id });

@@ -168,6 +168,28 @@ describe('SqliteDriver background work', () => {
     assert.equal(count(), 60);
     await d.stopBackgroundWork();
   });
+  it('hands a value shared by consecutive rows over once, also across the strings of one hand-over', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const fallback = { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined };
+    d.startBackgroundWork({ fallback, onError: () => undefined });
+    const sink = d.archiveSink!;
+    // the same message in the sender's and the recipient's archive, 150 times (more than one string of rows)
+    for (let i = 1; i <= 150; i++) {
+      const value = `<message id='m${Math.floor(i / 2)}'/>`; // rows 64 and 65 (two strings) share one
+      sink.add({ host: 'h', store: 'archive', user: i % 2 ? 'alice' : 'bob', entry: { sort: i, with: i % 2 ? 'bob@h' : 'alice@h', value } });
+    }
+    sink.add({ host: 'h', store: 'archive', user: 'alice', entry: { sort: 151, with: 'bob@h', value: '<message id=\'m75\'/>' } });
+    await sink.stored();
+    const alice = d.archive.query('h', 'archive', 'alice', {});
+    const bob = d.archive.query('h', 'archive', 'bob', {});
+    assert.equal(alice.length, 76);
+    assert.equal(bob.length, 75);
+    for (const r of [...alice, ...bob].filter((x) => x.sort <= 150)) assert.equal(r.value, `<message id='m${Math.floor(r.sort / 2)}'/>`, `row ${r.sort}`);
+    assert.equal(alice.at(-1)!.value, `<message id='m75'/>`);
+    await d.stopBackgroundWork();
+  });
 });
 
 describe('openStorage', () => {
