@@ -11,6 +11,7 @@ import { runHibernate } from './scenarios/hibernate.js';
 import { runMuc } from './scenarios/muc.js';
 import { runMucBurst } from './scenarios/muc-burst.js';
 import { runLogins } from './scenarios/logins.js';
+import { windowStarted } from './window.js';
 import type { FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
 function tell(message: FromLoad): void {
@@ -57,6 +58,10 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
 process.on('message', (message: ToLoad) => {
   if (message.type === 'release') {
     release?.();
+    return;
+  }
+  if (message.type === 'window-started') {
+    windowStarted();
     return;
   }
   run(message.request).then(

@@ -7,6 +7,7 @@
  * resets it and one at the end reads it). The interval is the one the scenario marks
  * (bench/window.ts), or the whole load run when it marks none.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { probeKind, startProbe, type PingSample, type Probe } from './probe.js';
 import { Samples, type Summary } from './stats.js';
 import type { TargetInfo } from './protocol.js';
@@ -31,6 +32,12 @@ export interface HealthFigures {
   readonly metricsError?: string;
   /** The server's event-loop delay over the interval; absent where the target exports none. */
   readonly loop?: LoopDelay;
+  /**
+   * The probe's own (orchestrator's) longest event-loop delay over the interval, ms: a ping
+   * slower than both this and the server's loop delay waited outside both event loops (the
+   * OS scheduler on a busy machine, the kernel's socket path).
+   */
+  readonly probeLoopMaxMs?: number;
   /** Seconds of the interval, and whether the scenario marked it (else: the whole load run). */
   readonly intervalS: number;
   readonly marked: boolean;
@@ -59,6 +66,8 @@ export class HealthMonitor {
   #loop: LoopDelay | undefined;
   #scrapes: Promise<unknown> = Promise.resolve();
   #error: string | undefined;
+  readonly #own: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  #ownMax: number | undefined;
 
   private constructor(probe: Probe, kind: string, metricsUrl: string | undefined) {
     this.#probe = probe;
@@ -70,23 +79,28 @@ export class HealthMonitor {
   static async start(target: TargetInfo, metricsUrl: string | undefined, user: string, password: string): Promise<HealthMonitor> {
     const probe = await startProbe({ target, user, password });
     const monitor = new HealthMonitor(probe, probeKind(target.mode), metricsUrl);
+    monitor.#own.enable();
     monitor.#reset();
     await monitor.#scrapes;
     return monitor;
   }
 
-  /** The scenario's measured interval starts now. */
-  windowStart(): void {
+  /** The scenario's measured interval starts now; resolves once the server's histogram is reset. */
+  windowStart(): Promise<void> {
     this.#marked = true;
     this.#start = performance.now();
     this.#end = undefined;
+    this.#own.reset();
     this.#reset();
+    return this.#scrapes.then(() => undefined);
   }
 
   /** The scenario's measured interval ends now. */
   windowEnd(): void {
     if (this.#end !== undefined) return;
     this.#end = performance.now();
+    this.#ownMax = this.#own.count > 0 ? this.#own.max / 1e6 : undefined;
+    this.#own.disable();
     this.#read();
   }
 
@@ -106,6 +120,7 @@ export class HealthMonitor {
       ...(lost === undefined ? {} : { probeLost: lost }),
       ...(this.#error === undefined ? {} : { metricsError: this.#error }),
       ...(this.#loop === undefined ? {} : { loop: this.#loop }),
+      ...(this.#ownMax === undefined ? {} : { probeLoopMaxMs: this.#ownMax }),
       intervalS: (end - this.#start) / 1000,
       marked: this.#marked,
     };

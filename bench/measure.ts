@@ -22,7 +22,8 @@ export const log = (text: string): void => void process.stderr.write(`[bench] ${
 
 interface Hooks {
   onHeld?: (sessions: number, phase: string | undefined, seconds: number | undefined) => Promise<void>;
-  onWindow?: (edge: 'start' | 'end') => void;
+  /** The measured interval starts or ends; the load generator waits for the start's promise. */
+  onWindow?: (edge: 'start' | 'end') => Promise<void> | void;
 }
 
 /** Fork the load generator for one request; resolves with its result and its CPU time. */
@@ -46,7 +47,13 @@ function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: Scen
         case 'held':
           void (hooks.onHeld?.(message.sessions, message.phase, message.seconds) ?? Promise.resolve()).then(() => child.send({ type: 'release' } satisfies ToLoad));
           break;
-        case 'window': hooks.onWindow?.(message.edge); break;
+        case 'window': {
+          const edge = message.edge;
+          void Promise.resolve(hooks.onWindow?.(edge)).then(() => {
+            if (edge === 'start' && child.connected) child.send({ type: 'window-started' } satisfies ToLoad);
+          });
+          break;
+        }
         case 'result': finish(undefined, { result: message.result, cpu: cpuSeconds(child.pid!) }); break;
         case 'failed': finish(new Error(message.message)); break;
       }

@@ -320,7 +320,7 @@ export interface LoginsResult {
 export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult | LoginsResult;
 
 /** Orchestrator -> load generator. */
-export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };
+export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' } | { type: 'window-started' };
 
 /** Load generator -> orchestrator. */
 export type FromLoad =

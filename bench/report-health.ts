@@ -42,16 +42,18 @@ export function renderHealth(ms: readonly Measurement[], targets: readonly strin
     out.push('', 'event-loop health over each measured interval (medians over repeats): another user\'s ping, a session outside the load in the orchestrator process,'
       + ' every 20 ms (XMPP: XEP-0199 ping iq to the server domain; relay: a frame relayed back to the probe); server event-loop delay from its /metrics'
       + ' (ours: http_openmetrics; n/a: the target exports none)');
-    out.push(table(['scenario', 'target', 'interval s', 'pings', 'ping p50 ms', 'ping p99 ms', 'ping max ms', 'timeouts', 'loop p99 ms', 'loop max ms'], list.map(([s, t]) => {
+    out.push(table(['scenario', 'target', 'interval s', 'pings', 'ping p50 ms', 'ping p99 ms', 'ping max ms', 'timeouts', 'loop p99 ms', 'loop max ms', 'probe loop max ms'], list.map(([s, t]) => {
       const h = (pick: (m: Measurement) => number): number => med(ms, s, t, pick);
       const marked = ms.some((m) => m.scenario === s && m.target === t && m.health?.marked === true);
       return [s, t, `${fmt(h((m) => m.health?.intervalS ?? Number.NaN), 1)}${marked ? '' : ' (run)'}`, fmt(h((m) => m.health?.ping.count ?? Number.NaN)),
         fmt(h((m) => m.health?.ping.p50 ?? Number.NaN), 2), fmt(h(pingP99), 2), fmt(h((m) => m.health?.ping.max ?? Number.NaN), 1),
-        fmt(sum(ms, s, t, (m) => m.health?.pingTimeouts ?? 0)), na(h((m) => m.health?.loop?.p99Ms ?? Number.NaN), 2), na(h(loopMax), 1)];
+        fmt(sum(ms, s, t, (m) => m.health?.pingTimeouts ?? 0)), na(h((m) => m.health?.loop?.p99Ms ?? Number.NaN), 2), na(h(loopMax), 1),
+        fmt(h((m) => m.health?.probeLoopMaxMs ?? Number.NaN), 1)];
     })));
     const lost = ms.filter((m) => m.health?.probeLost !== undefined || m.health?.metricsError !== undefined);
     for (const m of lost) out.push(`  ${m.scenario} on ${m.target}: ${m.health!.probeLost ?? ''}${m.health!.metricsError ?? ''}`);
-    out.push('  interval: the scenario\'s measured interval; (run): the whole load run (set-up included)');
+    out.push('  interval: the scenario\'s measured interval; (run): the whole load run (set-up included); probe loop max: the orchestrator\'s own'
+      + ' event-loop delay (a ping slower than both loop figures waited outside both processes: OS scheduling, the kernel)');
   }
   const lg = targets.filter((t) => ms.some((m) => m.scenario === 'logins' && m.target === t));
   if (lg.length) {

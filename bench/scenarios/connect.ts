@@ -6,7 +6,7 @@
 import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { Samples, median } from '../stats.js';
 import type { ConnectRequest, ConnectResult } from '../protocol.js';
-import { markWindow } from '../window.js';
+import { markWindow, startWindow } from '../window.js';
 
 /**
  * Run the connect scenario. Before the timed phase every account's SCRAM keys are derived
@@ -19,7 +19,7 @@ export async function runConnect(req: ConnectRequest, progress: (text: string) =
     await closeAll(primed.connections, req.concurrency);
     progress(`primed ${req.sessions - primed.failed}/${req.sessions} accounts`);
   }
-  markWindow('start');
+  await startWindow();
   const out = await openMany(req.sessions, req.concurrency, (i) => connectionFor(req, i + 1));
   markWindow('end');
   const ok = req.sessions - out.failed;

@@ -12,7 +12,7 @@ import { BenchConnection } from '../client/connection.js';
 import { closeAll, openMany } from '../client/pool.js';
 import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
-import { markWindow } from '../window.js';
+import { markWindow, startWindow } from '../window.js';
 import type { LoginsRequest, LoginsResult } from '../protocol.js';
 
 function connection(req: LoginsRequest, account: number, resource: string): BenchConnection {
@@ -64,7 +64,7 @@ export async function runLogins(req: LoginsRequest, progress: (text: string) => 
   };
 
   const pid = req.serverPid;
-  markWindow('start');
+  await startWindow();
   const cpu0 = pid === undefined ? Number.NaN : cpuSeconds(pid);
   const t0 = performance.now();
   const end = t0 + req.durationS * 1000;

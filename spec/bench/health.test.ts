@@ -52,6 +52,7 @@ describe('bench: event-loop health and the logins scenario (tiny run, no timing 
       assert.ok(h.ping.p99 >= h.ping.p50 && h.ping.max >= h.ping.p99);
       assert.equal(h.marked, true, 'the scenario marks its measured interval');
       assert.equal(h.probeLost, undefined);
+      assert.ok(Number.isFinite(h.probeLoopMaxMs), 'the probe\'s own event-loop delay is read');
     }
     assert.match(find('messages', 'ours').health!.probeKind, /XEP-0199/);
     assert.match(find('messages', 'relay').health!.probeKind, /relayed back/);
