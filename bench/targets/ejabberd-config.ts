@@ -92,10 +92,14 @@ modules:
 `;
 }
 
-/** The Erlang command line: no distribution (so no epmd, no cookie), Mnesia in the target's spool. */
+/**
+ * The Erlang command line: no distribution (so no epmd, no cookie), Mnesia in the target's spool,
+ * and the schedulers' busy-waiting off: CPU spent spinning for work would be counted as ejabberd's
+ * CPU per message (and costs the other processes on a shared machine their cores).
+ */
 export function erlArgs(dir: string): string[] {
   return [
-    '+P', '250000', '-noinput', '-noshell',
+    '+P', '250000', '+sbwt', 'none', '+sbwtdcpu', 'none', '+sbwtdio', 'none', '-noinput', '-noshell',
     '-mnesia', 'dir', JSON.stringify(spoolDir(dir)),
     '-s', 'ejabberd',
   ];
