@@ -79,12 +79,14 @@ modules:
   mod_muc:
     host: ${q(p.mucDomain)}
     access_create: all
-    # the muc-burst room holds 1000 occupants (defaults: 200 users, presence to 1000)
+    # the muc-burst room holds 1000 occupants (defaults: 200 users per service and per room,
+    # presence broadcast up to 1000)
     max_users: 100000
     max_users_presence: 100000
     max_user_conferences: 100000
     history_size: 20
     default_room_options:
+      max_users: 100000
       persistent: false
       public: true
       logging: false

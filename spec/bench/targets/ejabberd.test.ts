@@ -31,6 +31,9 @@ describe('bench ejabberd target', () => {
     assert.match(text, new RegExp(`\\nmax_fsm_queue: ${MAX_FSM_QUEUE}\\n`));
     assert.match(text, /\n {2}c2s_shaper: none\n/);
     assert.match(text, /\n {2}mod_muc:\n {4}host: "conference\.localhost"\n/);
+    // the muc-burst room's 1000 occupants fit: the service's and each room's limit (both 200 by default)
+    assert.match(text, /\n {4}max_users: 100000\n/);
+    assert.match(text, /\n {4}default_room_options:\n {6}max_users: 100000\n/);
     for (const mod of ['mod_roster', 'mod_disco', 'mod_ping']) assert.match(text, new RegExp(`\\n {2}${mod}: \\{\\}\\n`));
   });
 
