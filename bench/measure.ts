@@ -100,12 +100,13 @@ async function sampleHold(pid: number, seconds: number, onRss: (kib: number) => 
 /** One measurement: fresh server process, baseline memory, the load, memory and CPU after. */
 export async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: MeasureOptions): Promise<Measurement> {
   const running = await target.start(opts.config);
+  let sampler: NodeJS.Timeout | undefined;
   try {
     await sleep(opts.settle * 1000);
     const pid = running.pid;
     const baseline = rssKiB(pid);
     let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
+    sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
     // another user's ping and the server's event-loop delay (logged in before the CPU count starts)
     const health = opts.probeAccount === undefined ? undefined
       : await HealthMonitor.start(running.info, running.metricsUrl, `${PREFIX}${opts.probeAccount}`, PASSWORD).catch((err: unknown) => {
@@ -173,6 +174,8 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       ...(healthFigures === undefined ? {} : { health: healthFigures }),
     };
   } finally {
+    // also when the load generator failed: a live interval would keep the run from exiting
+    clearInterval(sampler);
     await running.stop();
   }
 }
