@@ -19,8 +19,8 @@ interface Sent {
 }
 
 /** Run the muc scenario. */
-export async function runMuc(req: MucRequest, progress: (text: string) => void): Promise<MucResult> {
-  const joined = await joinRooms(req, req.service, 'bench', req.rooms, req.occupants, progress);
+export async function runMuc(req: MucRequest, progress: (text: string) => void, ready: () => Promise<void> = () => Promise.resolve()): Promise<MucResult> {
+  const joined = await joinRooms(req, req.service, req.worker?.roomPrefix ?? 'bench', req.rooms, req.occupants, progress);
   progress(`${req.rooms * req.occupants} occupants joined ${req.rooms} rooms in ${joined.seconds.toFixed(1)} s`);
   const body = 'x'.repeat(req.bodyBytes);
   const n = req.occupants;
@@ -28,6 +28,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
   const inflight = new Array<number>(req.rooms).fill(0);
   const errors: string[] = [];
   const note = (text: string): void => { if (errors.length < 20) errors.push(text); };
+  await ready();
   let running = true;
   let sentTotal = 0;
   let delivered = 0;
@@ -129,5 +130,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
     duplicated,
     misrouted,
     errors,
+    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }
