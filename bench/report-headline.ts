@@ -66,13 +66,14 @@ function present(ms: readonly Measurement[], targets: readonly string[]): { rows
 }
 
 /** One cell: the figure, '*' when it is the fallback scenario's, why not when there is none. */
-function cell(ms: readonly Measurement[], row: (typeof ROWS)[number], target: string, digits: number): string {
+function cell(ms: readonly Measurement[], row: (typeof ROWS)[number], target: string): string {
   const f = figure(ms, row.scenario, row.fallback, target);
   if (!ran(ms, row.scenario, target) && !(f.viaFallback && ran(ms, row.fallback!, target))) return 'not run';
-  return `${fmt(f.value, digits)}${f.viaFallback ? '*' : ''}`;
+  return `${fmt(f.value, digitsFor(f.value))}${f.viaFallback ? '*' : ''}`;
 }
 
-const digitsOf = (row: (typeof ROWS)[number]): number => (row.unit.startsWith('RSS') ? 1 : 2);
+/** Decimals for a figure: fewer as it grows (CPU per session is in the hundreds of µs, per message a few). */
+const digitsFor = (value: number): number => (Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
 
 /** PASS/MISS lines for HEADLINE_TARGETS (only those whose scenario ran on ours and whose relay reference ran). */
 export function headlineTargets(ms: readonly Measurement[]): string[] {
@@ -96,7 +97,7 @@ export function renderHeadline(ms: readonly Measurement[], targets: readonly str
   const headers = ['headline (server process, measured interval)', 'unit', 'ours', ...others, ...others.map((t) => `ours/${t}`)];
   const body = rows.map((row) => {
     const ours = med(ms, row.scenario, 'ours', perUnit);
-    return [row.scenario, row.unit, fmt(ours, digitsOf(row)), ...others.map((t) => cell(ms, row, t, digitsOf(row))),
+    return [row.scenario, row.unit, fmt(ours, digitsFor(ours)), ...others.map((t) => cell(ms, row, t)),
       ...others.map((t) => ratio(ours, figure(ms, row.scenario, row.fallback, t).value))];
   });
   const out = ['', table(headers, body)];
@@ -113,7 +114,7 @@ export function headlineMarkdownRows(ms: readonly Measurement[]): [string, (t: s
   const { rows } = present(ms, ['ours', 'prosody', 'relay', 'ejabberd']);
   return rows.map((row) => [
     `**${row.scenario}: server ${row.unit}**`,
-    (t: string) => (t === 'ours' ? fmt(med(ms, row.scenario, 'ours', perUnit), digitsOf(row)) : cell(ms, row, t, digitsOf(row))),
+    (t: string) => cell(ms, row, t),
     (t: string) => figure(ms, row.scenario, row.fallback, t).value,
   ]);
 }
