@@ -71,10 +71,8 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const pid = req.serverPid;
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;
-  const cpuTimers = pid === undefined ? [] : [
-    setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0),
-    setTimeout(() => { cpuEnd = cpuSeconds(pid); }, measureEnd - t0),
-  ];
+  // the end is read when the wait below ends (a second timer could fire after it)
+  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -149,6 +147,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   }
 
   await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
+  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;

@@ -42,10 +42,8 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
   const pid = req.serverPid;
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;
-  const cpuTimers = pid === undefined ? [] : [
-    setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0),
-    setTimeout(() => { cpuEnd = cpuSeconds(pid); }, measureEnd - t0),
-  ];
+  // the end is read when the wait below ends (a second timer could fire after it)
+  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
 
   const send = (r: number): void => {
     const list = sent[r]!;
@@ -100,6 +98,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
   }
 
   await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
+  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;

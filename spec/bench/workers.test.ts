@@ -129,7 +129,8 @@ describe('npm run bench -- --workers 2 (tiny; nothing lost, headline printed)', 
   it('the headline comes first: server CPU per unit for every scenario, the relay\'s, the ratio, the item 2 target', () => {
     const head = stdout.indexOf('headline (server process, measured interval)');
     assert.ok(head >= 0 && head < stdout.indexOf('connect: 6 sessions'), stdout);
-    for (const row of [/^messages +CPU µs \/ delivered message +[\d.,]+ +[\d.,]+ +[\d.]+×$/m, /^connect +CPU µs \/ session set up +[\d.,]+ +[\d.,]+ +[\d.]+×$/m,
+    for (const row of [/^messages +CPU µs \/ delivered message +[\d.,]+ +[\d.,]+ +[\d.]+×$/m, /^same-load +CPU µs \/ delivered message +[\d.,]+ +[\d.,]+ +[\d.]+×$/m,
+      /^connect +CPU µs \/ session set up +[\d.,]+ +[\d.,]+ +[\d.]+×$/m,
       /^muc +CPU µs \/ groupchat copy +[\d.,]+ +not run +-$/m, /^idle +RSS KiB \/ session held +[\d.,-]+ +[\d.,-]+ /m]) assert.match(stdout, row);
     assert.match(stdout, /(PASS|MISS) messages, default modules off: server CPU per message ours \/ relay <= 1\.05×/);
     const table = stdout.slice(stdout.lastIndexOf('| ---'));
