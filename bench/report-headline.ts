@@ -90,6 +90,16 @@ export function headlineTargets(ms: readonly Measurement[]): string[] {
   return lines;
 }
 
+/** same-load: the offered rate and whether each target sustained it (below 95%, its latency is queueing). */
+function sameLoadNote(ms: readonly Measurement[], targets: readonly string[]): string[] {
+  const list = targets.filter((t) => ran(ms, 'same-load', t));
+  if (!list.length) return [];
+  const offered = med(ms, 'same-load', list[0]!, (m) => (m.result as MessagesResult).offered ?? Number.NaN);
+  const short = list.filter((t) => med(ms, 'same-load', t, (m) => (m.result as MessagesResult).throughput) < offered * 0.95);
+  return [`  same-load offered ${fmt(offered)} msg/s, delivered: ${list.map((t) => `${t} ${fmt(med(ms, 'same-load', t, (m) => (m.result as MessagesResult).throughput))}`).join(', ')}`
+    + (short.length ? `; NOT sustained by ${short.join(', ')} (latency there is queueing)` : '; sustained by all')];
+}
+
 /** The plain-text headline: first in the report. */
 export function renderHeadline(ms: readonly Measurement[], targets: readonly string[]): string[] {
   const { rows, others } = present(ms, targets);
@@ -104,6 +114,7 @@ export function renderHeadline(ms: readonly Measurement[], targets: readonly str
   if (body.some((r) => r.some((c) => c.endsWith('*')))) {
     out.push('  * that target does not run this scenario: its figure for the scenario without SM / the default modules (messages, idle)');
   }
+  out.push(...sameLoadNote(ms, ['ours', ...others]));
   const checks = headlineTargets(ms);
   if (checks.length) out.push('targets (issue 18 item 2):', ...checks);
   return out;
