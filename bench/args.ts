@@ -84,6 +84,8 @@ export interface BenchOptions {
   loginMaxInFlight: number;
   /** Another user's ping and the server's event-loop delay beside every measurement (bench/loop-health.ts). */
   health: boolean;
+  /** Load generator processes a scenario is split across (bench/workers.ts). */
+  workers: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
@@ -137,6 +139,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        queueing and resuming half must fit in it (default 30)
   --hibernate-messages M  hibernate: messages queued for each hibernating session (default 1)
   --concurrency C      setups in flight (default 50)
+  --workers N          the load generator as N processes, the sessions split across them
+                       (messages: pairs, connect/idle: sessions, muc: rooms), measuring
+                       together; results merged (percentiles from all samples). muc-burst,
+                       hibernate and mam-query run in one process. (default 1: on 2 cores a
+                       second generator takes CPU from the server; see the README)
   --repeat R           runs of each measurement, medians reported (default 1)
   --json               JSON lines on stdout too
   --markdown           the README's figures table (Markdown) on stdout too
@@ -189,8 +196,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
-      'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
       'login-rate': { type: 'string' }, 'login-accounts': { type: 'string' }, 'login-max-in-flight': { type: 'string' }, 'no-health': { type: 'boolean' },
+      'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -244,6 +251,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     loginAccounts: positive('login-accounts', values['login-accounts'], 1000),
     loginMaxInFlight: positive('login-max-in-flight', values['login-max-in-flight'], 5000),
     health: values['no-health'] !== true,
+    workers: Math.floor(positive('workers', values.workers, 1)),
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuSeconds, rssKiB, sleep } from './proc.js';
 import { HealthMonitor } from './loop-health.js';
 import type { Measurement, PhaseSample } from './report.js';
+import { runWorkers } from './workers.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
@@ -20,14 +21,18 @@ export const PASSWORD = 'bench-pass-0123';
 
 export const log = (text: string): void => void process.stderr.write(`[bench] ${text}\n`);
 
-interface Hooks {
+export interface Hooks {
   onHeld?: (sessions: number, phase: string | undefined, seconds: number | undefined) => Promise<void>;
   /** The measured interval starts or ends; the load generator waits for the start's promise. */
   onWindow?: (edge: 'start' | 'end') => Promise<void> | void;
+  /** --workers: the generator is set up; resolve to let it start measuring. */
+  onReady?: () => Promise<void>;
+  /** Kills the generator (another worker of the same run failed). */
+  signal?: AbortSignal;
 }
 
 /** Fork the load generator for one request; resolves with its result and its CPU time. */
-function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: ScenarioResult; cpu: number }> {
+export function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: ScenarioResult; cpu: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let settled = false;
@@ -54,11 +59,13 @@ function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: Scen
           });
           break;
         }
+        case 'ready': void (hooks.onReady?.() ?? Promise.resolve()).then(() => child.send({ type: 'go' } satisfies ToLoad)); break;
         case 'result': finish(undefined, { result: message.result, cpu: cpuSeconds(child.pid!) }); break;
         case 'failed': finish(new Error(message.message)); break;
       }
     });
     child.on('exit', (code) => finish(new Error(`load generator exited (${code}) without a result`)));
+    hooks.signal?.addEventListener('abort', () => finish(new Error('stopped: another load generator of this run failed')));
     child.send({ type: 'run', request } satisfies ToLoad);
   });
 }
@@ -76,6 +83,8 @@ export interface MeasureOptions {
   readonly config?: Readonly<Record<string, unknown>>;
   /** The account (index) of the probe session beside the load (bench/loop-health.ts); none = no health figures. */
   readonly probeAccount?: number;
+  /** Load generator processes (--workers; bench/workers.ts), default 1. */
+  readonly workers?: number;
 }
 
 /** Sample the server through a hold of `seconds`: the last RSS, CPU used, and how long it stayed busy. */
@@ -127,7 +136,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       scramCacheFile: join(opts.cacheDir, `${target.name}.json`),
       serverPid: pid,
     };
-    const { result, cpu } = await runLoad(request(common), {
+    const { result, cpu } = await runWorkers(request(common), opts.workers ?? 1, runLoad, {
       onWindow: (edge) => (edge === 'start' ? health?.windowStart() : health?.windowEnd()),
       onHeld: async (sessions, phase, seconds = opts.hold) => {
         // sample through the hold; the last sample is the held figure (GC has had time to settle)
