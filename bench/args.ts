@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'growth'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -76,13 +76,23 @@ export interface BenchOptions {
   serverConfig: Record<string, unknown>;
   /** Seconds a fresh server settles before its baseline memory is read (and idle: after close). */
   settle: number;
+  /** growth: which rows, sizes instead of each row's defaults, units of work per step, messages' offered msg/s. */
+  growthRows: GrowthRowName[];
+  growthSteps: number[] | undefined;
+  growthWork: number;
+  growthRate: number;
 }
+
+/** The rows of the growth scenario (bench/growth.ts), in run order. */
+export const GROWTH_ROW_NAMES = ['messages', 'presence', 'login', 'offline', 'mam', 'muc'] as const;
+export type GrowthRowName = (typeof GROWTH_ROW_NAMES)[number];
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
-  --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate
+  --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
+                       mam-query,growth
                        (default: all); muc and muc-burst run on the XMPP servers (not the relay):
                          muc          R rooms x N occupants (XEP-0045), groupchat messages in
                                       turn, W in flight per room (in flight until all N have
@@ -99,6 +109,14 @@ export const USAGE = `Usage: npm run bench -- [flags]
                          idle-sm      idle sessions with SM and resumption enabled, vs idle
                          hibernate    N SM sessions cut at once, hibernating; half resumed,
                                       half expire to offline storage (exactly once)
+                         growth       server CPU per unit of work as the work grows, in rows
+                                      of steps (each a fresh server, data prepared untimed):
+                                      messages at 10/100/1,000/9,000 pairs (9,000: the 20,000
+                                      open-files hard limit) at one offered rate; a presence
+                                      change to 10/100/1,000 contacts; login with a roster of
+                                      10/100/1,000/5,000; 10/100/1,000 offline messages at
+                                      login; a MAM page at 10k/100k/1M archived; a room of
+                                      10/100/1,000 occupants (about 5 minutes)
   --no-sm              leave out messages-sm, idle-sm and hibernate
   --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
   --sessions N         connect: sessions (default 2000)
@@ -136,7 +154,13 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        --server-flags=--trace-gc: its output goes to server.log, see --keep)
   --server-config JSON options merged into our server's config, e.g.
                        '{"smacks_max_unacked_stanzas": 10}'
-  --keep               keep the temporary directory`;
+  --keep               keep the temporary directory
+  --growth LIST        growth: rows to run: messages,presence,login,offline,mam,muc (default all)
+  --growth-steps LIST  growth: these sizes for every row instead of its defaults (e.g. 2,4)
+  --growth-work N      growth: units of work per step (default 20000; --quick 5000): messages
+                       measured, presence/groupchat copies, offline messages x 2; logins and
+                       MAM queries follow from it (see unitsFor in bench/growth.ts)
+  --growth-rate R      growth: messages offered per second at every step (default 4000)`;
 
 function positive(name: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -157,6 +181,12 @@ function jsonObject(name: string, value: string | undefined): Record<string, unk
   return parsed as Record<string, unknown>;
 }
 
+function growthRows(value: string | undefined): GrowthRowName[] {
+  const rows = (value ?? GROWTH_ROW_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of rows) if (!(GROWTH_ROW_NAMES as readonly string[]).includes(r)) throw new Error(`unknown growth row ${r}`);
+  return rows as GrowthRowName[];
+}
+
 /** Parse the flags; throws with a message on a bad one. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -171,6 +201,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
+      growth: { type: 'string' }, 'growth-steps': { type: 'string' }, 'growth-work': { type: 'string' }, 'growth-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -219,6 +250,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter(Boolean),
     serverConfig: jsonObject('server-config', values['server-config']),
     settle: positive('settle', values.settle, 1, 0),
+    growthRows: growthRows(values.growth),
+    growthSteps: values['growth-steps']?.split(',').map((v) => positive('growth-steps', v.trim(), 1)),
+    growthWork: positive('growth-work', values['growth-work'], q ? 5000 : 20000),
+    growthRate: positive('growth-rate', values['growth-rate'], 4000),
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

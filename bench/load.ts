@@ -10,6 +10,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runHibernate } from './scenarios/hibernate.js';
 import { runMuc } from './scenarios/muc.js';
 import { runMucBurst } from './scenarios/muc-burst.js';
+import { runGrowthStep } from './scenarios/growth.js';
 import type { FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
 function tell(message: FromLoad): void {
@@ -44,6 +45,9 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
       break;
     case 'muc-burst':
       result = await runMucBurst(request, progress);
+      break;
+    case 'growth':
+      result = await runGrowthStep(request, progress);
       break;
   }
   await saveKeyCache(request.scramCacheFile);

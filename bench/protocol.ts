@@ -113,7 +113,23 @@ export interface MucBurstRequest extends CommonParams {
   readonly drainMs: number;
 }
 
-export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest;
+/**
+ * One step of the growth scenario (bench/growth.ts): `size` (contacts, roster items, offline
+ * messages per user, archived messages, occupants) and `units` of work (presence changes,
+ * logins, users, queries, groupchat messages); server CPU over the measured part only.
+ */
+export interface GrowthRequest extends CommonParams {
+  readonly scenario: 'growth';
+  readonly kind: GrowthKind;
+  readonly size: number;
+  readonly units: number;
+  /** muc: the MUC service's domain. */
+  readonly service?: string;
+}
+
+export type GrowthKind = 'presence' | 'login' | 'offline' | 'mam' | 'muc';
+
+export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest | GrowthRequest;
 
 /** What the clients' stream management did during a scenario. */
 export interface SmStats {
@@ -163,6 +179,9 @@ export interface MessagesResult {
   /** Sessions that failed to set up or dropped, and stanza errors received. */
   readonly errors: readonly string[];
   readonly sm?: SmStats;
+  /** Server CPU seconds over the measured interval (NaN when unknown), and the messages delivered between its two readings. */
+  readonly serverCpuSeconds?: number;
+  readonly deliveredInCpuWindow?: number;
 }
 
 export interface IdleResult {
@@ -278,7 +297,26 @@ export interface MucBurstResult {
   readonly errors: readonly string[];
 }
 
-export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult;
+export interface GrowthResult {
+  readonly scenario: 'growth';
+  readonly kind: GrowthKind;
+  readonly size: number;
+  readonly units: number;
+  /** What the cost is divided by: recipients, logins, messages, queries, copies delivered. */
+  readonly work: number;
+  /** Copies (or results) expected, received, lost, duplicated, misrouted. */
+  readonly expected: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly misrouted: number;
+  /** Server CPU seconds over the measured part only, and its wall time. */
+  readonly serverCpuSeconds: number;
+  readonly seconds: number;
+  readonly errors: readonly string[];
+}
+
+export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult | GrowthResult;
 
 /** Orchestrator -> load generator. */
 export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };

@@ -31,7 +31,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'growth';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;

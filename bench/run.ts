@@ -15,6 +15,8 @@ import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, ty
 import { oursTarget } from './targets/ours.js';
 import { MUC_DOMAIN, prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { runMamQuery } from './mam-query.js';
+import { runGrowth, type GrowthRow } from './growth.js';
+import { renderGrowth, renderGrowthMarkdown } from './report-growth.js';
 import { DEFAULT_MODULES } from '../lib/core/config.js';
 import { relayTarget } from './targets/relay-target.js';
 import type { Target } from './targets/target.js';
@@ -58,6 +60,7 @@ function summary(m: Measurement): string {
       + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
     case 'muc-burst': return `${r.occupants} occupants: last copy p50 ${r.toLast.p50.toFixed(1)} ms, max ${r.toLast.max.toFixed(1)} ms; `
       + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
+    case 'growth': return `${r.kind} ${r.size}: ${r.work} units, lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted}${errors}`;
     case 'hibernate': return `${r.ok} hibernated, ${r.resume.resumed}/${r.resume.attempted} resumed in ${r.resume.seconds.toFixed(2)} s, `
       + `${r.expire.expired}/${r.expire.attempted} expired; lost ${r.resume.lost + r.expire.lost}, dup ${r.resume.duplicated + r.expire.duplicated + r.lateDuplicates}${errors}`;
   }
@@ -209,15 +212,24 @@ async function main(): Promise<void> {
     return;
   }
   // the load generator and the server each hold one socket per session
-  const files = Math.max(opts.scenarios.has('idle') || opts.scenarios.has('idle-sm') ? opts.idle : 0, opts.scenarios.has('hibernate') ? opts.hibernate + 1 : 0);
+  const files = Math.max(opts.scenarios.has('idle') || opts.scenarios.has('idle-sm') ? opts.idle : 0, opts.scenarios.has('hibernate') ? opts.hibernate + 1 : 0,
+    opts.scenarios.has('growth') ? 18_000 : 0);
   if (files > 0 && raiseOpenFiles(files + 2000)) return;
   const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
   const resultsDir = join(ROOT, 'bench/results');
   let targets: Target[];
   let ms: Measurement[];
+  let growth: GrowthRow[] = [];
   try {
     targets = await makeTargets(opts, tmp);
     ms = await runScenarios(opts, targets, tmp);
+    const ours = targets.find((t) => t.name === 'ours');
+    if (opts.scenarios.has('growth') && ours) {
+      const t0 = Date.now();
+      growth = await runGrowth(ours, { rows: opts.growthRows, steps: opts.growthSteps, work: opts.growthWork, rate: opts.growthRate },
+        { settle: opts.settle, hold: opts.hold, concurrency: opts.concurrency, cacheDir: join(tmp, 'scram-cache') });
+      log(`growth done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
   } finally {
     if (opts.keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
@@ -235,8 +247,10 @@ async function main(): Promise<void> {
       + `  query to <fin/> ms: p50 ${r.wire.p50.toFixed(2)}, p90 ${r.wire.p90.toFixed(2)}, p99 ${r.wire.p99.toFixed(2)}; storage alone p50 ${r.storage.p50.toFixed(2)}, p99 ${r.storage.p99.toFixed(2)}\n`
       + `  ${ok ? 'ok' : 'NO'}  median < 20 ms with all 50 results: ${r.wire.p50.toFixed(2)} ms${r.complete ? '' : ' (some answers had fewer than 50)'}\n`);
   }
+  if (growth.length) process.stdout.write(`\n${renderGrowth(growth)}\n`);
   const lines = jsonLines(ms, runId, params, mach);
-  if (opts.markdown) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
+  if (opts.markdown && ms.length) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
+  if (opts.markdown && growth.length) process.stdout.write(`\n${renderGrowthMarkdown(growth)}\n`);
   if (opts.json) process.stdout.write(lines);
   const outFile = opts.out ?? join(resultsDir, `${runId.replace(/[:.]/g, '-')}.jsonl`);
   if (outFile) {
@@ -251,7 +265,8 @@ async function main(): Promise<void> {
     || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0))
     || ms.some((m) => m.result.scenario === 'hibernate' && hib(m.result) > 0)
     || ms.some((m) => (m.result.scenario === 'muc' || m.result.scenario === 'muc-burst') && m.result.lost + m.result.duplicated + m.result.misrouted > 0);
-  if (bad) process.exitCode = 1;
+  const growthBad = growth.some((r) => r.steps.length === 0 || r.steps.some((st) => st.lost + st.duplicated + st.misrouted > 0));
+  if (bad || growthBad) process.exitCode = 1;
 }
 
 await main();

@@ -9,6 +9,7 @@ import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { attribute } from '../client/stanza-text.js';
 import type { BenchConnection } from '../client/connection.js';
 import { smTotals } from '../client/sm.js';
+import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
 
@@ -65,6 +66,15 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const t0 = performance.now();
   const measureStart = t0 + req.warmupS * 1000;
   const measureEnd = measureStart + req.durationS * 1000;
+  // the server's CPU over the measured interval only (the growth scenario divides it by deliveredInWindow)
+  const pid = req.serverPid;
+  let cpuStart = Number.NaN;
+  let cpuEnd = Number.NaN;
+  let deliveredAtCpu = 0;
+  const cpuTimers = pid === undefined ? [] : [
+    setTimeout(() => { cpuStart = cpuSeconds(pid); deliveredAtCpu = deliveredTotal; }, measureStart - t0),
+    setTimeout(() => { cpuEnd = cpuSeconds(pid); deliveredAtCpu = deliveredTotal - deliveredAtCpu; }, measureEnd - t0),
+  ];
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -138,8 +148,9 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     }, 1);
   }
 
-  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now()));
+  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
   running = false;
+  for (const t of cpuTimers) clearTimeout(t);
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   while (inflightTotal > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -164,5 +175,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     deferred,
     errors,
     ...(sm === undefined ? {} : { sm }),
+    serverCpuSeconds: cpuEnd - cpuStart,
+    deliveredInCpuWindow: deliveredAtCpu,
   };
 }

@@ -53,6 +53,7 @@ export function oursTarget(dirs: TargetDirs): Target {
     name: 'ours',
     version: `xmpp-server-core ${version}`,
     streamManagement: true,
+    configFile,
     async prepare(count, prefix, password) {
       await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
     },

@@ -21,6 +21,8 @@ export interface Target {
   readonly version: string;
   /** Whether it does stream management (XEP-0198): the SM scenarios run only on such targets. */
   readonly streamManagement?: boolean;
+  /** Our server: its config file (the growth scenario prepares its storage with it, untimed). */
+  readonly configFile?: string;
   /** Create accounts 1..count (`${prefix}${i}`, one password) in the target's own storage. */
   prepare(count: number, prefix: string, password: string): Promise<void>;
   /** A fresh process; `config`: options for this start only (ours: merged into its config). */
