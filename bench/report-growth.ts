@@ -43,7 +43,10 @@ function cells(row: GrowthRow): string[] {
   const digits = spec.scale === 1e3 ? 2 : 1;
   const bad = row.steps.reduce((a, s) => a + s.lost + s.duplicated + s.misrouted, 0);
   const g = growthFactor(row);
-  const flag = superLinear(row) ? 'FASTER THAN LINEAR' : 'ok';
+  const top = row.steps.at(-1);
+  // a login's cost is expected to grow with its roster: show the cost per item at the top
+  const perItem = row.name === 'login' && top ? ` (linear: ${fmt((top.perUnit * 1000) / top.size, 1)} µs per item)` : '';
+  const flag = `${superLinear(row) ? 'FASTER THAN LINEAR' : 'ok'}${perItem}`;
   return [
     `${LABEL[row.name]}, ${spec.unit}`,
     `${row.steps.map((s) => fmt(s.size)).join(' / ')} ${spec.size}`,

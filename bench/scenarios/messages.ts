@@ -71,10 +71,17 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;
   let deliveredAtCpu = 0;
-  const cpuTimers = pid === undefined ? [] : [
-    setTimeout(() => { cpuStart = cpuSeconds(pid); deliveredAtCpu = deliveredTotal; }, measureStart - t0),
-    setTimeout(() => { cpuEnd = cpuSeconds(pid); deliveredAtCpu = deliveredTotal - deliveredAtCpu; }, measureEnd - t0),
-  ];
+  // read by the clock, not by two timers: a timer set while the event loop lagged can fire early
+  const cpuSampler = pid === undefined ? undefined : setInterval(() => {
+    const now = performance.now();
+    if (Number.isNaN(cpuStart) && now >= measureStart) {
+      cpuStart = cpuSeconds(pid);
+      deliveredAtCpu = deliveredTotal;
+    } else if (!Number.isNaN(cpuStart) && Number.isNaN(cpuEnd) && now >= measureEnd) {
+      cpuEnd = cpuSeconds(pid);
+      deliveredAtCpu = deliveredTotal - deliveredAtCpu;
+    }
+  }, 5);
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -148,9 +155,11 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     }, 1);
   }
 
-  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
+  while (performance.now() < measureEnd || (cpuSampler !== undefined && Number.isNaN(cpuEnd))) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, measureEnd - performance.now()))));
+  }
   running = false;
-  for (const t of cpuTimers) clearTimeout(t);
+  clearInterval(cpuSampler);
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   while (inflightTotal > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
