@@ -12,6 +12,8 @@ const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibern
 /** Every knob of a benchmark run. */
 export interface BenchOptions {
   withProsody: boolean;
+  /** Also measure Debian's ejabberd (bench/targets/ejabberd.ts). */
+  withEjabberd: boolean;
   /** Which of relay and ours to run (Prosody is added by withProsody). */
   targets: Set<'relay' | 'ours'>;
   /** Prosody's storage: 'sql' (SQLite, the kind ours uses) or 'internal' (its file store). */
@@ -89,6 +91,7 @@ export type GrowthRowName = (typeof GROWTH_ROW_NAMES)[number];
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
+  --with-ejabberd      also measure Debian's ejabberd (23.01; SQLite) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
   --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
@@ -118,7 +121,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
                                       login; a MAM page at 10k/100k/1M archived; a room of
                                       10/100/1,000 occupants (about 5 minutes)
   --no-sm              leave out messages-sm, idle-sm and hibernate
-  --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
+  --targets LIST       relay,ours (default: both; Prosody, ejabberd come with --with-*)
   --sessions N         connect: sessions (default 2000)
   --pairs P            messages: session pairs (default 50)
   --window W           messages: in-flight messages per sender (default 10)
@@ -192,7 +195,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      'with-prosody': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
+      'with-prosody': { type: 'boolean' }, 'with-ejabberd': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
       rooms: { type: 'string' }, occupants: { type: 'string' }, 'muc-window': { type: 'string' }, 'muc-rate': { type: 'string' },
@@ -211,11 +214,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
   if (values['no-sm']) for (const s of SM_SCENARIOS) scenarios.delete(s);
   const targets = new Set((values.targets ?? 'relay,ours').split(',').map((s) => s.trim()).filter(Boolean));
-  for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody: use --with-prosody)`);
+  for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody, ejabberd: use --with-prosody, --with-ejabberd)`);
   const prosodyStorage = values['prosody-storage'] ?? 'sql';
   if (prosodyStorage !== 'sql' && prosodyStorage !== 'internal') throw new Error(`--prosody-storage must be sql or internal, got ${prosodyStorage}`);
   const options: BenchOptions = {
     withProsody: values['with-prosody'] === true,
+    withEjabberd: values['with-ejabberd'] === true,
     prosodyStorage,
     targets: targets as BenchOptions['targets'],
     scenarios: scenarios as BenchOptions['scenarios'],

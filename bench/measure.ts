@@ -88,12 +88,13 @@ async function sampleHold(pid: number, seconds: number, onRss: (kib: number) => 
 /** One measurement: fresh server process, baseline memory, the load, memory and CPU after. */
 export async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: MeasureOptions): Promise<Measurement> {
   const running = await target.start(opts.config);
+  let sampler: NodeJS.Timeout | undefined;
   try {
     await sleep(opts.settle * 1000);
     const pid = running.pid;
     const baseline = rssKiB(pid);
     let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
+    sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
     const cpu0 = cpuSeconds(pid);
     let held: number | undefined;
     let perSession: number | undefined;
@@ -152,6 +153,8 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       loadCpuSeconds: cpu,
     };
   } finally {
+    // also when the load generator failed: a live interval would keep the run from exiting
+    clearInterval(sampler);
     await running.stop();
   }
 }

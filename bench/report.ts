@@ -9,6 +9,7 @@ import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
 import { mucChecks, mucMarkdownRows, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
+import { ejabberdChecks } from './report-ejabberd.js';
 
 export { med };
 
@@ -172,6 +173,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
     const q = ours('connect', rate) / pros('connect', rate);
     check('connect rate ours / Prosody >= 2', ratio(ours('connect', rate), pros('connect', rate)), Number.isFinite(q) ? q >= 2 : undefined);
   }
+  ejabberdChecks(ms, check);
   return lines;
 }
 
@@ -182,13 +184,16 @@ export function jsonLines(ms: readonly Measurement[], runId: string, params: Rec
 
 /** The README's figures table (Markdown), medians over repeats. */
 export function renderMarkdown(ms: readonly Measurement[], params: Record<string, unknown>, mach: Machine): string {
-  const targets = ['ours', 'prosody', 'relay'].filter((t) => ms.some((m) => m.target === t));
-  const label: Record<string, string> = { ours: 'ours', prosody: mach.prosody?.replace(/ \(.*\)$/, '') ?? 'Prosody', relay: 'raw ws relay' };
+  const targets = ['ours', 'prosody', 'ejabberd', 'relay'].filter((t) => ms.some((m) => m.target === t));
+  const label: Record<string, string> = {
+    ours: 'ours', prosody: mach.prosody?.replace(/ \(.*\)$/, '') ?? 'Prosody', relay: 'raw ws relay',
+    ejabberd: ms.find((m) => m.target === 'ejabberd')?.version.replace(/ \(.*\)$/, '') ?? 'ejabberd',
+  };
   const f = (n: number, d = 0): string => fmt(n, d);
   const rows: string[][] = [];
   const row = (name: string, cell: (t: string) => string, ratios?: (t: string) => number): void => {
-    const r = ratios ? [ratio(ratios('ours'), ratios('prosody')), ratio(ratios('ours'), ratios('relay'))] : ['', ''];
-    rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
+    const r = ratios ? [ratio(ratios('ours'), ratios('prosody')), ratio(ratios('ours'), ratios('relay')), ratio(ratios('ours'), ratios('ejabberd'))] : ['', '', ''];
+    rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('ejabberd') ? [r[2]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
   };
   const has = (s: Measurement['scenario']): boolean => ms.some((m) => m.scenario === s);
   if (has('connect')) {
@@ -216,7 +221,7 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
   for (const [name, cell, r] of mucMarkdownRows(ms, params)) row(name, cell, r);
   // stream management: our server only
   for (const [name, cell] of smMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
-  const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
+  const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('ejabberd') ? ['ours / ejabberd'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }
