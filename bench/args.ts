@@ -83,6 +83,8 @@ export interface BenchOptions {
   growthSteps: number[] | undefined;
   growthWork: number;
   growthRate: number;
+  /** growth with --quick: each row without its largest step. */
+  growthQuick: boolean;
 }
 
 /** The rows of the growth scenario (bench/growth.ts), in run order. */
@@ -159,7 +161,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        '{"smacks_max_unacked_stanzas": 10}'
   --keep               keep the temporary directory
   --growth LIST        growth: rows to run: messages,presence,login,offline,mam,muc (default all)
-  --growth-steps LIST  growth: these sizes for every row instead of its defaults (e.g. 2,4)
+  --growth-steps LIST  growth: these sizes for every row instead of its defaults (e.g. 2,4);
+                       --quick leaves out each row's largest default step
   --growth-work N      growth: units of work per step (default 20000; --quick 5000): messages
                        measured, presence/groupchat copies, offline messages x 2; logins and
                        MAM queries follow from it (see unitsFor in bench/growth.ts)
@@ -258,6 +261,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     growthSteps: values['growth-steps']?.split(',').map((v) => positive('growth-steps', v.trim(), 1)),
     growthWork: positive('growth-work', values['growth-work'], q ? 5000 : 20000),
     growthRate: positive('growth-rate', values['growth-rate'], 4000),
+    growthQuick: q,
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

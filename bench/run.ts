@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     const ours = targets.find((t) => t.name === 'ours');
     if (opts.scenarios.has('growth') && ours) {
       const t0 = Date.now();
-      growth = await runGrowth(ours, { rows: opts.growthRows, steps: opts.growthSteps, work: opts.growthWork, rate: opts.growthRate },
+      growth = await runGrowth(ours, { rows: opts.growthRows, steps: opts.growthSteps, work: opts.growthWork, rate: opts.growthRate, quick: opts.growthQuick },
         { settle: opts.settle, hold: opts.hold, concurrency: opts.concurrency, cacheDir: join(tmp, 'scram-cache') });
       log(`growth done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
