@@ -85,6 +85,8 @@ export interface BenchOptions {
   growthRate: number;
   /** growth with --quick: each row without its largest step. */
   growthQuick: boolean;
+  /** Load generator processes a scenario is split across (bench/workers.ts). */
+  workers: number;
 }
 
 /** The rows of the growth scenario (bench/growth.ts), in run order. */
@@ -147,6 +149,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        queueing and resuming half must fit in it (default 30)
   --hibernate-messages M  hibernate: messages queued for each hibernating session (default 1)
   --concurrency C      setups in flight (default 50)
+  --workers N          the load generator as N processes, the sessions split across them
+                       (messages: pairs, connect/idle: sessions, muc: rooms), measuring
+                       together; results merged (percentiles from all samples). muc-burst,
+                       hibernate and mam-query run in one process. (default 1: on 2 cores a
+                       second generator takes CPU from the server; see the README)
   --repeat R           runs of each measurement, medians reported (default 1)
   --json               JSON lines on stdout too
   --markdown           the README's figures table (Markdown) on stdout too
@@ -206,7 +213,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
-      'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
+      'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
       growth: { type: 'string' }, 'growth-steps': { type: 'string' }, 'growth-work': { type: 'string' }, 'growth-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -262,6 +269,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     growthWork: positive('growth-work', values['growth-work'], q ? 5000 : 20000),
     growthRate: positive('growth-rate', values['growth-rate'], 4000),
     growthQuick: q,
+    workers: Math.floor(positive('workers', values.workers, 1)),
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

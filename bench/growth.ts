@@ -142,8 +142,8 @@ export async function runGrowth(target: Target, o: GrowthOptions, mo: MeasureOpt
 function step(name: GrowthRowName, size: number, r: MessagesResult | GrowthResult): GrowthStep {
   const scale = GROWTH_ROWS[name].scale;
   if (r.scenario === 'messages') {
-    const work = r.deliveredInCpuWindow ?? 0;
-    const cpu = r.serverCpuSeconds ?? Number.NaN;
+    const work = r.deliveredInWindow ?? 0;
+    const cpu = r.serverCpu === undefined ? Number.NaN : r.serverCpu.end - r.serverCpu.start;
     return {
       size, units: r.offered ?? 0, work, cpuSeconds: cpu, perUnit: (cpu * scale) / Math.max(1, work),
       lost: r.lost, duplicated: r.duplicated, misrouted: r.misrouted, errors: r.errors,

@@ -9,6 +9,7 @@ import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
 import { mucChecks, mucMarkdownRows, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
+import { headlineMarkdownRows, renderHeadline } from './report-headline.js';
 import { ejabberdChecks } from './report-ejabberd.js';
 
 export { med };
@@ -88,6 +89,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   const has = (s: Measurement['scenario']): string[] => targets.filter((t) => ms.some((m) => m.scenario === s && m.target === t));
   out.push(`machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memoryGiB} GiB, Node ${mach.node}${mach.prosody ? `, ${mach.prosody}` : ''}`);
   out.push(`repeats: ${String(params.repeat)} (medians shown; lost/dup/misrouted are totals over all runs)`);
+  out.push(...renderHeadline(ms, targets));
   const c = has('connect');
   if (c.length) {
     out.push('', `connect: ${String(params.sessions)} sessions, ${String(params.concurrency)} setups in flight, <open/> + SCRAM-SHA-1 + bind + presence`);
@@ -196,6 +198,7 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
     rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('ejabberd') ? [r[2]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
   };
   const has = (s: Measurement['scenario']): boolean => ms.some((m) => m.scenario === s);
+  for (const [name, cell, r] of headlineMarkdownRows(ms)) row(name, cell, r);
   if (has('connect')) {
     row(`connect: sessions/s (${String(params.sessions)}, ${String(params.concurrency)} in flight)`, (t) => f(med(ms, 'connect', t, (m) => conn(m).rate)), (t) => med(ms, 'connect', t, (m) => conn(m).rate));
     row('connect: setup p50 / p99 ms', (t) => `${f(med(ms, 'connect', t, (m) => conn(m).setup.p50), 1)} / ${f(med(ms, 'connect', t, (m) => conn(m).setup.p99), 1)}`);

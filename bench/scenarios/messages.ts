@@ -9,8 +9,8 @@ import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { attribute } from '../client/stanza-text.js';
 import type { BenchConnection } from '../client/connection.js';
 import { smTotals } from '../client/sm.js';
-import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
+import { cpuSeconds } from '../proc.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
 
 interface Sender {
@@ -32,7 +32,7 @@ function jidOf(req: MessagesRequest, conns: readonly BenchConnection[], index: n
 }
 
 /** Run the messages scenario. */
-export async function runMessages(req: MessagesRequest, progress: (text: string) => void): Promise<MessagesResult> {
+export async function runMessages(req: MessagesRequest, progress: (text: string) => void, ready: () => Promise<void> = () => Promise.resolve()): Promise<MessagesResult> {
   const count = req.pairs * 2;
   // session i talks to session i ^ 1; account i + 1
   const opened = await openMany(count, req.concurrency, (i) => connectionFor(req, i + 1, (i ^ 1) + 1, req.sm));
@@ -55,6 +55,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     };
   });
 
+  await ready();
   let running = true;
   let sent = 0;
   let deliveredTotal = 0;
@@ -66,22 +67,12 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const t0 = performance.now();
   const measureStart = t0 + req.warmupS * 1000;
   const measureEnd = measureStart + req.durationS * 1000;
-  // the server's CPU over the measured interval only (the growth scenario divides it by deliveredInWindow)
+  // the server's CPU over the measured interval only (the headline: CPU per delivered message)
   const pid = req.serverPid;
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;
-  let deliveredAtCpu = 0;
-  // read by the clock, not by two timers: a timer set while the event loop lagged can fire early
-  const cpuSampler = pid === undefined ? undefined : setInterval(() => {
-    const now = performance.now();
-    if (Number.isNaN(cpuStart) && now >= measureStart) {
-      cpuStart = cpuSeconds(pid);
-      deliveredAtCpu = deliveredTotal;
-    } else if (!Number.isNaN(cpuStart) && Number.isNaN(cpuEnd) && now >= measureEnd) {
-      cpuEnd = cpuSeconds(pid);
-      deliveredAtCpu = deliveredTotal - deliveredAtCpu;
-    }
-  }, 5);
+  // the end is read when the wait below ends (a second timer could fire after it)
+  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -155,14 +146,14 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     }, 1);
   }
 
-  while (performance.now() < measureEnd || (cpuSampler !== undefined && Number.isNaN(cpuEnd))) {
-    await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, measureEnd - performance.now()))));
-  }
+  // by the clock: a timer set while the event loop lagged (after thousands of setups) can fire early
+  while (performance.now() < measureEnd) await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, measureEnd - performance.now()))));
+  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
   running = false;
-  clearInterval(cpuSampler);
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   while (inflightTotal > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const t of cpuTimers) clearTimeout(t);
   const seconds = (measureEnd - measureStart) / 1000;
   progress(`${deliveredInWindow} delivered in ${seconds} s, ${inflightTotal} lost`);
   await closeAll(conns, req.concurrency);
@@ -184,7 +175,8 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     deferred,
     errors,
     ...(sm === undefined ? {} : { sm }),
-    serverCpuSeconds: cpuEnd - cpuStart,
-    deliveredInCpuWindow: deliveredAtCpu,
+    deliveredInWindow,
+    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }
