@@ -52,6 +52,14 @@ export const CORE_OPTIONS = {
   certificate: option.string<string | undefined>({ default: undefined, doc: 'PEM certificate file for the host (STARTTLS, direct TLS, HTTPS by SNI).' }),
   key: option.string<string | undefined>({ default: undefined, doc: 'PEM private key file for the host\'s certificate.' }),
   name: option.string<string | undefined>({ default: undefined, doc: 'A component\'s name, shown in the server\'s disco#items (Prosody\'s `name`).' }),
+  archive_commit_interval: option.number({
+    default: 0.05, min: 0, max: 10, scope: 'global',
+    doc: 'Seconds between commits of archived messages (SQLite, written by a worker thread) while messages keep coming; an idle server commits at once. Longer gathers more rows per commit (cheaper per message, much so with many users); stream management acks and archive queries wait for the commit. 0 = every event-loop turn.',
+  }),
+  archive_commit_max_rows: option.integer({
+    default: 20000, min: 1, max: 1_000_000, scope: 'global',
+    doc: 'Archived messages that make a commit at once, before archive_commit_interval has passed (bounds the memory and the length of one commit).',
+  }),
   scram_iterations: option.integer({ default: 10000, min: 4096, max: 10_000_000, scope: 'global', doc: 'PBKDF2 iteration count for new SCRAM credentials.' }),
 } satisfies OptionSpecs;
 

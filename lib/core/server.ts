@@ -225,6 +225,8 @@ export class Server implements ServerApi {
       await this.modules.loadAll();
       this.storage.startBackgroundWork?.({
         fallback: this.archives.direct,
+        commitMs: this.core.archive_commit_interval * 1000,
+        maxBatch: this.core.archive_commit_max_rows,
         onError: (message) => { this.log.error({ reason: message }, 'storage background work'); },
       });
       this.#state = 'started';

@@ -34,6 +34,8 @@ export class WorkerSink implements ArchiveSink {
   #rows: string[] = [];
   /** The same rows, kept as they are only until handed over (for the fallback). */
   #pendingRows: WorkerRow[] = [];
+  /** The value of the last row packed into this turn's rows (the next equal one travels as a reference). */
+  #lastValue: string | undefined;
   #immediate: NodeJS.Immediate | undefined;
   readonly #barriers = new Map<number, () => void>();
   /** Rows (and purges) handed over so far, and how many of them the worker has confirmed done. */
@@ -84,6 +86,7 @@ export class WorkerSink implements ArchiveSink {
     for (let i = 0; i < this.#rows.length; i += CHUNK) rows.push(this.#rows.slice(i, i + CHUNK).join(ROW_SEP));
     this.#rows = [];
     this.#pendingRows = [];
+    this.#lastValue = undefined;
     this.#send({ t: 'rows', rows });
   }
 
@@ -97,7 +100,9 @@ export class WorkerSink implements ArchiveSink {
       return;
     }
     this.#added++;
-    this.#rows.push(packRow(row));
+    const value = row.entry.value;
+    this.#rows.push(packRow(row, value === this.#lastValue));
+    this.#lastValue = value;
     this.#pendingRows.push(row);
     this.#immediate ??= setImmediate(() => { this.#post(); });
   }

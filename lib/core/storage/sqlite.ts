@@ -316,7 +316,7 @@ export class SqliteDriver implements StorageDriver {
   startBackgroundWork(opts: BackgroundWorkOptions): void {
     if (this.#sink !== undefined || !this.#db.open || this.file === ':memory:' || this.file.startsWith('file:')) return;
     const worker = new Worker(new URL('./storage-worker.js', import.meta.url), {
-      workerData: { file: this.file, checkpointMs: opts.checkpointMs ?? 1000, maxWalBytes: 64 * 1024 * 1024 },
+      workerData: { file: this.file, checkpointMs: opts.checkpointMs ?? 1000, maxWalBytes: 64 * 1024 * 1024, commitMs: opts.commitMs ?? 50, maxBatch: opts.maxBatch ?? 20_000 },
     });
     worker.unref();
     this.#db.pragma('wal_autocheckpoint = 0');

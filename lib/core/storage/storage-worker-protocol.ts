@@ -24,18 +24,27 @@ export type FromWorker =
 
 export const ROW_SEP = '\u0001';
 const FIELD_SEP = '\u0000';
+const SAME_VALUE = '\u0002';
 
-export function packRow(r: WorkerRow): string {
+/** One row as a string; `sameValue`: its value is the previous row's (of the same message to the worker). */
+export function packRow(r: WorkerRow, sameValue = false): string {
   const e = r.entry;
-  return `${r.host}${FIELD_SEP}${r.store}${FIELD_SEP}${r.user}${FIELD_SEP}${e.sort}${FIELD_SEP}${e.with}${FIELD_SEP}${e.withResource ?? ''}${FIELD_SEP}${e.value}`;
+  return `${r.host}${FIELD_SEP}${r.store}${FIELD_SEP}${r.user}${FIELD_SEP}${e.sort}${FIELD_SEP}${e.with}${FIELD_SEP}${e.withResource ?? ''}${FIELD_SEP}${sameValue ? SAME_VALUE : e.value}`;
 }
 
-export function unpackRows(text: string): WorkerRow[] {
-  if (text === '') return [];
-  return text.split(ROW_SEP).map((row) => {
+/**
+ * Unpack the rows of one string into `into`. `previous`: the value of the row before this
+ * string's first (the strings of one message are unpacked in order); returns its last row's.
+ */
+export function unpackRows(text: string, into: WorkerRow[], previous = ''): string {
+  if (text === '') return previous;
+  for (const row of text.split(ROW_SEP)) {
     const f = row.split(FIELD_SEP);
-    const value = f.length > 7 ? f.slice(6).join(FIELD_SEP) : f[6]!;
+    const packed = f.length > 7 ? f.slice(6).join(FIELD_SEP) : f[6]!;
+    const value = packed === SAME_VALUE ? previous : packed;
+    previous = value;
     const entry: ArchiveEntry = f[5] ? { sort: Number(f[3]), with: f[4]!, withResource: f[5], value } : { sort: Number(f[3]), with: f[4]!, value };
-    return { host: f[0]!, store: f[1]!, user: f[2]!, entry };
-  });
+    into.push({ host: f[0]!, store: f[1]!, user: f[2]!, entry });
+  }
+  return previous;
 }

@@ -4,9 +4,12 @@
  * connection to the server's database file. It does the storage work the event loop must not:
  * - archive rows: the server hands over what it archived each turn of the event loop; they are
  *   written here in one transaction per batch, grouped by archive (a B-tree takes one owner's
- *   rows after another far faster than interleaved ones). A busy worker gets bigger batches.
- *   A barrier is answered once everything before it is committed (stream management acks and
- *   archive reads wait for one); a purge runs in order after the rows before it.
+ *   rows after another far faster than interleaved ones). A commit writes every page its rows
+ *   touch, so while rows keep coming it waits `commitMs` (archive_commit_interval) after the
+ *   last one to gather more: measured on this schema, 200 rows per commit cost about 3× per row
+ *   what 5,000 do. A barrier is answered by the commit that takes everything before it (stream
+ *   management acks and archive reads wait for one); a purge runs in order after the rows
+ *   before it.
  * - WAL checkpoints, every `checkpointMs` (PASSIVE: never waits for, nor blocks, the server's
  *   connection). Under constant writes a passive checkpoint never reaches the end of the WAL, so
  *   past `maxWalBytes` a TRUNCATE checkpoint (which holds writers for a moment) bounds it.
@@ -17,9 +20,9 @@ import Database from 'better-sqlite3';
 import { unpackRows, type FromWorker, type ToWorker, type WorkerRow } from './storage-worker-protocol.js';
 import { SqliteArchive } from './sqlite-archive.js';
 
-interface Data { readonly file: string; readonly checkpointMs: number; readonly maxWalBytes: number }
+interface Data { readonly file: string; readonly checkpointMs: number; readonly maxWalBytes: number; readonly commitMs: number; readonly maxBatch: number }
 
-const { file, checkpointMs, maxWalBytes } = workerData as Data;
+const { file, checkpointMs, maxWalBytes, commitMs, maxBatch } = workerData as Data;
 const db = new Database(file);
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
@@ -28,7 +31,10 @@ const archive = new SqliteArchive(db);
 const post = (m: FromWorker): void => { parentPort?.postMessage(m); };
 
 let pending: WorkerRow[] = [];
-let scheduled = false;
+/** Barriers answered by the next commit. */
+let waiting: number[] = [];
+let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+let lastCommit = 0;
 
 const byOwner = (a: WorkerRow, b: WorkerRow): number => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.store < b.store ? -1 : a.store > b.store ? 1
   : a.user < b.user ? -1 : a.user > b.user ? 1 : a.entry.sort - b.entry.sort);
@@ -43,16 +49,41 @@ const write = db.transaction((batch: WorkerRow[]) => {
   }
 });
 
+/**
+ * Commit what is pending, then answer the barriers that waited for it. A commit writes every
+ * page its rows touched, so rows per commit decide the cost per row: at most one commit per
+ * `commitMs` (an idle worker commits at once), more only past `maxBatch` rows.
+ */
 function commit(): void {
-  scheduled = false;
-  if (pending.length === 0) return;
-  const batch = pending.sort(byOwner);
-  pending = [];
-  try {
-    write(batch);
-  } catch (err) {
-    post({ t: 'error', message: (err as Error).message, rows: batch.length });
+  if (timer !== undefined) {
+    clearTimeout(timer as NodeJS.Timeout);
+    clearImmediate(timer as NodeJS.Immediate);
+    timer = undefined;
   }
+  lastCommit = Date.now();
+  if (pending.length > 0) {
+    const batch = pending.sort(byOwner);
+    pending = [];
+    try {
+      write(batch);
+    } catch (err) {
+      post({ t: 'error', message: (err as Error).message, rows: batch.length });
+    }
+  }
+  const answered = waiting;
+  waiting = [];
+  for (const id of answered) post({ t: 'stored', id });
+}
+
+/** Commit soon: at once after an idle spell or past maxBatch rows, else once commitMs has passed since the last. */
+function schedule(): void {
+  if (pending.length >= maxBatch) {
+    commit();
+    return;
+  }
+  if (timer !== undefined) return;
+  const wait = lastCommit + commitMs - Date.now();
+  timer = wait <= 0 ? setImmediate(commit) : setTimeout(commit, wait);
 }
 
 const checkpoint = (): void => {
@@ -68,20 +99,23 @@ const checkpoint = (): void => {
     post({ t: 'error', message: `checkpoint: ${(err as Error).message}` });
   }
 };
-const timer = setInterval(checkpoint, checkpointMs);
+const checkpoints = setInterval(checkpoint, checkpointMs);
 
 parentPort?.on('message', (m: ToWorker) => {
   switch (m.t) {
-    case 'rows':
-      for (const chunk of m.rows) for (const r of unpackRows(chunk)) pending.push(r);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(commit); // after every message already queued: one batch
-      }
+    case 'rows': {
+      let previous = '';
+      for (const chunk of m.rows) previous = unpackRows(chunk, pending, previous);
+      schedule();
       return;
+    }
     case 'barrier':
-      commit();
-      post({ t: 'stored', id: m.id });
+      if (pending.length === 0) {
+        post({ t: 'stored', id: m.id });
+        return;
+      }
+      waiting.push(m.id); // answered with the commit that takes what came before it
+      schedule();
       return;
     case 'purge':
       commit();
@@ -93,7 +127,7 @@ parentPort?.on('message', (m: ToWorker) => {
       return;
     case 'stop':
       commit();
-      clearInterval(timer);
+      clearInterval(checkpoints);
       db.close();
       post({ t: 'stopped' });
   }

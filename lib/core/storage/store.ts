@@ -74,4 +74,8 @@ export interface BackgroundWorkOptions {
   readonly fallback: ArchiveSink;
   /** How often the WAL is checkpointed, ms (1000). */
   readonly checkpointMs?: number;
+  /** Archive rows: at most one commit per this many ms while rows keep coming (50; 0 = every turn). */
+  readonly commitMs?: number;
+  /** Archive rows: a commit at once when this many wait (20000). */
+  readonly maxBatch?: number;
 }

@@ -123,6 +123,73 @@ describe('SqliteDriver background work', () => {
     assert.equal(d.archive.query('h', 'archive', 'u1', {}).length, 101, 'written before the worker stopped');
     assert.deepEqual(errors, []);
   });
+  it('gathers archive rows that keep coming into one commit per commitMs; a barrier waits for that commit', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const errors: string[] = [];
+    d.startBackgroundWork({ commitMs: 3000, fallback: { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined },
+      onError: (m) => errors.push(m) });
+    const sink = d.archiveSink!;
+    const row = (sort: number): Parameters<typeof sink.add>[0] => ({ host: 'h', store: 'archive', user: 'u', entry: { sort, with: 'x@h', value: `<m n='${sort}'/>` } });
+    // an idle worker commits at once
+    sink.add(row(1));
+    await sink.stored();
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 1);
+    // the next rows wait for the interval: not committed a few turns later (they were, one turn later, before)
+    sink.add(row(2));
+    await sleep(100);
+    sink.add(row(3));
+    await sleep(100);
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 1, 'rows 2 and 3 wait for the next commit');
+    await sink.stored();
+    assert.deepEqual(d.archive.query('h', 'archive', 'u', {}).map((r) => r.sort), [1, 2, 3]);
+    // stopping commits what waits
+    sink.add(row(4));
+    await d.stopBackgroundWork();
+    assert.equal(d.archive.query('h', 'archive', 'u', {}).length, 4, 'written before the worker stopped');
+    assert.deepEqual(errors, []);
+  });
+  it('commits at once when maxBatch rows wait, without waiting for commitMs', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const fallback = { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined };
+    d.startBackgroundWork({ commitMs: 60_000, maxBatch: 50, fallback, onError: () => undefined });
+    const sink = d.archiveSink!;
+    const add = (from: number, to: number): void => {
+      for (let i = from; i <= to; i++) sink.add({ host: 'h', store: 'archive', user: 'u', entry: { sort: i, with: 'x@h', value: '<m/>' } });
+    };
+    add(1, 1);
+    await sink.stored(); // idle: at once; the next commit would wait a minute
+    add(2, 60); // 59 rows: past maxBatch
+    const count = (): number => d.archive.query('h', 'archive', 'u', {}).length;
+    for (let i = 0; i < 250 && count() < 60; i++) await sleep(20);
+    assert.equal(count(), 60);
+    await d.stopBackgroundWork();
+  });
+  it('hands a value shared by consecutive rows over once, also across the strings of one hand-over', async () => {
+    const file = freshFile();
+    const d = new SqliteDriver(file);
+    after(() => d.close());
+    const fallback = { add: () => undefined, stored: async () => undefined, purgeUser: () => undefined, close: async () => undefined };
+    d.startBackgroundWork({ fallback, onError: () => undefined });
+    const sink = d.archiveSink!;
+    // the same message in the sender's and the recipient's archive, 150 times (more than one string of rows)
+    for (let i = 1; i <= 150; i++) {
+      const value = `<message id='m${Math.floor(i / 2)}'/>`; // rows 64 and 65 (two strings) share one
+      sink.add({ host: 'h', store: 'archive', user: i % 2 ? 'alice' : 'bob', entry: { sort: i, with: i % 2 ? 'bob@h' : 'alice@h', value } });
+    }
+    sink.add({ host: 'h', store: 'archive', user: 'alice', entry: { sort: 151, with: 'bob@h', value: '<message id=\'m75\'/>' } });
+    await sink.stored();
+    const alice = d.archive.query('h', 'archive', 'alice', {});
+    const bob = d.archive.query('h', 'archive', 'bob', {});
+    assert.equal(alice.length, 76);
+    assert.equal(bob.length, 75);
+    for (const r of [...alice, ...bob].filter((x) => x.sort <= 150)) assert.equal(r.value, `<message id='m${Math.floor(r.sort / 2)}'/>`, `row ${r.sort}`);
+    assert.equal(alice.at(-1)!.value, `<message id='m75'/>`);
+    await d.stopBackgroundWork();
+  });
 });
 
 describe('openStorage', () => {
