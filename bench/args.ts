@@ -12,6 +12,8 @@ const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibern
 /** Every knob of a benchmark run. */
 export interface BenchOptions {
   withProsody: boolean;
+  /** Also measure Debian's ejabberd (bench/targets/ejabberd.ts). */
+  withEjabberd: boolean;
   /** Which of relay and ours to run (Prosody is added by withProsody). */
   targets: Set<'relay' | 'ours'>;
   /** Prosody's storage: 'sql' (SQLite, the kind ours uses) or 'internal' (its file store). */
@@ -78,10 +80,13 @@ export interface BenchOptions {
   serverConfig: Record<string, unknown>;
   /** Seconds a fresh server settles before its baseline memory is read (and idle: after close). */
   settle: number;
+  /** Load generator processes a scenario is split across (bench/workers.ts). */
+  workers: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
+  --with-ejabberd      also measure Debian's ejabberd (23.01; SQLite) on loopback, with ratios
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
   --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate
@@ -102,7 +107,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
                          hibernate    N SM sessions cut at once, hibernating; half resumed,
                                       half expire to offline storage (exactly once)
   --no-sm              leave out messages-sm, idle-sm and hibernate
-  --targets LIST       relay,ours (default: both; Prosody comes with --with-prosody)
+  --targets LIST       relay,ours (default: both; Prosody, ejabberd come with --with-*)
   --sessions N         connect: sessions (default 2000)
   --pairs P            messages: session pairs (default 50)
   --window W           messages: in-flight messages per sender (default 10)
@@ -128,6 +133,11 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        queueing and resuming half must fit in it (default 30)
   --hibernate-messages M  hibernate: messages queued for each hibernating session (default 1)
   --concurrency C      setups in flight (default 50)
+  --workers N          the load generator as N processes, the sessions split across them
+                       (messages: pairs, connect/idle: sessions, muc: rooms), measuring
+                       together; results merged (percentiles from all samples). muc-burst,
+                       hibernate and mam-query run in one process. (default 1: on 2 cores a
+                       second generator takes CPU from the server; see the README)
   --repeat R           runs of each measurement, medians reported (default 1)
   --json               JSON lines on stdout too
   --markdown           the README's figures table (Markdown) on stdout too
@@ -166,7 +176,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      'with-prosody': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
+      'with-prosody': { type: 'boolean' }, 'with-ejabberd': { type: 'boolean' }, 'prosody-storage': { type: 'string' }, quick: { type: 'boolean' }, scenarios: { type: 'string' }, targets: { type: 'string' },
       sessions: { type: 'string' }, pairs: { type: 'string' }, window: { type: 'string' }, body: { type: 'string' },
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
       rooms: { type: 'string' }, occupants: { type: 'string' }, 'muc-window': { type: 'string' }, 'muc-rate': { type: 'string' },
@@ -174,7 +184,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       idle: { type: 'string' }, 'idle-rounds': { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
-      'server-flags': { type: 'string' }, 'server-config': { type: 'string' },
+      'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -184,11 +194,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
   if (values['no-sm']) for (const s of SM_SCENARIOS) scenarios.delete(s);
   const targets = new Set((values.targets ?? 'relay,ours').split(',').map((s) => s.trim()).filter(Boolean));
-  for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody: use --with-prosody)`);
+  for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody, ejabberd: use --with-prosody, --with-ejabberd)`);
   const prosodyStorage = values['prosody-storage'] ?? 'sql';
   if (prosodyStorage !== 'sql' && prosodyStorage !== 'internal') throw new Error(`--prosody-storage must be sql or internal, got ${prosodyStorage}`);
   const options: BenchOptions = {
     withProsody: values['with-prosody'] === true,
+    withEjabberd: values['with-ejabberd'] === true,
     prosodyStorage,
     targets: targets as BenchOptions['targets'],
     scenarios: scenarios as BenchOptions['scenarios'],
@@ -224,6 +235,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter(Boolean),
     serverConfig: jsonObject('server-config', values['server-config']),
     settle: positive('settle', values.settle, 1, 0),
+    workers: Math.floor(positive('workers', values.workers, 1)),
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

@@ -17,6 +17,7 @@ function tell(message: FromLoad): void {
 }
 
 let release: (() => void) | undefined;
+let go: (() => void) | undefined;
 
 async function run(request: ScenarioRequest): Promise<ScenarioResult> {
   loadKeyCache(request.scramCacheFile);
@@ -25,13 +26,18 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
     release = resolve;
     tell({ type: 'held', sessions, ...(phase === undefined ? {} : { phase }), ...(seconds === undefined ? {} : { seconds }) });
   });
+  // --workers: wait for the orchestrator's go once set up, so that the workers measure together
+  const ready = (): Promise<void> => (request.worker === undefined ? Promise.resolve() : new Promise<void>((resolve) => {
+    go = resolve;
+    tell({ type: 'ready' });
+  }));
   let result: ScenarioResult;
   switch (request.scenario) {
     case 'connect':
-      result = await runConnect(request, progress);
+      result = await runConnect(request, progress, ready);
       break;
     case 'messages':
-      result = await runMessages(request, progress);
+      result = await runMessages(request, progress, ready);
       break;
     case 'idle':
       result = await runIdle(request, progress, held);
@@ -40,7 +46,7 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
       result = await runHibernate(request, progress, held);
       break;
     case 'muc':
-      result = await runMuc(request, progress);
+      result = await runMuc(request, progress, ready);
       break;
     case 'muc-burst':
       result = await runMucBurst(request, progress);
@@ -55,10 +61,16 @@ process.on('message', (message: ToLoad) => {
     release?.();
     return;
   }
+  if (message.type === 'go') {
+    go?.();
+    return;
+  }
+  // disconnect once the last message is written (a result with raw samples is large)
+  const last = (m: FromLoad): void => void process.send?.(m, undefined, {}, () => process.disconnect?.());
   run(message.request).then(
-    (result) => tell({ type: 'result', result }),
-    (err: unknown) => tell({ type: 'failed', message: (err as Error)?.stack ?? String(err) }),
-  ).finally(() => process.disconnect?.());
+    (result) => last({ type: 'result', result }),
+    (err: unknown) => last({ type: 'failed', message: (err as Error)?.stack ?? String(err) }),
+  );
 });
 
 if (!process.send) {

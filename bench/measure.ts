@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, rssKiB, sleep } from './proc.js';
 import type { Measurement, PhaseSample } from './report.js';
+import { runWorkers } from './workers.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
@@ -19,12 +20,16 @@ export const PASSWORD = 'bench-pass-0123';
 
 export const log = (text: string): void => void process.stderr.write(`[bench] ${text}\n`);
 
-interface Hooks {
+export interface Hooks {
   onHeld?: (sessions: number, phase: string | undefined, seconds: number | undefined) => Promise<void>;
+  /** --workers: the generator is set up; resolve to let it start measuring. */
+  onReady?: () => Promise<void>;
+  /** Kills the generator (another worker of the same run failed). */
+  signal?: AbortSignal;
 }
 
 /** Fork the load generator for one request; resolves with its result and its CPU time. */
-function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: ScenarioResult; cpu: number }> {
+export function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: ScenarioResult; cpu: number }> {
   return new Promise((resolve, reject) => {
     const child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
     let settled = false;
@@ -44,11 +49,13 @@ function runLoad(request: ScenarioRequest, hooks: Hooks): Promise<{ result: Scen
         case 'held':
           void (hooks.onHeld?.(message.sessions, message.phase, message.seconds) ?? Promise.resolve()).then(() => child.send({ type: 'release' } satisfies ToLoad));
           break;
+        case 'ready': void (hooks.onReady?.() ?? Promise.resolve()).then(() => child.send({ type: 'go' } satisfies ToLoad)); break;
         case 'result': finish(undefined, { result: message.result, cpu: cpuSeconds(child.pid!) }); break;
         case 'failed': finish(new Error(message.message)); break;
       }
     });
     child.on('exit', (code) => finish(new Error(`load generator exited (${code}) without a result`)));
+    hooks.signal?.addEventListener('abort', () => finish(new Error('stopped: another load generator of this run failed')));
     child.send({ type: 'run', request } satisfies ToLoad);
   });
 }
@@ -64,6 +71,8 @@ export interface MeasureOptions {
   readonly cacheDir: string;
   /** Options for this server start only (e.g. a short smacks_hibernation_time). */
   readonly config?: Readonly<Record<string, unknown>>;
+  /** Load generator processes (--workers; bench/workers.ts), default 1. */
+  readonly workers?: number;
 }
 
 /** Sample the server through a hold of `seconds`: the last RSS, CPU used, and how long it stayed busy. */
@@ -88,12 +97,13 @@ async function sampleHold(pid: number, seconds: number, onRss: (kib: number) => 
 /** One measurement: fresh server process, baseline memory, the load, memory and CPU after. */
 export async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: MeasureOptions): Promise<Measurement> {
   const running = await target.start(opts.config);
+  let sampler: NodeJS.Timeout | undefined;
   try {
     await sleep(opts.settle * 1000);
     const pid = running.pid;
     const baseline = rssKiB(pid);
     let peak = baseline;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
+    sampler = setInterval(() => { peak = Math.max(peak, rssKiB(pid)); }, 250);
     const cpu0 = cpuSeconds(pid);
     let held: number | undefined;
     let perSession: number | undefined;
@@ -108,7 +118,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       scramCacheFile: join(opts.cacheDir, `${target.name}.json`),
       serverPid: pid,
     };
-    const { result, cpu } = await runLoad(request(common), {
+    const { result, cpu } = await runWorkers(request(common), opts.workers ?? 1, runLoad, {
       onHeld: async (sessions, phase, seconds = opts.hold) => {
         // sample through the hold; the last sample is the held figure (GC has had time to settle)
         const s = await sampleHold(pid, seconds, (kib) => { peak = Math.max(peak, kib); });
@@ -152,6 +162,8 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       loadCpuSeconds: cpu,
     };
   } finally {
+    // also when the load generator failed: a live interval would keep the run from exiting
+    clearInterval(sampler);
     await running.stop();
   }
 }

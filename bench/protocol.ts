@@ -32,6 +32,25 @@ export interface CommonParams {
   readonly scramCacheFile?: string;
   /** The server's process, for CPU over a scenario's measured interval only (muc, muc-burst). */
   readonly serverPid?: number;
+  /** Set by --workers (bench/workers.ts) for one worker's share of the scenario. */
+  readonly worker?: WorkerShare;
+}
+
+/** One load generator process's share of a scenario split across several (--workers). */
+export interface WorkerShare {
+  /** 0-based, of `of`. */
+  readonly index: number;
+  readonly of: number;
+  /** Added to every account number (connectionFor), so the workers' accounts do not overlap. */
+  readonly accountOffset: number;
+  /** muc: prefix of this worker's room names, so the workers' rooms do not overlap. */
+  readonly roomPrefix?: string;
+}
+
+/** The server's cumulative CPU seconds (/proc) at the start and end of a measured interval. */
+export interface CpuInterval {
+  readonly start: number;
+  readonly end: number;
 }
 
 export interface ConnectRequest extends CommonParams {
@@ -140,6 +159,10 @@ export interface ConnectResult {
   /** Median ms to each step: socket open, authenticated, bound. */
   readonly steps: { wsOpen: number; authenticated: number; bound: number };
   readonly errors: readonly string[];
+  /** Server CPU over the timed phase (absent when the server's pid is unknown). */
+  readonly serverCpu?: CpuInterval;
+  /** With --workers: every setup time, for merging percentiles. */
+  readonly samples?: readonly number[];
 }
 
 export interface MessagesResult {
@@ -165,6 +188,11 @@ export interface MessagesResult {
   /** Sessions that failed to set up or dropped, and stanza errors received. */
   readonly errors: readonly string[];
   readonly sm?: SmStats;
+  /** Messages received in the measured interval, and the server's CPU over it (the headline). */
+  readonly deliveredInWindow?: number;
+  readonly serverCpu?: CpuInterval;
+  /** With --workers: every latency sample, for merging percentiles. */
+  readonly samples?: readonly number[];
 }
 
 export interface IdleResult {
@@ -260,6 +288,9 @@ export interface MucResult {
   readonly duplicated: number;
   readonly misrouted: number;
   readonly errors: readonly string[];
+  readonly serverCpu?: CpuInterval;
+  /** With --workers: every latency sample, for merging percentiles. */
+  readonly samples?: readonly number[];
 }
 
 export interface MucBurstResult {
@@ -283,7 +314,7 @@ export interface MucBurstResult {
 export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult;
 
 /** Orchestrator -> load generator. */
-export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' };
+export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' } | { type: 'go' };
 
 /** Load generator -> orchestrator. */
 export type FromLoad =
@@ -293,5 +324,7 @@ export type FromLoad =
    * (default: its --hold), then releases.
    */
   | { type: 'held'; sessions: number; phase?: string; seconds?: number }
+  /** --workers: set up and waiting for 'go', so that every worker's measured interval starts together. */
+  | { type: 'ready' }
   | { type: 'result'; result: ScenarioResult }
   | { type: 'failed'; message: string };

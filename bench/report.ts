@@ -9,6 +9,8 @@ import { renderSm, smChecks, smMarkdownRows } from './report-sm.js';
 import { imChecks, renderIm } from './report-im.js';
 import { mucChecks, mucMarkdownRows, renderMuc } from './report-muc.js';
 import { fmt, med, ratio, sum, table } from './report-util.js';
+import { headlineMarkdownRows, renderHeadline } from './report-headline.js';
+import { ejabberdChecks } from './report-ejabberd.js';
 
 export { med };
 
@@ -87,6 +89,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   const has = (s: Measurement['scenario']): string[] => targets.filter((t) => ms.some((m) => m.scenario === s && m.target === t));
   out.push(`machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memoryGiB} GiB, Node ${mach.node}${mach.prosody ? `, ${mach.prosody}` : ''}`);
   out.push(`repeats: ${String(params.repeat)} (medians shown; lost/dup/misrouted are totals over all runs)`);
+  out.push(...renderHeadline(ms, targets));
   const c = has('connect');
   if (c.length) {
     out.push('', `connect: ${String(params.sessions)} sessions, ${String(params.concurrency)} setups in flight, <open/> + SCRAM-SHA-1 + bind + presence`);
@@ -182,6 +185,7 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
     const q = ours('connect', rate) / pros('connect', rate);
     check('connect rate ours / Prosody >= 2', ratio(ours('connect', rate), pros('connect', rate)), Number.isFinite(q) ? q >= 2 : undefined);
   }
+  ejabberdChecks(ms, check);
   return lines;
 }
 
@@ -192,15 +196,19 @@ export function jsonLines(ms: readonly Measurement[], runId: string, params: Rec
 
 /** The README's figures table (Markdown), medians over repeats. */
 export function renderMarkdown(ms: readonly Measurement[], params: Record<string, unknown>, mach: Machine): string {
-  const targets = ['ours', 'prosody', 'relay'].filter((t) => ms.some((m) => m.target === t));
-  const label: Record<string, string> = { ours: 'ours', prosody: mach.prosody?.replace(/ \(.*\)$/, '') ?? 'Prosody', relay: 'raw ws relay' };
+  const targets = ['ours', 'prosody', 'ejabberd', 'relay'].filter((t) => ms.some((m) => m.target === t));
+  const label: Record<string, string> = {
+    ours: 'ours', prosody: mach.prosody?.replace(/ \(.*\)$/, '') ?? 'Prosody', relay: 'raw ws relay',
+    ejabberd: ms.find((m) => m.target === 'ejabberd')?.version.replace(/ \(.*\)$/, '') ?? 'ejabberd',
+  };
   const f = (n: number, d = 0): string => fmt(n, d);
   const rows: string[][] = [];
   const row = (name: string, cell: (t: string) => string, ratios?: (t: string) => number): void => {
-    const r = ratios ? [ratio(ratios('ours'), ratios('prosody')), ratio(ratios('ours'), ratios('relay'))] : ['', ''];
-    rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
+    const r = ratios ? [ratio(ratios('ours'), ratios('prosody')), ratio(ratios('ours'), ratios('relay')), ratio(ratios('ours'), ratios('ejabberd'))] : ['', '', ''];
+    rows.push([name, ...targets.map(cell), ...(targets.includes('prosody') ? [r[0]!] : []), ...(targets.includes('ejabberd') ? [r[2]!] : []), ...(targets.includes('relay') ? [r[1]!] : [])]);
   };
   const has = (s: Measurement['scenario']): boolean => ms.some((m) => m.scenario === s);
+  for (const [name, cell, r] of headlineMarkdownRows(ms)) row(name, cell, r);
   if (has('connect')) {
     row(`connect: sessions/s (${String(params.sessions)}, ${String(params.concurrency)} in flight)`, (t) => f(med(ms, 'connect', t, (m) => conn(m).rate)), (t) => med(ms, 'connect', t, (m) => conn(m).rate));
     row('connect: setup p50 / p99 ms', (t) => `${f(med(ms, 'connect', t, (m) => conn(m).setup.p50), 1)} / ${f(med(ms, 'connect', t, (m) => conn(m).setup.p99), 1)}`);
@@ -226,7 +234,7 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
   for (const [name, cell, r] of mucMarkdownRows(ms, params)) row(name, cell, r);
   // stream management: our server only
   for (const [name, cell] of smMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
-  const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
+  const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('ejabberd') ? ['ours / ejabberd'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }

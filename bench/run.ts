@@ -17,6 +17,7 @@ import { MUC_DOMAIN, prosodyInstalled, prosodyTarget } from './targets/prosody.j
 import { runMamQuery } from './mam-query.js';
 import { DEFAULT_MODULES } from '../lib/core/config.js';
 import { relayTarget } from './targets/relay-target.js';
+import { ejabberdInstalled, ejabberdTarget } from './targets/ejabberd.js';
 import type { Target } from './targets/target.js';
 import type { CommonParams, HibernateResult, IdleResult, MessagesResult, ScenarioRequest } from './protocol.js';
 
@@ -63,7 +64,7 @@ function summary(m: Measurement): string {
   }
 }
 
-/** The targets of this run, in report order: relay, ours, Prosody. */
+/** The targets of this run, in report order: relay, ours, Prosody, ejabberd. */
 async function makeTargets(opts: BenchOptions, tmp: string): Promise<Target[]> {
   const targets: Target[] = [];
   if (opts.targets.has('relay')) targets.push(relayTarget());
@@ -74,6 +75,10 @@ async function makeTargets(opts: BenchOptions, tmp: string): Promise<Target[]> {
   if (opts.withProsody) {
     if (prosodyInstalled()) targets.push(await prosodyTarget({ dir: join(tmp, 'prosody') }, opts.prosodyStorage));
     else log('--with-prosody: prosody is not installed (apt-get install prosody lua-dbi-sqlite3); skipping it');
+  }
+  if (opts.withEjabberd) {
+    if (ejabberdInstalled()) targets.push(await ejabberdTarget({ dir: join(tmp, 'ejabberd') }));
+    else log('--with-ejabberd: ejabberd is not installed (apt-get install ejabberd erlang-p1-sqlite3); skipping it');
   }
   return targets;
 }
@@ -185,7 +190,7 @@ function printSaved(file: string, markdown: boolean): void {
   const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement & { params: Record<string, unknown>; machine: Machine });
   const first = lines[0];
   if (!first) throw new Error(`${file} has no measurements`);
-  const targets = ['relay', 'ours', 'prosody'].filter((t) => lines.some((m) => m.target === t));
+  const targets = ['relay', 'ours', 'prosody', 'ejabberd'].filter((t) => lines.some((m) => m.target === t));
   process.stdout.write(`${renderReport(lines, targets, first.params, first.machine)}\n`);
   if (markdown) process.stdout.write(`\n${renderMarkdown(lines, first.params, first.machine)}\n`);
 }

@@ -34,6 +34,11 @@ export class Samples {
     this.#data[this.#length++] = value;
   }
 
+  /** Every sample so far, in the order pushed (to merge the samples of several processes). */
+  values(): number[] {
+    return Array.from(this.#data.subarray(0, this.#length));
+  }
+
   /** Percentiles (nearest rank), all 0 when there are no samples. */
   summary(): Summary {
     const n = this.#length;

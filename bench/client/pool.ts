@@ -8,10 +8,14 @@ import { SmClient, type SmSettings } from './sm.js';
 import type { CommonParams } from '../protocol.js';
 
 /**
- * The connection for account `index` (1-based) of the scenario; with `sm`, it enables stream
+ * The connection for account `local` (1-based) of the scenario (of this worker's share); with `sm`, it enables stream
  * management (or, given an SmClient, resumes that session with resume()).
  */
-export function connectionFor(p: CommonParams, index: number, peer?: number, sm?: SmSettings | SmClient): BenchConnection {
+export function connectionFor(p: CommonParams, local: number, localPeer?: number, sm?: SmSettings | SmClient): BenchConnection {
+  // one worker of several (--workers) has its own range of accounts
+  const offset = p.worker?.accountOffset ?? 0;
+  const index = local + offset;
+  const peer = localPeer === undefined ? undefined : localPeer + offset;
   return new BenchConnection({
     url: p.target.url,
     mode: p.target.mode,

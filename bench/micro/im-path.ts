@@ -1,10 +1,11 @@
 /**
  * @module bench/micro/im-path
- * In-process cost of the stanza path with the IM essentials (mam, carbons) and without: two
- * bound sessions on null transports, A sends N chat messages to B's bare JID, each serialised
+ * In-process cost of the stanza path with the IM essentials (mam, carbons) and without: P
+ * pairs of bound sessions on null transports (50; as the messages scenario), each A sends its
+ * share of N chat messages to its B's bare JID, in turns of 128 messages, each serialised
  * as a transport would; memory storage (archive rows written on the event loop with the write
  * queue) or SQLite (rows handed to the storage worker thread). Process CPU per message, so the
- * worker's share counts. `node build/bench/micro/im-path.js [N] [rounds]` after `npm run build`.
+ * worker's share counts. `node build/bench/micro/im-path.js [N] [rounds] [P]` after `npm run build`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,21 +29,23 @@ async function setup(mode: Mode): Promise<{ round(n: number): Promise<number>; s
     s.received(xml('presence'));
     return { s, t };
   };
-  const a = open('a');
-  const b = open('b');
+  const a = Array.from({ length: pairs }, (_, i) => open(`a${i}`));
+  const b = Array.from({ length: pairs }, (_, i) => open(`b${i}`));
+  const received = (): number => b.reduce((sum, x) => sum + x.t.stanzas, 0);
   let seq = 0;
   return {
     async round(n: number): Promise<number> {
-      const before = b.t.stanzas;
+      const before = received();
       const start = process.cpuUsage();
       for (let i = 0; i < n; i++) {
         const id = seq++;
-        a.s.received(frame(`<message xmlns="jabber:client" to="b@localhost" type="chat" id="m${id}"><body>hello ${id} ${BODY}</body></message>`));
-        if ((i & 1023) === 0) await new Promise((r) => setImmediate(r));
+        const p = id % pairs;
+        a[p]!.s.received(frame(`<message xmlns="jabber:client" to="b${p}@localhost" type="chat" id="m${id}"><body>hello ${id} ${BODY}</body></message>`));
+        if ((i & 127) === 0) await new Promise((r) => setImmediate(r));
       }
       await server.whenStored();
       const used = process.cpuUsage(start);
-      if (b.t.stanzas - before !== n) throw new Error(`delivered ${b.t.stanzas - before} of ${n}`);
+      if (received() - before !== n) throw new Error(`delivered ${received() - before} of ${n}`);
       return ((used.user + used.system) * 1000) / n;
     },
     stop: async () => {
@@ -54,6 +57,7 @@ async function setup(mode: Mode): Promise<{ round(n: number): Promise<number>; s
 
 const n = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 9);
+const pairs = Number(process.argv[4] ?? 50);
 const modes: Mode[] = ['without', 'mam, carbons (memory)', 'mam, carbons (sqlite)'];
 const setups = await Promise.all(modes.map(setup));
 for (const s of setups) await s.round(n); // warm-up

@@ -10,6 +10,7 @@ import { attribute } from '../client/stanza-text.js';
 import type { BenchConnection } from '../client/connection.js';
 import { smTotals } from '../client/sm.js';
 import { Samples } from '../stats.js';
+import { cpuSeconds } from '../proc.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
 
 interface Sender {
@@ -31,7 +32,7 @@ function jidOf(req: MessagesRequest, conns: readonly BenchConnection[], index: n
 }
 
 /** Run the messages scenario. */
-export async function runMessages(req: MessagesRequest, progress: (text: string) => void): Promise<MessagesResult> {
+export async function runMessages(req: MessagesRequest, progress: (text: string) => void, ready: () => Promise<void> = () => Promise.resolve()): Promise<MessagesResult> {
   const count = req.pairs * 2;
   // session i talks to session i ^ 1; account i + 1
   const opened = await openMany(count, req.concurrency, (i) => connectionFor(req, i + 1, (i ^ 1) + 1, req.sm));
@@ -54,6 +55,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     };
   });
 
+  await ready();
   let running = true;
   let sent = 0;
   let deliveredTotal = 0;
@@ -65,6 +67,12 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   const t0 = performance.now();
   const measureStart = t0 + req.warmupS * 1000;
   const measureEnd = measureStart + req.durationS * 1000;
+  // the server's CPU over the measured interval only (the headline: CPU per delivered message)
+  const pid = req.serverPid;
+  let cpuStart = Number.NaN;
+  let cpuEnd = Number.NaN;
+  // the end is read when the wait below ends (a second timer could fire after it)
+  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -138,11 +146,13 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     }, 1);
   }
 
-  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now()));
+  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
+  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   while (inflightTotal > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const t of cpuTimers) clearTimeout(t);
   const seconds = (measureEnd - measureStart) / 1000;
   progress(`${deliveredInWindow} delivered in ${seconds} s, ${inflightTotal} lost`);
   await closeAll(conns, req.concurrency);
@@ -164,5 +174,8 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     deferred,
     errors,
     ...(sm === undefined ? {} : { sm }),
+    deliveredInWindow,
+    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }

@@ -19,8 +19,8 @@ interface Sent {
 }
 
 /** Run the muc scenario. */
-export async function runMuc(req: MucRequest, progress: (text: string) => void): Promise<MucResult> {
-  const joined = await joinRooms(req, req.service, 'bench', req.rooms, req.occupants, progress);
+export async function runMuc(req: MucRequest, progress: (text: string) => void, ready: () => Promise<void> = () => Promise.resolve()): Promise<MucResult> {
+  const joined = await joinRooms(req, req.service, req.worker?.roomPrefix ?? 'bench', req.rooms, req.occupants, progress);
   progress(`${req.rooms * req.occupants} occupants joined ${req.rooms} rooms in ${joined.seconds.toFixed(1)} s`);
   const body = 'x'.repeat(req.bodyBytes);
   const n = req.occupants;
@@ -28,6 +28,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
   const inflight = new Array<number>(req.rooms).fill(0);
   const errors: string[] = [];
   const note = (text: string): void => { if (errors.length < 20) errors.push(text); };
+  await ready();
   let running = true;
   let sentTotal = 0;
   let delivered = 0;
@@ -41,10 +42,8 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
   const pid = req.serverPid;
   let cpuStart = Number.NaN;
   let cpuEnd = Number.NaN;
-  const cpuTimers = pid === undefined ? [] : [
-    setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0),
-    setTimeout(() => { cpuEnd = cpuSeconds(pid); }, measureEnd - t0),
-  ];
+  // the end is read when the wait below ends (a second timer could fire after it)
+  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
 
   const send = (r: number): void => {
     const list = sent[r]!;
@@ -99,6 +98,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
   }
 
   await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
+  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
@@ -129,5 +129,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void):
     duplicated,
     misrouted,
     errors,
+    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }

@@ -4,8 +4,11 @@
  * unpredictable" (XEP-0313 §5.2 / XEP-0359 §4), yet mapped back to a position without an index.
  * An id is the AES-128 encryption, under a key kept in storage, of one block holding the sort
  * number and eight zero bytes; decrypting an id that does not end in those zeros is not ours.
+ * Encryption (one per archived message) runs in JavaScript (aes-block.ts), decryption in
+ * node:crypto.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type Cipher, type Decipher } from 'node:crypto';
+import { createDecipheriv, randomBytes, type Decipher } from 'node:crypto';
+import { Aes128 } from './aes-block.js';
 import type { StorageDriver } from './storage/store.js';
 
 const KEY_HOST = '';
@@ -14,9 +17,8 @@ const KEY_USER = 'key';
 const ID = /^[A-Za-z0-9_-]{22}$/;
 
 export class ArchiveIds {
-  readonly #cipher: Cipher;
+  readonly #cipher: Aes128;
   readonly #decipher: Decipher;
-  readonly #block = Buffer.alloc(16);
 
   /** The codec with the key stored in `storage`, made (and stored) on first use. */
   static open(storage: StorageDriver): ArchiveIds {
@@ -30,15 +32,14 @@ export class ArchiveIds {
 
   constructor(key: Buffer) {
     // ECB on exactly one block per call: a keyed permutation of 128-bit values, nothing chained
-    this.#cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    this.#cipher = new Aes128(key);
     this.#decipher = createDecipheriv('aes-128-ecb', key, null).setAutoPadding(false);
   }
 
   /** The public id of a sort number. */
   encode(sort: number): string {
-    this.#block.fill(0);
-    this.#block.writeBigUInt64BE(BigInt(sort), 0);
-    return this.#cipher.update(this.#block).toString('base64url');
+    // the sort number as a big-endian 64-bit integer: two 32-bit words
+    return this.#cipher.encryptWords(Math.floor(sort / 0x1_0000_0000), sort >>> 0);
   }
 
   /** The sort number of a public id, or undefined when it is not an id we made. */
