@@ -46,6 +46,8 @@ export interface BenchOptions {
   bursts: number;
   /** idle: sessions held. */
   idle: number;
+  /** idle: rounds of open, hold, close (the second shows whether memory is reused). */
+  idleRounds: number;
   /** idle: seconds the sessions are held while memory is sampled. */
   hold: number;
   /** messages-sm, idle-sm, hibernate: clients send <a h/> every this many stanzas received. */
@@ -142,6 +144,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --burst-occupants B  muc-burst: occupants of the room (default 1000; --quick 200)
   --bursts K           muc-burst: messages sent one at a time (default 10)
   --idle N             idle: sessions held (default 10000)
+  --idle-rounds R      idle: open, hold and close the sessions R times; RSS is read after each
+                       close and in each later hold (default 2)
   --hold S             idle, hibernate: seconds held while memory is sampled (default 10)
   --sm-ack-every K     SM clients send <a h/> each K stanzas received, and answer <r/> (default 5)
   --hibernate N        hibernate: sessions (accounts) hibernating at once (default 10000)
@@ -210,7 +214,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
       rooms: { type: 'string' }, occupants: { type: 'string' }, 'muc-window': { type: 'string' }, 'muc-rate': { type: 'string' },
       'burst-occupants': { type: 'string' }, bursts: { type: 'string' },
-      idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
+      idle: { type: 'string' }, 'idle-rounds': { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
@@ -248,6 +252,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     burstOccupants: positive('burst-occupants', values['burst-occupants'], q ? 200 : 1000, 2),
     bursts: positive('bursts', values.bursts, q ? 5 : 10),
     idle: positive('idle', values.idle, q ? 1000 : 10000),
+    idleRounds: positive('idle-rounds', values['idle-rounds'], 2),
     hold: positive('hold', values.hold, q ? 3 : 10, 0),
     smAckEvery: positive('sm-ack-every', values['sm-ack-every'], 5, 0),
     hibernate: positive('hibernate', values.hibernate, q ? 1000 : 10000),

@@ -78,6 +78,8 @@ export interface MessagesRequest extends CommonParams {
 export interface IdleRequest extends CommonParams {
   readonly scenario: 'idle';
   readonly sessions: number;
+  /** Times the sessions are opened, held and closed (default 1). */
+  readonly rounds?: number;
   /** Stream management enabled on every session. */
   readonly sm?: SmSettings;
 }

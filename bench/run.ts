@@ -175,8 +175,8 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
     },
   ]));
   await run(pick([
-    { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }) },
-    { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, sm }), sm: true },
+    { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, rounds: opts.idleRounds }) },
+    { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, rounds: opts.idleRounds, sm }), sm: true },
   ]));
   await run(pick([{
     name: 'hibernate', scenario: 'hibernate', sm: true, config: { smacks_hibernation_time: opts.hibernationTime },
