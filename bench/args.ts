@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'logins'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'growth', 'logins'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -46,6 +46,8 @@ export interface BenchOptions {
   bursts: number;
   /** idle: sessions held. */
   idle: number;
+  /** idle: rounds of open, hold, close (the second shows whether memory is reused). */
+  idleRounds: number;
   /** idle: seconds the sessions are held while memory is sampled. */
   hold: number;
   /** messages-sm, idle-sm, hibernate: clients send <a h/> every this many stanzas received. */
@@ -84,9 +86,20 @@ export interface BenchOptions {
   loginMaxInFlight: number;
   /** Another user's ping and the server's event-loop delay beside every measurement (bench/loop-health.ts). */
   health: boolean;
+  /** growth: which rows, sizes instead of each row's defaults, units of work per step, messages' offered msg/s. */
+  growthRows: GrowthRowName[];
+  growthSteps: number[] | undefined;
+  growthWork: number;
+  growthRate: number;
+  /** growth with --quick: each row without its largest step. */
+  growthQuick: boolean;
   /** Load generator processes a scenario is split across (bench/workers.ts). */
   workers: number;
 }
+
+/** The rows of the growth scenario (bench/growth.ts), in run order. */
+export const GROWTH_ROW_NAMES = ['messages', 'presence', 'login', 'offline', 'mam', 'muc'] as const;
+export type GrowthRowName = (typeof GROWTH_ROW_NAMES)[number];
 
 export const USAGE = `Usage: npm run bench -- [flags]
   --with-prosody       also measure Debian's prosody (0.12) on loopback, with ratios
@@ -94,7 +107,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
   --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
-                       mam-query,logins
+                       mam-query,growth,logins
                        (default: all); muc and muc-burst run on the XMPP servers (not the relay):
                          muc          R rooms x N occupants (XEP-0045), groupchat messages in
                                       turn, W in flight per room (in flight until all N have
@@ -111,6 +124,14 @@ export const USAGE = `Usage: npm run bench -- [flags]
                          idle-sm      idle sessions with SM and resumption enabled, vs idle
                          hibernate    N SM sessions cut at once, hibernating; half resumed,
                                       half expire to offline storage (exactly once)
+                         growth       server CPU per unit of work as the work grows, in rows
+                                      of steps (each a fresh server, data prepared untimed):
+                                      messages at 10/100/1,000/9,000 pairs (9,000: the 20,000
+                                      open-files hard limit) at one offered rate; a presence
+                                      change to 10/100/1,000 contacts; login with a roster of
+                                      10/100/1,000/5,000; 10/100/1,000 offline messages at
+                                      login; a MAM page at 10k/100k/1M archived; a room of
+                                      10/100/1,000 occupants (about 5 minutes)
                        on the XMPP servers offering SCRAM-SHA-256 (ours):
                          logins       sustained logins at --login-rate for --duration s, each
                                       <open/> + SCRAM-SHA-256 + bind + presence, then <close/>
@@ -132,6 +153,8 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --burst-occupants B  muc-burst: occupants of the room (default 1000; --quick 200)
   --bursts K           muc-burst: messages sent one at a time (default 10)
   --idle N             idle: sessions held (default 10000)
+  --idle-rounds R      idle: open, hold and close the sessions R times; RSS is read after each
+                       close and in each later hold (default 2)
   --hold S             idle, hibernate: seconds held while memory is sampled (default 10)
   --sm-ack-every K     SM clients send <a h/> each K stanzas received, and answer <r/> (default 5)
   --hibernate N        hibernate: sessions (accounts) hibernating at once (default 10000)
@@ -157,6 +180,13 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --server-config JSON options merged into our server's config, e.g.
                        '{"smacks_max_unacked_stanzas": 10}'
   --keep               keep the temporary directory
+  --growth LIST        growth: rows to run: messages,presence,login,offline,mam,muc (default all)
+  --growth-steps LIST  growth: these sizes for every row instead of its defaults (e.g. 2,4);
+                       --quick leaves out each row's largest default step
+  --growth-work N      growth: units of work per step (default 20000; --quick 5000): messages
+                       measured, presence/groupchat copies, offline messages x 2; logins and
+                       MAM queries follow from it (see unitsFor in bench/growth.ts)
+  --growth-rate R      growth: messages offered per second at every step (default 4000)
   --login-rate R       logins: logins started per second, open loop (default 1000)
   --login-accounts N   logins: accounts used in turn (default 1000)
   --login-max-in-flight M  logins: most setups open at once; a login due beyond it is skipped
@@ -183,6 +213,12 @@ function jsonObject(name: string, value: string | undefined): Record<string, unk
   return parsed as Record<string, unknown>;
 }
 
+function growthRows(value: string | undefined): GrowthRowName[] {
+  const rows = (value ?? GROWTH_ROW_NAMES.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const r of rows) if (!(GROWTH_ROW_NAMES as readonly string[]).includes(r)) throw new Error(`unknown growth row ${r}`);
+  return rows as GrowthRowName[];
+}
+
 /** Parse the flags; throws with a message on a bad one. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   const { values } = parseArgs({
@@ -193,11 +229,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       duration: { type: 'string' }, warmup: { type: 'string' }, 'no-same-load': { type: 'boolean' }, rate: { type: 'string' },
       rooms: { type: 'string' }, occupants: { type: 'string' }, 'muc-window': { type: 'string' }, 'muc-rate': { type: 'string' },
       'burst-occupants': { type: 'string' }, bursts: { type: 'string' },
-      idle: { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
+      idle: { type: 'string' }, 'idle-rounds': { type: 'string' }, hold: { type: 'string' }, concurrency: { type: 'string' }, repeat: { type: 'string' },
       'no-sm': { type: 'boolean' }, 'sm-ack-every': { type: 'string' }, hibernate: { type: 'string' }, 'hibernation-time': { type: 'string' }, 'hibernate-messages': { type: 'string' },
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       'login-rate': { type: 'string' }, 'login-accounts': { type: 'string' }, 'login-max-in-flight': { type: 'string' }, 'no-health': { type: 'boolean' },
       'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
+      growth: { type: 'string' }, 'growth-steps': { type: 'string' }, 'growth-work': { type: 'string' }, 'growth-rate': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -231,6 +268,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     burstOccupants: positive('burst-occupants', values['burst-occupants'], q ? 200 : 1000, 2),
     bursts: positive('bursts', values.bursts, q ? 5 : 10),
     idle: positive('idle', values.idle, q ? 1000 : 10000),
+    idleRounds: positive('idle-rounds', values['idle-rounds'], 2),
     hold: positive('hold', values.hold, q ? 3 : 10, 0),
     smAckEvery: positive('sm-ack-every', values['sm-ack-every'], 5, 0),
     hibernate: positive('hibernate', values.hibernate, q ? 1000 : 10000),
@@ -247,6 +285,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     serverFlags: (values['server-flags'] ?? '').split(/\s+/).filter(Boolean),
     serverConfig: jsonObject('server-config', values['server-config']),
     settle: positive('settle', values.settle, 1, 0),
+    growthRows: growthRows(values.growth),
+    growthSteps: values['growth-steps']?.split(',').map((v) => positive('growth-steps', v.trim(), 1)),
+    growthWork: positive('growth-work', values['growth-work'], q ? 5000 : 20000),
+    growthRate: positive('growth-rate', values['growth-rate'], 4000),
+    growthQuick: q,
     loginRate: positive('login-rate', values['login-rate'], 1000),
     loginAccounts: positive('login-accounts', values['login-accounts'], 1000),
     loginMaxInFlight: positive('login-max-in-flight', values['login-max-in-flight'], 5000),

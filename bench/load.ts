@@ -12,6 +12,7 @@ import { runMuc } from './scenarios/muc.js';
 import { runMucBurst } from './scenarios/muc-burst.js';
 import { runLogins } from './scenarios/logins.js';
 import { windowStarted } from './window.js';
+import { runGrowthStep } from './scenarios/growth.js';
 import type { FromLoad, ScenarioRequest, ScenarioResult, ToLoad } from './protocol.js';
 
 function tell(message: FromLoad): void {
@@ -55,6 +56,9 @@ async function run(request: ScenarioRequest): Promise<ScenarioResult> {
       break;
     case 'logins':
       result = await runLogins(request, progress);
+      break;
+    case 'growth':
+      result = await runGrowthStep(request, progress);
       break;
   }
   await saveKeyCache(request.scramCacheFile);

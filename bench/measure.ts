@@ -147,7 +147,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
           perSession = per;
         }
         if (phase !== undefined) phases[phase] = { sessions, perSessionKiB: per, ...s };
-        log(`  ${phase ?? 'held'} ${sessions}: RSS ${(s.rssKiB / 1024).toFixed(1)} MiB (baseline ${(baseline / 1024).toFixed(1)}), ${per.toFixed(1)} KiB/session; `
+        log(`  ${phase ?? 'held'} ${sessions}: RSS ${(s.rssKiB / 1024).toFixed(1)} MiB (baseline ${(baseline / 1024).toFixed(1)})${sessions > 0 ? `, ${per.toFixed(1)} KiB/session` : ''}; `
           + `server CPU ${s.cpuSeconds.toFixed(2)} s, busy for ${s.busySeconds.toFixed(1)} s of the ${seconds.toFixed(1)} s hold`);
       },
     });

@@ -78,6 +78,8 @@ export interface MessagesRequest extends CommonParams {
 export interface IdleRequest extends CommonParams {
   readonly scenario: 'idle';
   readonly sessions: number;
+  /** Times the sessions are opened, held and closed (default 1). */
+  readonly rounds?: number;
   /** Stream management enabled on every session. */
   readonly sm?: SmSettings;
 }
@@ -149,7 +151,23 @@ export interface LoginsRequest extends CommonParams {
   readonly maxInFlight: number;
 }
 
-export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest | LoginsRequest;
+/**
+ * One step of the growth scenario (bench/growth.ts): `size` (contacts, roster items, offline
+ * messages per user, archived messages, occupants) and `units` of work (presence changes,
+ * logins, users, queries, groupchat messages); server CPU over the measured part only.
+ */
+export interface GrowthRequest extends CommonParams {
+  readonly scenario: 'growth';
+  readonly kind: GrowthKind;
+  readonly size: number;
+  readonly units: number;
+  /** muc: the MUC service's domain. */
+  readonly service?: string;
+}
+
+export type GrowthKind = 'presence' | 'login' | 'offline' | 'mam' | 'muc';
+
+export type ScenarioRequest = ConnectRequest | MessagesRequest | IdleRequest | HibernateRequest | MucRequest | MucBurstRequest | GrowthRequest | LoginsRequest;
 
 /** What the clients' stream management did during a scenario. */
 export interface SmStats {
@@ -348,7 +366,26 @@ export interface LoginsResult {
   readonly errors: readonly string[];
 }
 
-export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult | LoginsResult;
+export interface GrowthResult {
+  readonly scenario: 'growth';
+  readonly kind: GrowthKind;
+  readonly size: number;
+  readonly units: number;
+  /** What the cost is divided by: recipients, logins, messages, queries, copies delivered. */
+  readonly work: number;
+  /** Copies (or results) expected, received, lost, duplicated, misrouted. */
+  readonly expected: number;
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly misrouted: number;
+  /** Server CPU seconds over the measured part only, and its wall time. */
+  readonly serverCpuSeconds: number;
+  readonly seconds: number;
+  readonly errors: readonly string[];
+}
+
+export type ScenarioResult = ConnectResult | MessagesResult | IdleResult | HibernateResult | MucResult | MucBurstResult | GrowthResult | LoginsResult;
 
 /** Orchestrator -> load generator. */
 export type ToLoad = { type: 'run'; request: ScenarioRequest } | { type: 'release' } | { type: 'go' } | { type: 'window-started' };

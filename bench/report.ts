@@ -35,7 +35,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'logins';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'growth' | 'logins';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -124,10 +124,15 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
     out.push('', scenario === 'idle'
       ? `idle: ${String(params.idle)} authenticated, bound, available sessions held ${String(params.hold)} s`
       : `idle with stream management: the same sessions, each with <enable resume='true'/> (acks as above)`);
-    out.push(table(['target', 'held', 'failed', 'dropped', 'RSS base MiB', 'RSS held MiB', 'KiB/session', 'RSS after close MiB'], i.map((t) => [
+    // with --idle-rounds 2: RSS after the first close and in the second hold (phases closed-1, held-2)
+    const phase = (name: string) => (m: Measurement): number => (m.server.phases?.[name]?.rssKiB ?? Number.NaN) / 1024;
+    out.push(table(['target', 'held', 'failed', 'dropped', 'RSS base MiB', 'RSS held MiB', 'KiB/session', 'after close MiB', '2nd held MiB', 'after 2nd close MiB'], i.map((t) => [
       t, fmt(med(ms, scenario, t, (m) => idle(m).ok)), fmt(sum(ms, scenario, t, (m) => idle(m).failed)), fmt(sum(ms, scenario, t, (m) => idle(m).dropped)),
       fmt(med(ms, scenario, t, (m) => m.server.rssBaselineKiB / 1024), 1), fmt(med(ms, scenario, t, (m) => (m.server.rssHeldKiB ?? Number.NaN) / 1024), 1),
-      fmt(med(ms, scenario, t, (m) => m.server.perSessionKiB ?? Number.NaN), 1), fmt(med(ms, scenario, t, (m) => (m.server.rssAfterKiB ?? Number.NaN) / 1024), 1),
+      fmt(med(ms, scenario, t, (m) => m.server.perSessionKiB ?? Number.NaN), 1),
+      fmt(med(ms, scenario, t, (m) => (m.server.phases?.['closed-1'] === undefined ? (m.server.rssAfterKiB ?? Number.NaN) / 1024 : phase('closed-1')(m))), 1),
+      fmt(med(ms, scenario, t, phase('held-2')), 1),
+      fmt(med(ms, scenario, t, (m) => (m.server.phases?.['closed-1'] === undefined ? Number.NaN : (m.server.rssAfterKiB ?? Number.NaN) / 1024)), 1),
     ])));
   }
   out.push(...renderSm(ms, params));
@@ -170,6 +175,11 @@ export function targetChecks(ms: readonly Measurement[], params: Record<string, 
     check('memory per idle session <= 30 KiB', `${kib.toFixed(1)} KiB`, Number.isFinite(kib) ? kib <= 30 : undefined);
     const runs = ms.filter((m) => m.scenario === 'idle' && m.target === 'ours');
     const clean = runs.every((m) => idle(m).failed === 0 && idle(m).dropped === 0 && idle(m).ok === idle(m).sessions);
+    // issue 18: RSS back within 10% of the baseline after the close, and a second round reusing it
+    const after = ours('idle', (m) => (m.server.rssAfterKiB ?? Number.NaN) / m.server.rssBaselineKiB);
+    check('RSS after the last close <= 1.1 x baseline', `${after.toFixed(2)} x`, Number.isFinite(after) ? after <= 1.1 : undefined);
+    const again = ours('idle', (m) => (m.server.phases?.['held-2']?.rssKiB ?? Number.NaN) / (m.server.rssHeldKiB ?? Number.NaN));
+    if (Number.isFinite(again)) check('second round held RSS <= 1.05 x first (memory reused)', `${again.toFixed(2)} x`, again <= 1.05);
     check(`${String(params.idle)} idle sessions held without an error`, runs.map((m) => `${idle(m).ok} held, ${idle(m).failed} failed, ${idle(m).dropped} dropped`).join('; '), Number(params.idle) >= 10000 ? clean : clean ? undefined : false);
   }
   smChecks(ms, params, check);

@@ -15,6 +15,8 @@ import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, ty
 import { oursTarget } from './targets/ours.js';
 import { MUC_DOMAIN, prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { runMamQuery } from './mam-query.js';
+import { runGrowth, type GrowthRow } from './growth.js';
+import { renderGrowth, renderGrowthMarkdown } from './report-growth.js';
 import { DEFAULT_MODULES } from '../lib/core/config.js';
 import { relayTarget } from './targets/relay-target.js';
 import { ejabberdInstalled, ejabberdTarget } from './targets/ejabberd.js';
@@ -61,6 +63,7 @@ function summary(m: Measurement): string {
       + `lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted} (joins ${r.joinSeconds.toFixed(1)} s)${errors}`;
     case 'logins': return `${r.achieved.toFixed(0)} logins/s of ${r.offered} offered, setup p50 ${r.setup.p50.toFixed(1)} ms, p99 ${r.setup.p99.toFixed(1)} ms, `
       + `${r.failed} failed, ${r.skipped} skipped, server CPU ${((r.serverCpuSeconds * 1e6) / Math.max(1, r.ok)).toFixed(0)} µs/login${errors}`;
+    case 'growth': return `${r.kind} ${r.size}: ${r.work} units, lost ${r.lost}, dup ${r.duplicated}, misrouted ${r.misrouted}${errors}`;
     case 'hibernate': return `${r.ok} hibernated, ${r.resume.resumed}/${r.resume.attempted} resumed in ${r.resume.seconds.toFixed(2)} s, `
       + `${r.expire.expired}/${r.expire.attempted} expired; lost ${r.resume.lost + r.expire.lost}, dup ${r.resume.duplicated + r.expire.duplicated + r.lateDuplicates}${errors}`;
   }
@@ -187,8 +190,8 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
     }),
   }]));
   await run(pick([
-    { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle }) },
-    { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, sm }), sm: true },
+    { name: 'idle', scenario: 'idle', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, rounds: opts.idleRounds }) },
+    { name: 'idle-sm', scenario: 'idle-sm', request: (c) => ({ ...c, scenario: 'idle', sessions: opts.idle, rounds: opts.idleRounds, sm }), sm: true },
   ]));
   await run(pick([{
     name: 'hibernate', scenario: 'hibernate', sm: true, config: { smacks_hibernation_time: opts.hibernationTime },
@@ -229,15 +232,24 @@ async function main(): Promise<void> {
     return;
   }
   // the load generator and the server each hold one socket per session
-  const files = Math.max(opts.scenarios.has('idle') || opts.scenarios.has('idle-sm') ? opts.idle : 0, opts.scenarios.has('hibernate') ? opts.hibernate + 1 : 0);
+  const files = Math.max(opts.scenarios.has('idle') || opts.scenarios.has('idle-sm') ? opts.idle : 0, opts.scenarios.has('hibernate') ? opts.hibernate + 1 : 0,
+    opts.scenarios.has('growth') ? 18_000 : 0);
   if (files > 0 && raiseOpenFiles(files + 2000)) return;
   const tmp = mkdtempSync(join(tmpdir(), 'xmpp-bench-'));
   const resultsDir = join(ROOT, 'bench/results');
   let targets: Target[];
   let ms: Measurement[];
+  let growth: GrowthRow[] = [];
   try {
     targets = await makeTargets(opts, tmp);
     ms = await runScenarios(opts, targets, tmp);
+    const ours = targets.find((t) => t.name === 'ours');
+    if (opts.scenarios.has('growth') && ours) {
+      const t0 = Date.now();
+      growth = await runGrowth(ours, { rows: opts.growthRows, steps: opts.growthSteps, work: opts.growthWork, rate: opts.growthRate, quick: opts.growthQuick },
+        { settle: opts.settle, hold: opts.hold, concurrency: opts.concurrency, cacheDir: join(tmp, 'scram-cache') });
+      log(`growth done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
   } finally {
     if (opts.keep) log(`kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });
@@ -255,8 +267,10 @@ async function main(): Promise<void> {
       + `  query to <fin/> ms: p50 ${r.wire.p50.toFixed(2)}, p90 ${r.wire.p90.toFixed(2)}, p99 ${r.wire.p99.toFixed(2)}; storage alone p50 ${r.storage.p50.toFixed(2)}, p99 ${r.storage.p99.toFixed(2)}\n`
       + `  ${ok ? 'ok' : 'NO'}  median < 20 ms with all 50 results: ${r.wire.p50.toFixed(2)} ms${r.complete ? '' : ' (some answers had fewer than 50)'}\n`);
   }
+  if (growth.length) process.stdout.write(`\n${renderGrowth(growth)}\n`);
   const lines = jsonLines(ms, runId, params, mach);
-  if (opts.markdown) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
+  if (opts.markdown && ms.length) process.stdout.write(`\n${renderMarkdown(ms, params, mach)}\n`);
+  if (opts.markdown && growth.length) process.stdout.write(`\n${renderGrowthMarkdown(growth)}\n`);
   if (opts.json) process.stdout.write(lines);
   const outFile = opts.out ?? join(resultsDir, `${runId.replace(/[:.]/g, '-')}.jsonl`);
   if (outFile) {
@@ -271,7 +285,8 @@ async function main(): Promise<void> {
     || ms.some((m) => m.result.scenario === 'idle' && ((m.result as IdleResult).failed > 0 || (m.result as IdleResult).dropped > 0))
     || ms.some((m) => m.result.scenario === 'hibernate' && hib(m.result) > 0)
     || ms.some((m) => (m.result.scenario === 'muc' || m.result.scenario === 'muc-burst') && m.result.lost + m.result.duplicated + m.result.misrouted > 0);
-  if (bad) process.exitCode = 1;
+  const growthBad = growth.some((r) => r.steps.length === 0 || r.steps.some((st) => st.lost + st.duplicated + st.misrouted > 0));
+  if (bad || growthBad) process.exitCode = 1;
 }
 
 await main();

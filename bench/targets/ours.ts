@@ -65,6 +65,7 @@ export function oursTarget(dirs: TargetDirs): Target {
     streamManagement: true,
     // Accounts.create stores SCRAM-SHA-1 and SCRAM-SHA-256 credentials; saslauth offers both
     scramSha256: true,
+    configFile,
     async prepare(count, prefix, password) {
       await promisify(execFile)(process.execPath, [join(ROOT, 'build/bench/setup-ours.js'), configFile, prefix, '1', String(count), password], { maxBuffer: 1 << 20 });
     },

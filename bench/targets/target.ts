@@ -25,6 +25,8 @@ export interface Target {
   readonly streamManagement?: boolean;
   /** Whether its benchmark accounts can log in with SCRAM-SHA-256 (RFC 7677): the logins scenario runs only there. */
   readonly scramSha256?: boolean;
+  /** Our server: its config file (the growth scenario prepares its storage with it, untimed). */
+  readonly configFile?: string;
   /** Create accounts 1..count (`${prefix}${i}`, one password) in the target's own storage. */
   prepare(count: number, prefix: string, password: string): Promise<void>;
   /** A fresh process; `config`: options for this start only (ours: merged into its config). */

@@ -469,7 +469,9 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   #authenticate(username: string): void {
     this.#username = username;
     this.#type = 'c2s';
+    // forget the timer too: a cleared Timeout (and its closure) would stay for the session's life
     clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
     this.#ctx.authenticated(this);
   }
 

@@ -43,9 +43,25 @@ interface LegacyRoster {
 /** A user's roster in memory while the user has a bound session. */
 interface CachedRoster {
   ver: number;
-  readonly items: Map<string, RosterItem>;
-  /** Contacts with a pending-in request (the stanzas stay in storage). */
-  readonly pending: Set<string>;
+  /** NO_ITEMS while empty. */
+  items: ReadonlyMap<string, RosterItem>;
+  /** Contacts with a pending-in request (the stanzas stay in storage); NO_PENDING while none. */
+  pending: ReadonlySet<string>;
+}
+
+/** Shared by every cached roster without items / pending requests (most, at a login): no Map or Set per user until one is added. */
+const NO_ITEMS: ReadonlyMap<string, RosterItem> = new Map();
+const NO_PENDING: ReadonlySet<string> = new Set();
+
+/** The cached roster's own Map of items, made on the first item. */
+function ownItems(cached: CachedRoster): Map<string, RosterItem> {
+  if (cached.items === NO_ITEMS) cached.items = new Map();
+  return cached.items as Map<string, RosterItem>;
+}
+
+function ownPending(cached: CachedRoster): Set<string> {
+  if (cached.pending === NO_PENDING) cached.pending = new Set();
+  return cached.pending as Set<string>;
 }
 
 /** One change to a user's roster: `undefined` leaves a row as it is, `null` deletes it. */
@@ -163,10 +179,10 @@ export class RosterStore {
     // the cache follows only once the transaction has committed
     if (cached) {
       cached.ver = ver;
-      if (change.item === null) cached.items.delete(jid);
-      else if (change.item !== undefined) cached.items.set(jid, copyItem(change.item));
-      if (change.pending === null) cached.pending.delete(jid);
-      else if (change.pending !== undefined) cached.pending.add(jid);
+      if (change.item === null) ownItems(cached).delete(jid);
+      else if (change.item !== undefined) ownItems(cached).set(jid, copyItem(change.item));
+      if (change.pending === null) ownPending(cached).delete(jid);
+      else if (change.pending !== undefined) ownPending(cached).add(jid);
     }
     return ver;
   }
@@ -192,7 +208,8 @@ export class RosterStore {
       const item = cleanItem(raw);
       if (item) items.set(jid, item);
     }
-    const roster: CachedRoster = { ver, items, pending: new Set(Object.keys(this.#pending.all(user))) };
+    const pending = Object.keys(this.#pending.all(user));
+    const roster: CachedRoster = { ver, items: items.size > 0 ? items : NO_ITEMS, pending: pending.length > 0 ? new Set(pending) : NO_PENDING };
     this.#cache.set(user, roster);
     return roster;
   }

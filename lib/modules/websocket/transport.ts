@@ -43,6 +43,12 @@ export interface TransportContext {
 
 const kTransport = Symbol('xmpp-websocket-transport');
 type TaggedSocket = WebSocket & { [kTransport]?: WebSocketTransport };
+/** The TCP (or TLS) socket under the WebSocket, tagged the same way for its 'drain' listener. */
+type TaggedNetSocket = NodeJS.EventEmitter & { [kTransport]?: WebSocketTransport };
+
+/** Shared by every transport while no message waits (most of the time): no array per connection. */
+interface Held { readonly data: Buffer; readonly isBinary: boolean }
+const NOTHING_HELD: Held[] = Object.freeze([]) as unknown as Held[];
 
 /** RFC 6455 §5.5: a close reason fits a control frame (123 bytes after the code). */
 function closeReason(text: string | undefined): string {
@@ -102,7 +108,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   /** pauseInput() is in force: messages ws already read wait in `#held`. */
   #inputPaused = false;
   /** Messages read while input was paused, in order (at most what ws had already read). */
-  #held: { readonly data: Buffer; readonly isBinary: boolean }[] = [];
+  #held: Held[] = NOTHING_HELD;
   #flushing = false;
 
   constructor(ctx: TransportContext, request: HttpRequest, config: HostConfig, endpointHost: string) {
@@ -174,12 +180,15 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     ws.on('pong', wsOnPong);
     ws.on('error', wsOnError);
     ws.on('close', wsOnClose);
-    this.request.raw.socket.on('drain', this.#onDrain);
+    const socket = this.request.raw.socket as TaggedNetSocket;
+    socket[kTransport] = this;
+    socket.on('drain', socketOnDrain);
   }
 
-  readonly #onDrain = (): void => {
+  /** The socket took what was buffered: the session may write again. */
+  drained(): void {
     if (!this.#ended) this.session.drained();
-  };
+  }
 
   /** The upgrade did not happen (refused or the socket vanished): end the session quietly. */
   abort(): void {
@@ -251,7 +260,10 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
       const hold = this.#inputPaused || this.#held.length > 0;
       this.#liveness.heard();
       this.session.inputBytes(data.length);
-      if (hold) this.#held.push({ data, isBinary });
+      if (hold) {
+        if (this.#held === NOTHING_HELD) this.#held = [];
+        this.#held.push({ data, isBinary });
+      }
       else this.#deliver(data, isBinary);
     } catch (err) {
       this.#bug(err);
@@ -334,9 +346,11 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     this.#ctx.server.stats.countWebSocketClose('received', code);
     // What the peer sent before it went is still processed, as disconnected() does with its own.
     this.#flushHeld(true);
-    this.#held = [];
+    this.#held = NOTHING_HELD;
     this.#ended = true;
-    this.request.raw.socket.off('drain', this.#onDrain);
+    const socket = this.request.raw.socket as TaggedNetSocket;
+    socket.off('drain', socketOnDrain);
+    socket[kTransport] = undefined;
     this.#ctx.released(this);
     // RFC 7395 §3.6: a WebSocket closed without <close/> ends the stream implicitly (resumable with SM).
     this.session.disconnected(new Error(`WebSocket closed (${code})`));
@@ -400,6 +414,10 @@ function uncorkTransport(t: WebSocketTransport): void {
 
 function wsOnMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
   this[kTransport]?.received(data as Buffer, isBinary);
+}
+
+function socketOnDrain(this: TaggedNetSocket): void {
+  this[kTransport]?.drained();
 }
 
 function wsOnPong(this: TaggedSocket): void {
