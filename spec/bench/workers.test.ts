@@ -130,7 +130,8 @@ describe('npm run bench -- --workers 2 (tiny; nothing lost, headline printed)', 
     const head = stdout.indexOf('headline (server process, measured interval)');
     assert.ok(head >= 0 && head < stdout.indexOf('connect: 6 sessions'), stdout);
     for (const row of [/^messages +CPU µs \/ delivered message +[\d.,]+ +[\d.,]+ +[\d.]+×$/m, /^same-load +CPU µs \/ delivered message +[\d.,]+ +[\d.,]+ +[\d.]+×$/m,
-      /^connect +CPU µs \/ session set up +[\d.,]+ +[\d.,]+ +[\d.]+×$/m,
+      // 6 sessions may cost the relay less than one /proc tick (10 ms): 0, and no ratio
+      /^connect +CPU µs \/ session set up +[\d.,]+ +[\d.,]+ +([\d.]+×|-)$/m,
       /^muc +CPU µs \/ groupchat copy +[\d.,]+ +not run +-$/m, /^idle +RSS KiB \/ session held +[\d.,-]+ +[\d.,-]+ /m]) assert.match(stdout, row);
     assert.match(stdout, /(PASS|MISS) messages, default modules off: server CPU per message ours \/ relay <= 1\.05×/);
     const table = stdout.slice(stdout.lastIndexOf('| ---'));
