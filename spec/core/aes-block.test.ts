@@ -46,6 +46,10 @@ describe('ArchiveIds', () => {
       assert.equal(id, reference(key, Math.floor(sort / 2 ** 32), sort % 2 ** 32));
       assert.equal(ids.decode(id), sort);
     }
-    assert.equal(ids.decode(reference(key, 5, 6).slice(0, 21) + 'A'), undefined, 'not ours: the low words are not zero');
+    // a block whose last eight bytes are not zero was not made by encode()
+    const block = Buffer.alloc(16, 1);
+    const foreign = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false).update(block).toString('base64url');
+    assert.equal(ids.decode(foreign), undefined, 'not ours: the low words are not zero');
+    assert.equal(ids.decode('not an id'), undefined);
   });
 });
