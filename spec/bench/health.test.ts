@@ -7,42 +7,27 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Measurement } from '../../bench/report.js';
+import { runBench, type BenchRun } from '../helpers/bench-run.js';
 import type { LoginsResult } from '../../bench/protocol.js';
 import { gauge } from '../../bench/loop-health.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
 describe('bench: event-loop health and the logins scenario (tiny run, no timing checks)', () => {
-  let dir: string;
+  let run: BenchRun | undefined;
   let stdout: string;
   let lines: Measurement[];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-health-'));
-    const out = join(dir, 'results.jsonl');
-    const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'messages,logins', '--targets', 'relay,ours', '--pairs', '2', '--no-same-load',
-      '--duration', '1', '--warmup', '0.2', '--settle', '0', '--concurrency', '5', '--login-rate', '40', '--login-accounts', '8', '--out', out,
-    ];
-    const r = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 8 << 20 });
-    stdout = r.stdout;
-    lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+    run = await runBench([
+      '--scenarios', 'messages,logins', '--targets', 'relay,ours', '--pairs', '2', '--no-same-load',
+      '--duration', '1', '--warmup', '0.2', '--settle', '0', '--concurrency', '5', '--login-rate', '40', '--login-accounts', '8',
+    ]);
+    ({ stdout, lines } = run);
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => run?.cleanup());
 
-  const find = (scenario: Measurement['scenario'], target: string): Measurement => {
-    const m = lines.find((l) => l.scenario === scenario && l.target === target);
-    assert.ok(m, `no ${scenario} measurement for ${target}`);
-    return m;
-  };
+  const find = (scenario: Measurement['scenario'], target: string): Measurement => run!.find(scenario, target);
 
   it('every measurement has another user\'s ping over the scenario\'s measured interval', () => {
     for (const [scenario, target] of [['messages', 'relay'], ['messages', 'ours'], ['logins', 'ours']] as const) {

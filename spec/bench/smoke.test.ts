@@ -5,43 +5,28 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Measurement } from '../../bench/report.js';
+import { runBench, type BenchRun } from '../helpers/bench-run.js';
 import type { ConnectResult, HibernateResult, IdleResult, MessagesResult, MucBurstResult, MucResult } from '../../bench/protocol.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-
 describe('npm run bench (smoke: tiny scenarios, no timing checks)', () => {
-  let dir: string;
+  let run: BenchRun | undefined;
   let stdout: string;
   let lines: Measurement[];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
-    const out = join(dir, 'results.jsonl');
-    const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
+    run = await runBench([
+      '--scenarios', 'connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,mam-query', '--sessions', '5', '--pairs', '2',
       '--rooms', '2', '--occupants', '3', '--burst-occupants', '12', '--bursts', '2',
       '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0', '--concurrency', '5',
-      '--hibernate', '10', '--hibernation-time', '3', '--out', out,
-    ];
-    const r = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 8 << 20 });
-    stdout = r.stdout;
-    lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+      '--hibernate', '10', '--hibernation-time', '3',
+    ]);
+    ({ stdout, lines } = run);
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => run?.cleanup());
 
-  const find = (scenario: Measurement['scenario'], target: string): Measurement => {
-    const m = lines.find((l) => l.scenario === scenario && l.target === target);
-    assert.ok(m, `no ${scenario} measurement for ${target}`);
-    return m;
-  };
+  const find = (scenario: Measurement['scenario'], target: string): Measurement => run!.find(scenario, target);
 
   it('connect: every session is set up (open, SCRAM-SHA-1, bind, presence)', () => {
     for (const target of ['ours', 'relay']) {

@@ -5,19 +5,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Measurement } from '../../bench/report.js';
+import { runBench, type BenchRun } from '../helpers/bench-run.js';
 import type { CommonParams, ConnectResult, IdleResult, MessagesRequest, MessagesResult, MucResult } from '../../bench/protocol.js';
 import { mergeResults } from '../../bench/merge.js';
 import { shares, splitRequest } from '../../bench/workers.js';
 import { Samples } from '../../bench/stats.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const common: CommonParams = {
   target: { name: 'ours', mode: 'xmpp', url: 'ws://127.0.0.1:1/', domain: 'localhost' },
@@ -72,32 +65,22 @@ describe('bench/merge: one result out of the workers\' results', () => {
 });
 
 describe('npm run bench -- --workers 2 (tiny; nothing lost, headline printed)', () => {
-  let dir: string;
+  let run: BenchRun | undefined;
   let stdout: string;
   let stderr: string;
-  let lines: Measurement[];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bench-workers-'));
-    const out = join(dir, 'results.jsonl');
-    const args = [
-      join(ROOT, 'build/bench/run.js'), '--scenarios', 'connect,messages,muc,idle', '--workers', '2', '--sessions', '6', '--pairs', '3',
+    run = await runBench([
+      '--scenarios', 'connect,messages,muc,idle', '--workers', '2', '--sessions', '6', '--pairs', '3',
       '--rooms', '3', '--occupants', '3', '--duration', '1', '--warmup', '0.2', '--idle', '20', '--hold', '0', '--settle', '0',
-      '--concurrency', '5', '--markdown', '--out', out,
-    ];
-    const r = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 180_000, maxBuffer: 8 << 20 });
-    stdout = r.stdout;
-    stderr = r.stderr;
-    lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Measurement);
+      '--concurrency', '5', '--markdown',
+    ]);
+    ({ stdout, stderr } = run);
   });
 
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => run?.cleanup());
 
-  const find = (scenario: Measurement['scenario'], target: string): Measurement => {
-    const m = lines.find((l) => l.scenario === scenario && l.target === target);
-    assert.ok(m, `no ${scenario} measurement for ${target}`);
-    return m;
-  };
+  const find = (scenario: Measurement['scenario'], target: string): Measurement => run!.find(scenario, target);
 
   it('messages: both workers\' pairs merged, every message delivered exactly once, the measured-interval CPU read', () => {
     for (const target of ['ours', 'relay']) {
