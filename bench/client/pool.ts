@@ -7,11 +7,19 @@ import { BenchConnection, type SetupTimes } from './connection.js';
 import { SmClient, type SmSettings } from './sm.js';
 import type { CommonParams } from '../protocol.js';
 
+/** What a scenario may choose for a connection besides its account. */
+export interface ConnectionChoices {
+  /** The resource bound ('bench'). */
+  readonly resource?: string;
+  /** The SASL mechanism (the connection's default: SCRAM-SHA-1). */
+  readonly mechanism?: ConstructorParameters<typeof BenchConnection>[0]['mechanism'];
+}
+
 /**
  * The connection for account `local` (1-based) of the scenario (of this worker's share); with `sm`, it enables stream
  * management (or, given an SmClient, resumes that session with resume()).
  */
-export function connectionFor(p: CommonParams, local: number, localPeer?: number, sm?: SmSettings | SmClient): BenchConnection {
+export function connectionFor(p: CommonParams, local: number, localPeer?: number, sm?: SmSettings | SmClient, choices: ConnectionChoices = {}): BenchConnection {
   // one worker of several (--workers) has its own range of accounts
   const offset = p.worker?.accountOffset ?? 0;
   const index = local + offset;
@@ -22,7 +30,8 @@ export function connectionFor(p: CommonParams, local: number, localPeer?: number
     domain: p.target.domain,
     user: `${p.userPrefix}${index}`,
     password: p.password,
-    resource: 'bench',
+    resource: choices.resource ?? 'bench',
+    ...(choices.mechanism === undefined ? {} : { mechanism: choices.mechanism }),
     ...(peer === undefined ? {} : { peer: `${p.userPrefix}${peer}` }),
     localAddress: p.sourceAddresses.length ? p.sourceAddresses[index % p.sourceAddresses.length] : undefined,
     timeoutMs: p.timeoutMs,

@@ -8,25 +8,15 @@
  * with a fresh resource each; their SCRAM keys are derived before the timed phase (untimed,
  * as real clients keep them, RFC 5802 §5.1), so the client's PBKDF2 does not count.
  */
-import { BenchConnection } from '../client/connection.js';
-import { closeAll, openMany } from '../client/pool.js';
+import type { BenchConnection } from '../client/connection.js';
+import { closeAll, connectionFor, openMany } from '../client/pool.js';
 import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
 import { markWindow, startWindow } from '../window.js';
 import type { LoginsRequest, LoginsResult } from '../protocol.js';
 
 function connection(req: LoginsRequest, account: number, resource: string): BenchConnection {
-  return new BenchConnection({
-    url: req.target.url,
-    mode: req.target.mode,
-    domain: req.target.domain,
-    user: `${req.userPrefix}${account}`,
-    password: req.password,
-    resource,
-    localAddress: req.sourceAddresses.length ? req.sourceAddresses[account % req.sourceAddresses.length] : undefined,
-    timeoutMs: req.timeoutMs,
-    mechanism: req.mechanism,
-  });
+  return connectionFor(req, account, undefined, undefined, { resource, mechanism: req.mechanism });
 }
 
 /** Run the logins scenario; the measured interval is the timed phase until the last login has closed. */
