@@ -10,9 +10,8 @@ import { attribute } from '../client/stanza-text.js';
 import type { BenchConnection } from '../client/connection.js';
 import { smTotals } from '../client/sm.js';
 import { Samples } from '../stats.js';
-import { cpuSeconds } from '../proc.js';
 import type { MessagesRequest, MessagesResult } from '../protocol.js';
-import { markWindowAt } from '../window.js';
+import { MeasuredInterval } from '../measured-interval.js';
 
 interface Sender {
   readonly index: number;
@@ -65,16 +64,9 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
   let misrouted = 0;
   let inflightTotal = 0;
   const latency = new Samples();
-  const t0 = performance.now();
-  const measureStart = t0 + req.warmupS * 1000;
-  const measureEnd = measureStart + req.durationS * 1000;
-  markWindowAt(measureStart, measureEnd);
   // the server's CPU over the measured interval only (the headline: CPU per delivered message)
-  const pid = req.serverPid;
-  let cpuStart = Number.NaN;
-  let cpuEnd = Number.NaN;
-  // the end is read when the wait below ends (a second timer could fire after it)
-  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
+  const t0 = performance.now();
+  const interval = new MeasuredInterval(req.warmupS, req.durationS, req.serverPid);
 
   const send = (s: Sender): void => {
     const seq = s.nextSeq++;
@@ -118,8 +110,8 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
       sender.inflight.delete(seq);
       inflightTotal--;
       deliveredTotal++;
-      if (now >= measureStart && now < measureEnd) deliveredInWindow++;
-      if (sentAt >= measureStart && sentAt < measureEnd) latency.push(now - sentAt);
+      if (interval.contains(now)) deliveredInWindow++;
+      if (interval.contains(sentAt)) latency.push(now - sentAt);
       if (running && req.rate === undefined) send(sender);
     };
   }
@@ -148,15 +140,12 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     }, 1);
   }
 
-  // by the clock: a timer set while the event loop lagged (after thousands of setups) can fire early
-  while (performance.now() < measureEnd) await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(50, measureEnd - performance.now()))));
-  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
+  await interval.ended();
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   while (inflightTotal > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
-  for (const t of cpuTimers) clearTimeout(t);
-  const seconds = (measureEnd - measureStart) / 1000;
+  const seconds = interval.seconds;
   progress(`${deliveredInWindow} delivered in ${seconds} s, ${inflightTotal} lost`);
   await closeAll(conns, req.concurrency);
   const sm = req.sm && smTotals(conns.map((c) => c.options.sm), req.sm.ackEvery);
@@ -178,7 +167,7 @@ export async function runMessages(req: MessagesRequest, progress: (text: string)
     errors,
     ...(sm === undefined ? {} : { sm }),
     deliveredInWindow,
-    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(interval.serverCpu === undefined ? {} : { serverCpu: interval.serverCpu }),
     ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }

@@ -6,9 +6,8 @@
  * per second, send-to-receive latency of each copy, the server's CPU over the measured
  * interval, and an exactly-once check of every copy (lost, duplicated, misrouted).
  */
-import { cpuSeconds } from '../proc.js';
 import { Samples } from '../stats.js';
-import { markWindowAt } from '../window.js';
+import { MeasuredInterval } from '../measured-interval.js';
 import type { MucRequest, MucResult } from '../protocol.js';
 import { joinRooms, messageText, parseCopy } from './muc-rooms.js';
 
@@ -38,14 +37,7 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
   let misrouted = 0;
   const latency = new Samples();
   const t0 = performance.now();
-  const measureStart = t0 + req.warmupS * 1000;
-  const measureEnd = measureStart + req.durationS * 1000;
-  markWindowAt(measureStart, measureEnd);
-  const pid = req.serverPid;
-  let cpuStart = Number.NaN;
-  let cpuEnd = Number.NaN;
-  // the end is read when the wait below ends (a second timer could fire after it)
-  const cpuTimers = pid === undefined ? [] : [setTimeout(() => { cpuStart = cpuSeconds(pid); }, measureStart - t0)];
+  const interval = new MeasuredInterval(req.warmupS, req.durationS, req.serverPid);
 
   const send = (r: number): void => {
     const list = sent[r]!;
@@ -76,8 +68,8 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
         const now = performance.now();
         s.got[o.index] = 1;
         delivered++;
-        if (now >= measureStart && now < measureEnd) deliveredInWindow++;
-        if (s.at >= measureStart && s.at < measureEnd) latency.push(now - s.at);
+        if (interval.contains(now)) deliveredInWindow++;
+        if (interval.contains(s.at)) latency.push(now - s.at);
         if (--s.remaining === 0) {
           inflight[copy.room]!--;
           if (running && req.rate === undefined) send(copy.room);
@@ -99,17 +91,15 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
     }, 1);
   }
 
-  await new Promise((resolve) => setTimeout(resolve, measureEnd - performance.now() + 1));
-  if (pid !== undefined) cpuEnd = cpuSeconds(pid);
+  await interval.ended();
   running = false;
   if (ticker) clearInterval(ticker);
   const drainUntil = performance.now() + req.drainMs;
   const pending = (): number => inflight.reduce((a, b) => a + b, 0);
   while (pending() > 0 && performance.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 10));
-  for (const t of cpuTimers) clearTimeout(t);
   const expected = sentTotal * n;
   const lost = expected - delivered;
-  const seconds = (measureEnd - measureStart) / 1000;
+  const seconds = interval.seconds;
   progress(`${deliveredInWindow} copies received in ${seconds} s, ${lost} lost`);
   await joined.close();
   return {
@@ -125,13 +115,13 @@ export async function runMuc(req: MucRequest, progress: (text: string) => void, 
     delivered,
     throughput: deliveredInWindow / seconds,
     latency: latency.summary(),
-    serverCpuSeconds: cpuEnd - cpuStart,
+    serverCpuSeconds: interval.serverCpu === undefined ? Number.NaN : interval.serverCpu.end - interval.serverCpu.start,
     deliveredInWindow,
     lost,
     duplicated,
     misrouted,
     errors,
-    ...(Number.isFinite(cpuEnd - cpuStart) ? { serverCpu: { start: cpuStart, end: cpuEnd } } : {}),
+    ...(interval.serverCpu === undefined ? {} : { serverCpu: interval.serverCpu }),
     ...(req.worker === undefined ? {} : { samples: latency.values() }),
   };
 }
