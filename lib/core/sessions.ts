@@ -10,6 +10,7 @@ import { DetachedTransport } from './detached-transport.js';
 import type { Session, TransportSession } from './session-view.js';
 import { SESSION_OPTIONS, type SessionSettings } from './session-options.js';
 import type { Transport } from './transport.js';
+import { NO_SESSIONS, type RemoteDirectory } from './remote-sessions.js';
 
 /** What modules see of the registry. */
 export interface SessionRegistry {
@@ -24,6 +25,17 @@ export interface SessionRegistry {
   available(host: string, username: string): Session[];
   /** How many bound sessions the account has (ofUser without building the list). */
   countOf(host: string, username: string): number;
+  /**
+   * The account's sessions bound on other nodes of a cluster (also in `ofUser`): empty
+   * without a cluster. A module that indexes its own sessions (carbons) asks this too.
+   */
+  remoteOf(host: string, username: string): readonly Session[];
+  /**
+   * Install (or remove, with undefined) the directory of sessions on other nodes: `get`,
+   * `ofUser`, `available`, `countOf` include them from then on (remote-sessions.ts).
+   * @throws Error when another directory is installed already
+   */
+  setRemoteDirectory(directory: RemoteDirectory | undefined): void;
   /** Every live session, authenticated or not. */
   all(): Iterable<Session>;
   /** How many live sessions there are. */
@@ -60,6 +72,8 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   /** Unauthenticated sessions, in all and per IP. */
   readonly #unauthed = new Set<Session>();
   readonly #unauthedByIp = new Map<string, number>();
+  /** Sessions on other nodes (a cluster); undefined on a single node. */
+  #remote: RemoteDirectory | undefined;
 
   constructor(server: ServerApi) {
     this.server = server;
@@ -102,16 +116,31 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   get(fullJid: string): Session | undefined {
-    return this.#byFull.get(fullJid);
+    const local = this.#byFull.get(fullJid);
+    if (local !== undefined || this.#remote === undefined) return local;
+    return this.#remote.get(fullJid);
   }
 
   ofUser(host: string, username: string): Session[] {
     const map = this.#byBare.get(`${username}@${host}`);
-    return map ? [...map.values()] : [];
+    const local = map ? [...map.values()] : [];
+    if (this.#remote === undefined) return local;
+    const remote = this.#remote.ofUser(host, username);
+    return remote.length === 0 ? local : local.concat(remote);
   }
 
   countOf(host: string, username: string): number {
-    return this.#byBare.get(`${username}@${host}`)?.size ?? 0;
+    const local = this.#byBare.get(`${username}@${host}`)?.size ?? 0;
+    return this.#remote === undefined ? local : local + this.#remote.ofUser(host, username).length;
+  }
+
+  remoteOf(host: string, username: string): readonly Session[] {
+    return this.#remote === undefined ? NO_SESSIONS : this.#remote.ofUser(host, username);
+  }
+
+  setRemoteDirectory(directory: RemoteDirectory | undefined): void {
+    if (directory !== undefined && this.#remote !== undefined && this.#remote !== directory) throw new Error('a remote session directory is installed already');
+    this.#remote = directory;
   }
 
   available(host: string, username: string): Session[] {

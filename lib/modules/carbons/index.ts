@@ -64,7 +64,8 @@ export default defineModule({
     const sent = ({ origin, stanza }: StanzaEvent): undefined => {
       if (origin?.username === undefined || origin.host !== host) return undefined;
       const others = (enabledCount.get(origin.username) ?? 0) - (origin.data.carbons === true ? 1 : 0);
-      if (others <= 0 || !copyable(stanza)) return undefined;
+      // enabledCount counts this node's sessions; a cluster's other nodes are asked apart
+      if ((others <= 0 && !server.sessions.remoteOf(host, origin.username).some(enabled)) || !copyable(stanza)) return undefined;
       const mine = server.sessions.ofUser(host, origin.username);
       const to = stanza.attrs.to as string | undefined;
       for (const s of mine) {
@@ -81,7 +82,9 @@ export default defineModule({
     // XEP-0280 §6: received copies, on the recipient's host, to the resources that do not get it
     const received = (full: boolean) => ({ stanza }: StanzaEvent): undefined => {
       const to = parseJid(stanza.attrs.to as string | undefined);
-      if (to?.local === undefined || !enabledCount.has(to.local) || !copyable(stanza)) return undefined;
+      if (to?.local === undefined) return undefined;
+      if (!enabledCount.has(to.local) && !server.sessions.remoteOf(host, to.local).some(enabled)) return undefined;
+      if (!copyable(stanza)) return undefined;
       const mine = server.sessions.ofUser(host, to.local);
       if (parseJid(stanza.attrs.from as string | undefined)?.bare === to.bare) return undefined; // own message: the sent copies cover it
       const direct = directRecipients(full ? server.sessions.get(to.full) : undefined, stanza, () => server.sessions.available(host, to.local!));

@@ -117,6 +117,8 @@ export default defineModule({
     module.hook('pre-resource-unbind', ({ session, reason }) => {
       if (reason?.resumable !== true) broadcastUnavailableOnClose(ctx, session);
     });
+    // The same for a session whose node died (a cluster announces it once, on one node).
+    module.hook('session-lost', ({ session, reason }) => { broadcastUnavailableOnClose(ctx, session, reason); });
     // The roster stays cached while the user has a bound session (see roster-store.ts).
     module.hook('resource-unbind', ({ session }: { session: Session }) => {
       const user = session.username;

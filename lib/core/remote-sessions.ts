@@ -1,0 +1,41 @@
+/**
+ * @module remote-sessions
+ * Sessions bound on other nodes of a cluster, as the session registry sees them. A cluster
+ * module installs one `RemoteDirectory` (`server.sessions.setRemoteDirectory`); from then on
+ * `get`, `ofUser`, `available` and `countOf` include the sessions it lists, so routing and
+ * every module reach them through the ordinary `Session` view (their `send` forwards to the
+ * node that holds the connection). Without a directory the registry does no extra work.
+ */
+import type { Session } from './session-view.js';
+
+/**
+ * What a cluster knows of the sessions other nodes hold. Lookups are synchronous: the
+ * directory keeps its records in memory (the stanza path never waits on the network).
+ */
+export interface RemoteDirectory {
+  /** The session bound on another node with this normalised full JID. */
+  get(fullJid: string): Session | undefined;
+  /** The account's sessions bound on other nodes (username normalised), oldest bind first. */
+  ofUser(host: string, username: string): readonly Session[];
+}
+
+/**
+ * `session-lost` (host bus): a session bound on another node ended without that node doing
+ * the usual unbind (the node died). Handlers act for its contacts as for a session that ends
+ * (presence: unavailable to subscribers, RFC 6121 §4.5.2); node-local bookkeeping that
+ * `resource-unbind` handlers do for their own sessions does not apply to it.
+ */
+export interface SessionLostEvent {
+  readonly session: Session;
+  /** Why, for logs and the unavailable presence's status. */
+  readonly reason: string;
+}
+
+declare module './api.js' {
+  interface Events {
+    'session-lost': SessionLostEvent;
+  }
+}
+
+/** Shared by every lookup that finds no remote session (no allocation on the stanza path). */
+export const NO_SESSIONS: readonly Session[] = Object.freeze([]);
