@@ -48,6 +48,7 @@ import invites_page from './invites_page/index.js';
 import pubsub from './pubsub/index.js';
 import muc from './muc/index.js';
 import http_file_share from './http_file_share/index.js';
+import cluster from './cluster/index.js';
 
 export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   c2s,
@@ -94,4 +95,5 @@ export const BUILTIN_MODULES: readonly ModuleDefinition[] = [
   pubsub,
   muc,
   http_file_share,
+  cluster,
 ];

@@ -1,0 +1,45 @@
+/**
+ * @module cluster/options
+ * The options of the cluster module: where Redis is, this node's name, how soon a silent
+ * node counts as dead, and which per-session module flags the other nodes need.
+ */
+import { hostname } from 'node:os';
+import { option, type OptionValues } from '../../core/api.js';
+
+/** Names that stay readable in Redis keys and logs. */
+const NODE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** This machine's name and this process's id: unique per live process on one machine. */
+export function defaultNodeName(): string {
+  return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${process.pid}`;
+}
+
+export const CLUSTER_OPTIONS = {
+  cluster_redis_url: option.string({
+    default: '', scope: 'global',
+    doc: "Required with the cluster module: the Redis server every node shares (redis://[user:password@]host:port[/db], rediss:// for TLS). Live sessions, their presence and the stanzas between nodes go through it; accounts, rosters and archives stay in the shared storage.",
+  }),
+  cluster_node_name: option.string({
+    default: '', scope: 'global', pattern: /^$|^[A-Za-z0-9._-]{1,100}$/, patternText: 'of letters, digits, ".", "_", "-" (at most 100), or empty',
+    doc: "This node's name, unique in the cluster; empty = the host name and process id. A second live node with the same name refuses to start (and a node restarted under the name of one that died must wait cluster_node_timeout).",
+  }),
+  cluster_node_timeout: option.number({
+    default: 10, min: 0.3, max: 3600, scope: 'global',
+    doc: "Seconds without a heartbeat after which a node counts as dead (it refreshes its heartbeat every third of it): one surviving node then removes the dead node's sessions and tells their contacts they are unavailable.",
+  }),
+  cluster_key_prefix: option.string({
+    default: 'xmpp-cluster:', scope: 'global',
+    doc: 'Prefix of every Redis key and channel the cluster uses (several clusters can share one Redis with different prefixes).',
+  }),
+  cluster_shared_session_data: option.set({
+    default: new Set(['carbons', 'lastactivity.idleSince']), scope: 'global',
+    doc: "The session.data keys of local sessions that other nodes read (Message Carbons' flag, XEP-0319 idle time); published with the session's presence and priority.",
+  }),
+};
+
+export type ClusterOptions = OptionValues<typeof CLUSTER_OPTIONS>;
+
+/** Whether a configured node name is usable (the option's pattern also allows empty). */
+export function validNodeName(name: string): boolean {
+  return NODE_NAME.test(name);
+}
