@@ -51,8 +51,9 @@ export default defineModule({
     module.hook('resource-bind', ({ session }: { session: Session }) => { node.bound(session); });
     module.hook('resource-unbind', ({ session }: { session: Session }) => { node.unbound(session); });
   },
-  async unload(module, { node }) {
+  async unload(module, state: ClusterState | undefined) {
+    if (state === undefined) return; // load() failed: nothing started
     module.server.sessions.setRemoteDirectory(undefined);
-    await node.stop();
+    await state.node.stop();
   },
 });
