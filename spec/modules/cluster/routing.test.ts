@@ -144,9 +144,16 @@ describe('cluster: routing between nodes', { skip }, () => {
 
   it('forgets the sessions of a node that stops cleanly, at once', async () => {
     const n4 = await cluster.node('n4');
-    const c = await n4.raw('carol', 'short');
+    const c = await n4.raw('alice', 'short');
+    const contact = await n1.raw('bob', 'watcher');
+    await contact.send(xml('presence'));
+    await until(() => n4.server.sessions.get(contact.jid)?.presence !== undefined, "the watcher's presence known on n4");
+    await c.send(xml('presence'));
+    await contact.next(is.presence(c.jid), "alice's presence from n4");
     await everywhere(c.jid);
     await n4.stop();
+    await contact.next(is.presence(c.jid, 'unavailable'), 'her unavailable presence as n4 stops', 2000);
     await until(() => n1.server.sessions.get(c.jid) === undefined && n2.server.sessions.get(c.jid) === undefined, 'n4\'s session forgotten', 1000);
+    await contact.stop();
   });
 });
