@@ -8,7 +8,7 @@
 import { defineModule, xml, type Element, type NonzaEvent, type StreamFeaturesEvent } from '../../core/api.js';
 import { StreamManager, type SmacksEvent } from './manager.js';
 import { SMACKS_OPTIONS } from './options.js';
-import { claimStored, persistOne, persistSessions, restoreSessions } from './restart.js';
+import { claimStored, persistOne, persistSessions, restoreSessions, sweepStored } from './restart.js';
 import { SM_NAMESPACES } from './state.js';
 
 declare module '../../core/api.js' {
@@ -34,6 +34,12 @@ declare module '../../core/api.js' {
      * for a `<resume/>` on another node; returns true when this instance held it.
      */
     'smacks-release': { readonly username: string; readonly token: string };
+    /**
+     * End stored sessions whose time ran out while no instance held them (their contacts get
+     * unavailable presence, their queues are re-routed); a cluster fires it on one node at a
+     * time. Returns how many ended.
+     */
+    'smacks-sweep': Record<string, never>;
   }
 }
 
@@ -85,6 +91,8 @@ export default defineModule({
       if (holder === undefined || holder.username !== username || holder.closed) return undefined;
       return persistOne(module, manager, holder, 'This session is resumed elsewhere (XEP-0198)', 'conflict') || undefined;
     });
+
+    module.hook('smacks-sweep', () => sweepStored(module, manager));
 
     // Beyond Prosody: a graceful restart keeps every resumable session (before c2s and
     // websocket close the rest), and the next start brings them back.

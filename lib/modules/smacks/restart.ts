@@ -93,6 +93,26 @@ export function claimStored(module: ModuleApi<SmacksOptions>, manager: StreamMan
   return adoptRecord(module, manager, user, record, Date.now());
 }
 
+/**
+ * End the stored sessions whose time ran out while no instance held them (a drained node that
+ * did not come back): each comes back for a moment and ends as a hibernating session ends, so
+ * its contacts get its unavailable presence and its queue is re-routed. A cluster runs this
+ * on one node at a time (the `smacks-sweep` event). Returns how many ended.
+ */
+export function sweepStored(module: ModuleApi<SmacksOptions>, manager: StreamManager, now = Date.now()): number {
+  const store = module.openStore<Record<string, StoredSession>>(STORE);
+  let count = 0;
+  for (const user of store.users()) {
+    const records = store.get(user) ?? {};
+    const expired = Object.values(records).filter((r) => r.expires <= now);
+    if (expired.length === 0) continue;
+    const rest = Object.fromEntries(Object.entries(records).filter(([, r]) => r.expires > now));
+    store.set(user, Object.keys(rest).length > 0 ? rest : undefined);
+    for (const r of expired) if (adoptRecord(module, manager, user, { ...r, expires: now + 1 }, now) !== undefined) count++;
+  }
+  return count;
+}
+
 /** A stored session back as a hibernating one (undefined when unreadable or expired: its queue is re-routed). */
 function adoptRecord(module: ModuleApi<SmacksOptions>, manager: StreamManager, user: string, r: StoredSession, now: number): Session | undefined {
   let queue: { el: Element; at: number }[];

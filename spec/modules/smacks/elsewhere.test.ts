@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elementToJson, xml } from '../../../lib/index.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { authenticated, resumeSession, smLogin, SM3, type SmClient } from '../../helpers/sm-client.js';
 import { connectToken, duplicates, tokenMessage } from '../../helpers/token-clients.js';
@@ -116,6 +117,29 @@ describe('stream management: resuming on another instance sharing the storage', 
       await alice.closeCleanly();
     } finally {
       await a.t.stop();
+      await b.t.stop();
+    }
+  });
+
+  it('smacks-sweep ends stored sessions whose time ran out: their queue goes to offline storage, fresh ones stay', async () => {
+    const b = await node();
+    const { server } = b.t;
+    const queued = (tok: string) => elementToJson(xml('message', { to: 'carol@localhost/gone', from: 'alice@localhost/x', type: 'chat', xmlns: 'jabber:client' }, xml('body', {}, tok)));
+    const record = (token: string, expires: number, tok: string) => ({
+      token, xmlns: SM3, resource: token === 'old' ? 'gone' : 'fresh', handled: 0, acked: 0, max: 30,
+      queue: [{ el: queued(tok), at: Date.now() - 60_000 }], presence: undefined, priority: 0, ip: '127.0.0.1', expires,
+    });
+    server.storage.set('localhost', 'smacks_resume', 'carol', { old: record('old', Date.now() - 1000, 'tok-s-0'), new: record('new', Date.now() + 60_000, 'tok-s-1') });
+    try {
+      assert.equal(server.hostEvents('localhost')!.fire('smacks-sweep', {}), 1);
+      const deadline = Date.now() + 5000;
+      const offline = (): number => server.storage.listStats('localhost', 'offline', 'carol').count;
+      while (offline() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(offline(), 1, "the expired session's message is stored offline");
+      assert.equal(server.sessions.get('carol@localhost/gone'), undefined, 'and the session is gone');
+      const left = server.storage.get('localhost', 'smacks_resume', 'carol') as Record<string, unknown>;
+      assert.deepEqual(Object.keys(left), ['new'], 'the one still in time stays stored');
+    } finally {
       await b.t.stop();
     }
   });
