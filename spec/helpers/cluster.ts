@@ -18,6 +18,8 @@ export interface ClusterNodeHandle {
   readonly name: string;
   readonly server: Server;
   readonly port: number;
+  /** The c2s port and the HTTP port (WebSocket, when the config enables it): for sm-client. */
+  readonly ports: { readonly tcp: number; readonly ws: number };
   xmppjs(user: string, resource?: string): Promise<ImClient>;
   raw(user: string, resource?: string): Promise<ImClient & { stream: RawStream }>;
   stop(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startCluster(timeout = 1.5): Promise<TestCluster> {
         name,
         server: t.server,
         port: t.c2sPort,
+        ports: { tcp: t.c2sPort, ws: t.listeners.find((l) => l.service === 'http')?.port ?? 0 },
         xmppjs: (user, resource) => track(xmppJsClient(t.c2sPort, user, PASSWORD, resource)),
         raw: (user, resource) => track(rawClient(t.c2sPort, user, PASSWORD, resource)),
         stop: async () => {

@@ -17,6 +17,7 @@ import { LocalSessions } from './local-sessions.js';
 import { ClusterKeys, parseMessage, type NodeMessage, type RegistryMessage, type SessionRecord } from './records.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteSession, type RemoteLink } from './remote-session.js';
+import { Resumption } from './resumption.js';
 import type { ClusterOptions } from './options.js';
 
 export class ClusterNode implements RemoteLink {
@@ -27,6 +28,8 @@ export class ClusterNode implements RemoteLink {
   readonly directory: ClusterDirectory;
   readonly local: LocalSessions;
   readonly link: RedisLink;
+  /** XEP-0198 resumption of sessions other nodes hold. */
+  readonly resumption: Resumption;
   readonly log: ModuleApi['log'];
   readonly timeoutMs: number;
   readonly #module: ModuleApi;
@@ -51,6 +54,7 @@ export class ClusterNode implements RemoteLink {
       reconnected: () => { void this.sync(); },
       resubscribed: () => { void this.loadOthers(); },
     });
+    this.resumption = new Resumption(name, this.keys, this.link, module, this.timeoutMs);
   }
 
   /**
@@ -178,10 +182,15 @@ export class ClusterNode implements RemoteLink {
       else if (m.op === 'del') this.directory.delete(m.node, m.full);
       else if (m.op === 'sync') this.directory.replaceNode(m.node, m.records);
       else if (m.op === 'gone') this.directory.dropNode(m.node);
+      else if (m.op === 'release') this.resumption.requested(m);
       return;
     }
     const m = parseMessage<NodeMessage>(text);
     if (m === undefined) return;
+    if (m.op === 'released') {
+      this.resumption.answered(m);
+      return;
+    }
     const session = this.#sessions.get(m.to);
     if (m.op === 'close') {
       session?.close({ condition: m.condition, text: m.text });
@@ -205,6 +214,7 @@ export class ClusterNode implements RemoteLink {
   async stop(): Promise<void> {
     this.local.clear();
     this.directory.clear();
+    this.resumption.clear();
     if (this.link.ready) {
       try {
         await this.link.cmd.multi()

@@ -6,7 +6,8 @@
  * restart that emptied every key is no death sentence) is dead: every node forgets its
  * sessions, and the one that takes the node's reap lock in Redis (SET NX) also removes its
  * records there and tells each session's contacts it is unavailable (`session-lost`, which
- * the presence module answers as for a session that ends, RFC 6121 §4.5.2).
+ * the presence module answers as for a session that ends, RFC 6121 §4.5.2). The node holding
+ * a second lock for a while also sweeps expired stored stream management sessions.
  */
 import type { ModuleApi } from '../../core/api.js';
 import type { ClusterNode } from './cluster-node.js';
@@ -59,10 +60,28 @@ export class Heartbeat {
         else if (now - seen >= node.timeoutMs) await this.#dead(other);
       }
       for (const other of this.#lastSeen.keys()) if (!known.has(other)) this.#lastSeen.delete(other);
+      await this.#sweep();
     } catch (err) {
       node.log.debug({ reason: (err as Error).message }, 'heartbeat failed (Redis unavailable?)');
     } finally {
       this.#running = false;
+    }
+  }
+
+  /**
+   * Stored stream management sessions whose time ran out while no node held them (their node
+   * was drained and did not come back) end on one node at a time: the one holding the lock.
+   */
+  async #sweep(): Promise<void> {
+    const node = this.#node;
+    if (await node.link.cmd.set(node.keys.sweepLock, node.name, 'PX', node.timeoutMs, 'NX') !== 'OK') return;
+    for (const host of this.#module.server.hostNames) {
+      if (!this.#module.server.moduleEnabled('smacks', host)) continue;
+      try {
+        this.#module.server.hostEvents(host)?.fire('smacks-sweep', {});
+      } catch (err) {
+        node.log.error({ err, host }, 'smacks-sweep failed');
+      }
     }
   }
 

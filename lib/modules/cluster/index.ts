@@ -50,6 +50,9 @@ export default defineModule({
   addHost(module, { node }) {
     module.hook('resource-bind', ({ session }: { session: Session }) => { node.bound(session); });
     module.hook('resource-unbind', ({ session }: { session: Session }) => { node.unbound(session); });
+    // XEP-0198 §5: a <resume/> here for a session another node holds (smacks asks, the holder stores it)
+    module.hook('smacks-resume-elsewhere', ({ session, token }) =>
+      session.username !== undefined ? node.resumption.ask(module.host, session.username, token) : undefined);
   },
   async unload(module, state: ClusterState | undefined) {
     if (state === undefined) return; // load() failed: nothing started

@@ -34,14 +34,18 @@ export type RegistryMessage =
   /** The node's complete list now (after a reconnection): replaces what others held of it. */
   | { readonly node: string; readonly op: 'sync'; readonly records: readonly SessionRecord[] }
   /** The node is gone (stopped cleanly, or reaped as dead): drop its sessions. */
-  | { readonly node: string; readonly op: 'gone' };
+  | { readonly node: string; readonly op: 'gone' }
+  /** A `<resume/>` on `node` names a token it does not hold: whoever holds it stores it (XEP-0198 §5). */
+  | { readonly node: string; readonly op: 'release'; readonly id: string; readonly host: string; readonly username: string; readonly token: string };
 
 /** Messages on a node's own channel. */
 export type NodeMessage =
   /** Write this stanza to the local session `to` (routing already ran on the sender's node). */
   | { readonly op: 'send'; readonly to: string; readonly xml: string }
   /** Close the local session `to` (a bind of the same full JID elsewhere won: conflict). */
-  | { readonly op: 'close'; readonly to: string; readonly condition?: string; readonly text?: string };
+  | { readonly op: 'close'; readonly to: string; readonly condition?: string; readonly text?: string }
+  /** The answer to a release request: whether this node held the session (and stored it). */
+  | { readonly op: 'released'; readonly id: string; readonly held: boolean };
 
 /** Redis key and channel names under one prefix. */
 export class ClusterKeys {
@@ -61,6 +65,8 @@ export class ClusterKeys {
   sessions(node: string): string { return `${this.#prefix}sessions:${node}`; }
   /** The channel of stanzas and commands for the node. */
   channel(node: string): string { return `${this.#prefix}node:${node}`; }
+  /** Held by the node that sweeps expired stored stream management sessions, for a while. */
+  get sweepLock(): string { return `${this.#prefix}smacks-sweep`; }
   /** Held by the one node that cleans up after a dead node. */
   reapLock(node: string): string { return `${this.#prefix}reap:${node}`; }
 }
