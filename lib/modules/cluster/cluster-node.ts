@@ -63,7 +63,13 @@ export class ClusterNode implements RemoteLink {
    */
   async start(): Promise<void> {
     await this.link.start();
-    const claimed = await this.link.cmd.set(this.keys.alive(this.name), this.instance, 'PX', this.timeoutMs, 'NX');
+    let claimed: string | null;
+    try {
+      claimed = await this.link.cmd.set(this.keys.alive(this.name), this.instance, 'PX', this.timeoutMs, 'NX');
+    } catch (err) {
+      await this.link.close();
+      throw err;
+    }
     if (claimed !== 'OK') {
       await this.link.close();
       throw new Error(`cluster_node_name '${this.name}' is in use by a live node (names must be unique; a node restarted under the name of one that died waits cluster_node_timeout first)`);

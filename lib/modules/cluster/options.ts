@@ -6,9 +6,6 @@
 import { hostname } from 'node:os';
 import { option, type OptionValues } from '../../core/api.js';
 
-/** Names that stay readable in Redis keys and logs. */
-const NODE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
-
 /** This machine's name and this process's id: unique per live process on one machine. */
 export function defaultNodeName(): string {
   return `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 80)}-${process.pid}`;
@@ -38,8 +35,3 @@ export const CLUSTER_OPTIONS = {
 };
 
 export type ClusterOptions = OptionValues<typeof CLUSTER_OPTIONS>;
-
-/** Whether a configured node name is usable (the option's pattern also allows empty). */
-export function validNodeName(name: string): boolean {
-  return NODE_NAME.test(name);
-}

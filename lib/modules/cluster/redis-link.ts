@@ -29,6 +29,8 @@ export class RedisLink {
   readonly sub: Redis;
   readonly #log: Logger;
   readonly #events: LinkEvents;
+  /** The registry channel and this node's own. */
+  readonly #channels: readonly string[];
   #started = false;
   #closing = false;
   #errorLogged = false;
@@ -66,8 +68,6 @@ export class RedisLink {
     this.sub.on('message', (channel: string, text: string) => { this.#events.message(channel, text); });
     this.#channels = channels;
   }
-
-  readonly #channels: readonly string[];
 
   /** Connect both and subscribe. @throws Error when Redis cannot be reached */
   async start(): Promise<void> {
