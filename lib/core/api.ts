@@ -54,7 +54,7 @@ export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';
 export type { Session, SessionState, SendFilter, ReceiveObserver } from './session-view.js';
 export type { SessionRegistry } from './sessions.js';
-export type { RemoteDirectory, SessionLostEvent } from './remote-sessions.js';
+export type { RemoteDirectory, SessionLostEvent, StoredDataChangedEvent } from './remote-sessions.js';
 export { ServerStats, LatencyHistogram, LATENCY_BUCKETS, countStanza } from './stats.js';
 export type { StanzaCounts, BackPressureEvent, BackPressureCounts } from './stats.js';
 export type { SessionSettings } from './session-options.js';

@@ -5,6 +5,8 @@
  * `get`, `ofUser`, `available` and `countOf` include the sessions it lists, so routing and
  * every module reach them through the ordinary `Session` view (their `send` forwards to the
  * node that holds the connection). Without a directory the registry does no extra work.
+ * Also the two events a cluster needs from modules: a session lost with its node, and a
+ * user's stored data changed (so that caches on other nodes follow).
  */
 import type { Session } from './session-view.js';
 
@@ -31,9 +33,26 @@ export interface SessionLostEvent {
   readonly reason: string;
 }
 
+/**
+ * `stored-data-changed` (host bus): a module wrote a user's data that modules elsewhere may
+ * hold in memory (a roster, a block list). The writer fires it with `remote: false` once the
+ * write is committed; a cluster relays it to every other node, where it is fired with
+ * `remote: true` and the modules that cache that store drop their copy (read again from the
+ * shared storage). On one node nobody relays it: it costs one event per write, none per stanza.
+ */
+export interface StoredDataChangedEvent {
+  /** The store's name ('roster', 'blocklist'). */
+  readonly store: string;
+  /** The user (normalised local part) whose data changed. */
+  readonly user: string;
+  /** True when the write happened on another node. */
+  readonly remote: boolean;
+}
+
 declare module './api.js' {
   interface Events {
     'session-lost': SessionLostEvent;
+    'stored-data-changed': StoredDataChangedEvent;
   }
 }
 

@@ -22,8 +22,12 @@ export interface CommandContext {
   readonly maxItems: number;
 }
 
-/** The user's sessions that retrieved the block list (XEP-0191 §3.2: they get pushes). */
-const interested = new WeakSet<Session>();
+/**
+ * The session.data flag of the user's sessions that retrieved the block list (XEP-0191 §3.2:
+ * they get pushes). A flag in session.data, not a module-private set, so that a cluster can
+ * publish it (cluster_shared_session_data) and pushes reach resources on other nodes.
+ */
+export const BLOCKLIST_INTERESTED = 'blocklist.interested';
 let pushId = 0;
 
 function fail(origin: Session, stanza: Element, type: StanzaErrorType, condition: string, text?: string): true {
@@ -39,7 +43,7 @@ function result(stanza: Element, payload?: Element): Element {
 export function getList(ctx: CommandContext, { origin, stanza }: StanzaEvent): true | undefined {
   const user = origin?.username;
   if (!origin || !user) return undefined;
-  interested.add(origin);
+  origin.data[BLOCKLIST_INTERESTED] = true;
   const items = [...ctx.lists.list(user)].map((jid) => xml('item', { jid }));
   origin.send(result(stanza, xml('blocklist', { xmlns: NS_BLOCKING }, ...items)));
   return true;
@@ -132,7 +136,7 @@ export function editList(ctx: CommandContext, { origin, stanza }: StanzaEvent, b
   origin.send(result(stanza));
   // XEP-0191 §3.3, §3.4, §3.5: a push to every resource that retrieved the list
   for (const s of ctx.module.server.sessions.ofUser(ctx.module.host, user)) {
-    if (!interested.has(s)) continue;
+    if (s.data[BLOCKLIST_INTERESTED] !== true) continue;
     const pushed = xml(command.name, { xmlns: NS_BLOCKING }, ...jids.map((jid) => xml('item', { jid })));
     s.send(xml('iq', { type: 'set', id: `block-push-${++pushId}`, to: s.fullJid }, pushed));
   }

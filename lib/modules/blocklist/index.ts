@@ -46,6 +46,10 @@ export default defineModule({
       const user = session.username;
       if (user !== undefined && module.server.sessions.ofUser(host, user).length === 0) lists.release(user);
     });
+    // A cluster's other node changed this list in the shared storage: read it again.
+    module.hook('stored-data-changed', ({ store, user, remote }) => {
+      if (remote && store === 'blocklist') lists.reload(user);
+    });
     // The account's store is purged with it: forget what is in memory.
     module.hook('user-deleted', ({ username }) => { lists.forget(username); });
   },

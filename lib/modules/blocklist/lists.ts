@@ -104,6 +104,7 @@ export class BlockLists {
   /** Replace the user's list: stored first (a failure throws and changes nothing), then cached. */
   replace(user: string, next: ReadonlySet<string>): void {
     this.#store.set(user, next.size === 0 ? undefined : { items: [...next] });
+    this.#module.fire('stored-data-changed', { store: 'blocklist', user, remote: false });
     this.#online.delete(user);
     this.#recent.delete(user);
     if (next.size === 0) {
@@ -112,6 +113,14 @@ export class BlockLists {
     }
     this.#holders.add(user);
     this.#remember(user, next);
+  }
+
+  /** Another node of a cluster changed the user's list in the shared storage: read it again when needed. */
+  reload(user: string): void {
+    this.#online.delete(user);
+    this.#recent.delete(user);
+    if (this.#store.get(user) === undefined) this.#holders.delete(user);
+    else this.#holders.add(user);
   }
 
   /** The user has no bound session left: the list moves to the bounded cache. */

@@ -119,6 +119,10 @@ export default defineModule({
     });
     // The same for a session whose node died (a cluster announces it once, on one node).
     module.hook('session-lost', ({ session, reason }) => { broadcastUnavailableOnClose(ctx, session, reason); });
+    // A cluster's other node changed this roster in the shared storage: read it again.
+    module.hook('stored-data-changed', ({ store, user, remote }) => {
+      if (remote && store === 'roster') roster.release(user);
+    });
     // The roster stays cached while the user has a bound session (see roster-store.ts).
     module.hook('resource-unbind', ({ session }: { session: Session }) => {
       const user = session.username;

@@ -184,6 +184,8 @@ export class RosterStore {
       if (change.pending === null) ownPending(cached).delete(jid);
       else if (change.pending !== undefined) ownPending(cached).add(jid);
     }
+    // other nodes of a cluster drop their cached copy (presence/index.ts hooks the relayed event)
+    this.#module.fire('stored-data-changed', { store: 'roster', user, remote: false });
     return ver;
   }
 
