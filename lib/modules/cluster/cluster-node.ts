@@ -140,6 +140,23 @@ export class ClusterNode implements RemoteLink {
     }
   }
 
+  // ---- caches of stored data ------------------------------------------------------------------
+
+  /** A module here wrote a user's data (stored-data-changed): the other nodes' caches drop their copy. */
+  changedHere(host: string, store: string, user: string): void {
+    if (!this.link.ready) return; // a cache elsewhere may stay stale until the user's sessions there end
+    const message: RegistryMessage = { node: this.name, op: 'changed', host, store, user };
+    this.link.cmd.publish(this.keys.registry, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  #changedElsewhere(host: string, store: string, user: string): void {
+    try {
+      this.#module.server.hostEvents(host)?.fire('stored-data-changed', { store, user, remote: true });
+    } catch (err) {
+      this.log.error({ err, store }, 'a stored-data-changed handler failed');
+    }
+  }
+
   // ---- between nodes -------------------------------------------------------------------------
 
   /** RemoteLink: hand a stanza to the node holding `full`; bounced when that cannot happen now. */
@@ -189,6 +206,7 @@ export class ClusterNode implements RemoteLink {
       else if (m.op === 'sync') this.directory.replaceNode(m.node, m.records);
       else if (m.op === 'gone') this.directory.dropNode(m.node);
       else if (m.op === 'release') this.resumption.requested(m);
+      else if (m.op === 'changed') this.#changedElsewhere(m.host, m.store, m.user);
       return;
     }
     const m = parseMessage<NodeMessage>(text);

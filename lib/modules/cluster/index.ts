@@ -50,6 +50,8 @@ export default defineModule({
   addHost(module, { node }) {
     module.hook('resource-bind', ({ session }: { session: Session }) => { node.bound(session); });
     module.hook('resource-unbind', ({ session }: { session: Session }) => { node.unbound(session); });
+    // caches of stored data (rosters, block lists) on the other nodes follow a write here
+    module.hook('stored-data-changed', ({ store, user, remote }) => { if (!remote) node.changedHere(module.host, store, user); });
     // XEP-0198 §5: a <resume/> here for a session another node holds (smacks asks, the holder stores it)
     module.hook('smacks-resume-elsewhere', ({ session, token }) =>
       session.username !== undefined ? node.resumption.ask(module.host, session.username, token) : undefined);

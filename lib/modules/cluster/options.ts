@@ -29,8 +29,8 @@ export const CLUSTER_OPTIONS = {
     doc: 'Prefix of every Redis key and channel the cluster uses (several clusters can share one Redis with different prefixes).',
   }),
   cluster_shared_session_data: option.set({
-    default: new Set(['carbons', 'lastactivity.idleSince']), scope: 'global',
-    doc: "The session.data keys of local sessions that other nodes read (Message Carbons' flag, XEP-0319 idle time); published with the session's presence and priority.",
+    default: new Set(['carbons', 'lastactivity.idleSince', 'blocklist.interested']), scope: 'global',
+    doc: "The session.data keys of local sessions that other nodes read (Message Carbons' flag, XEP-0319 idle time, XEP-0191 block-list pushes); published with the session's presence and priority.",
   }),
 };
 

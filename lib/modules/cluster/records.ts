@@ -35,6 +35,8 @@ export type RegistryMessage =
   | { readonly node: string; readonly op: 'sync'; readonly records: readonly SessionRecord[] }
   /** The node is gone (stopped cleanly, or reaped as dead): drop its sessions. */
   | { readonly node: string; readonly op: 'gone' }
+  /** A user's stored data changed on `node` (stored-data-changed): caches elsewhere drop their copy. */
+  | { readonly node: string; readonly op: 'changed'; readonly host: string; readonly store: string; readonly user: string }
   /** A `<resume/>` on `node` names a token it does not hold: whoever holds it stores it (XEP-0198 §5). */
   | { readonly node: string; readonly op: 'release'; readonly id: string; readonly host: string; readonly username: string; readonly token: string };
 
