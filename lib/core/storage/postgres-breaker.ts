@@ -11,6 +11,9 @@
 /** Error codes of a database that cannot be reached (Node's socket errors and SQLSTATE class 08, 57P0x). */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
+/** What an operation fails with while the breaker is open (not itself a new failure). */
+export class BreakerOpenError extends Error {}
+
 /** Whether `err` means "the database is unreachable" rather than "this statement failed". */
 export function isUnreachable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
@@ -45,6 +48,7 @@ export class Breaker {
 
   /** Tell it about a failure; returns whether it opened (or stays open) because of it. */
   failed(err: unknown): boolean {
+    if (err instanceof BreakerOpenError) return true;
     if (!isUnreachable(err)) return false;
     if (this.#open === undefined && !this.#stopped) {
       this.#open = { since: Date.now(), reason: (err as Error).message };

@@ -12,7 +12,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { PoolClient } from 'pg';
-import { Breaker } from './postgres-breaker.js';
+import { Breaker, BreakerOpenError } from './postgres-breaker.js';
 import { makePool } from './postgres-pool.js';
 import type { PgAnswer, PgRequest, PgWorkerData } from './postgres-protocol.js';
 import { migrate } from './postgres-schema.js';
@@ -78,7 +78,7 @@ async function execute(req: PgRequest): Promise<unknown> {
 async function handle(req: PgRequest): Promise<void> {
   try {
     const down = breaker.reason;
-    if (down !== undefined && req.op !== 'rollback' && req.op !== 'close') throw new Error(down);
+    if (down !== undefined && req.op !== 'rollback' && req.op !== 'close') throw new BreakerOpenError(down);
     answer({ id: req.id, ok: true, value: await execute(req) });
   } catch (err) {
     breaker.failed(err);

@@ -78,7 +78,8 @@ export class PostgresDriver implements StorageDriver {
         return this.#channel.call(op, args);
       } catch (err) {
         if (!(err instanceof SyncCallError)) throw err;
-        throw new ServerError('XS_ERR_STORAGE', { driver: this.kind, reason: `${op} on ${this.where}: ${err.message}` }, { cause: err });
+        // no `cause`: its message is all there is to it, and loggers would print it twice
+        throw new ServerError('XS_ERR_STORAGE', { driver: this.kind, reason: `${op} on ${this.where}: ${err.message}` });
       }
     };
     this.archive = new PostgresArchive(this.#call);

@@ -58,7 +58,8 @@ function parseUrl(raw: string): SqlConfig {
   try {
     url = new URL(raw);
   } catch {
-    throw invalid('sql', 'a connection string "postgres://user:password@host:port/database" or an object with "driver"', describeValue(redactUrl(raw)));
+    // not echoed: a malformed connection string may still hold a password
+    throw invalid('sql', 'a connection string "postgres://user:password@host:port/database" or an object with "driver"', 'a string that is not a URL');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw invalid('sql', 'a connection string starting with "postgres://" or "postgresql://"', describeValue(`${url.protocol}//...`));
