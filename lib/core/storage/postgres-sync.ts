@@ -31,6 +31,8 @@ export class SyncChannel {
   readonly #timeoutMs: number;
   #nextId = 1;
   #closed = false;
+  /** Why the worker is gone, when it went without close(). */
+  #dead: string | undefined;
 
   /**
    * Start the worker and wait (blocking) until it has connected and migrated the schema.
@@ -46,6 +48,9 @@ export class SyncChannel {
     const data: PgWorkerData = { connection: opts.connection, poolSize: opts.poolSize, queryTimeoutMs: opts.queryTimeoutMs, signal, port: port2 };
     this.#worker = new Worker(new URL('./postgres-worker.js', import.meta.url), { workerData: data, transferList: [port2] });
     this.#worker.unref(); // close() ends it; until then it must not keep the process alive
+    // a worker that dies (a bug) must not take the process with it, nor leave every call to time out
+    this.#worker.on('error', (err) => { this.#dead ??= `the storage worker failed: ${err.message}`; });
+    this.#worker.on('exit', (code) => { this.#dead ??= `the storage worker exited (code ${code})`; });
     try {
       this.#wait(0, opts.startTimeoutMs, 'start');
     } catch (err) {
@@ -67,6 +72,7 @@ export class SyncChannel {
    */
   call(op: PgOp, args: readonly unknown[] = [], timeoutMs = this.#timeoutMs): unknown {
     if (this.#closed) throw new SyncCallError('the database is closed');
+    if (this.#dead !== undefined) throw new SyncCallError(`${this.#dead}; restart the server`);
     const id = this.#nextId++;
     const req: PgRequest = { id, op, args };
     this.#port.postMessage(req);
@@ -99,7 +105,7 @@ export class SyncChannel {
   close(): void {
     if (this.#closed) return;
     try {
-      this.call('close');
+      if (this.#dead === undefined) this.call('close');
     } catch {
       // the worker is ended below in any case
     } finally {

@@ -173,6 +173,33 @@ if (missing !== undefined) {
       }
     });
 
+    it('archive writer with the database down: rows are kept, the barrier waits, and both complete when it is back', async () => {
+      const { driver: d, name } = fresh({ queryTimeoutMs: 1000 });
+      const errors: string[] = [];
+      const direct: ArchiveSink = { add: () => { throw new Error('no fallback expected'); }, stored: () => Promise.resolve(), purgeUser: () => undefined, close: () => Promise.resolve() };
+      d.startBackgroundWork({ fallback: direct, onError: (m) => { errors.push(m); }, commitMs: 20 });
+      try {
+        const sink = d.archiveSink!;
+        const T = Date.now() * 1024;
+        sink.add({ host: 'h', store: 'archive', user: 'u', entry: { sort: T, with: 'c@x', value: '<m n="0"/>' } });
+        await sink.stored();
+        db().stop();
+        for (let i = 1; i <= 100; i++) sink.add({ host: 'h', store: 'archive', user: 'u', entry: { sort: T + i, with: 'c@x', value: `<m n="${i}"/>` } });
+        let done = false;
+        const barrier = sink.stored().then(() => { done = true; });
+        await sleep(1500);
+        assert.equal(done, false, 'not acknowledged while nothing is committed');
+        assert.ok(errors.some((m) => /rows kept, retrying/.test(m)), errors.join('\n'));
+        db().start();
+        await Promise.race([barrier, sleep(10_000).then(() => { throw new Error('the barrier never resolved'); })]);
+        const count = await look(name, async (c) => Number((await c.query('SELECT count(*) AS n FROM xs_archive')).rows[0].n));
+        assert.equal(count, 101, 'every row is there once the barrier resolves');
+      } finally {
+        await d.stopBackgroundWork();
+        d.close();
+      }
+    });
+
     it('fails to open with XS_ERR_STORAGE naming the database, never the password', () => {
       const t = performance.now();
       assert.throws(() => new PostgresDriver({ host: '127.0.0.1', port: 1, database: 'nope', user: 'x', password: 'hunter2' }, { queryTimeoutMs: 1000 }),
