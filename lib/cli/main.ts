@@ -20,6 +20,7 @@ import { reloadOnHangup } from './reload.js';
 import { obtainPassword, PasswordError } from './password.js';
 import { importProsody } from './import-prosody.js';
 import { inviteCommand, INVITE_USAGE } from './invite.js';
+import { drain } from './drain.js';
 
 const USAGE = `Usage:
   xmpp-server start    [--config FILE]            run until SIGINT/SIGTERM, then stop gracefully
@@ -27,12 +28,13 @@ const USAGE = `Usage:
   xmpp-server passwd   USER HOST [PASSWORD] [--config FILE]
   xmpp-server deluser  USER HOST [--config FILE]
   xmpp-server check    [--config FILE]            validate config, certificates, ports; explain problems
+  xmpp-server drain    [--config FILE]            stop the running server so its clients resume on another node
   xmpp-server shell    [-c COMMAND] [--config FILE]  the admin shell of the running server (type 'help')
   xmpp-server import-prosody --config prosody.cfg.lua --out config.json [--data DIR] [--data-path OURS] [--force]
 ${INVITE_USAGE}
   xmpp-server --version`;
 
-const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0, invite: 2 };
+const ARITY: Record<string, number> = { start: 0, register: 3, passwd: 3, deluser: 2, check: 0, invite: 2, drain: 0 };
 /** Commands whose last argument (the password) may be left out: see password.ts. */
 const OPTIONAL_LAST = new Set(['register', 'passwd']);
 
@@ -65,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
   // No --config: the built-in default (VirtualHost localhost, the chat page at /): lib/cli/default-config.ts.
   const config = configFile ? await loadConfigFile(configFile) : new Config(defaultConfig());
   if (command === 'start') return start(config);
+  if (command === 'drain') return drain(config, process.stdout, process.stderr);
   if (command === 'invite') return withServer(config, (server) => inviteCommand(server, args, process.stdout, process.stderr));
   return accountCommand(command, args, config);
 }

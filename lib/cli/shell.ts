@@ -31,7 +31,7 @@ export function adminSocketFor(config: Config): string {
 }
 
 /** One connection to the admin socket: requests answered in order. */
-class AdminClient {
+export class AdminClient {
   readonly #socket: Socket;
   readonly #waiting: ((reply: Reply) => void)[] = [];
   #buffer = '';
@@ -91,7 +91,7 @@ function print(reply: Reply): boolean {
   return reply.ok;
 }
 
-function noServer(path: string): string {
+export function noServer(path: string): string {
   return `No server is running with admin socket ${path} (start it with 'xmpp-server start' and the admin_shell module, with the same --config)\n`;
 }
 

@@ -135,10 +135,16 @@ async function run(kind: 'nginx' | 'apache', command: string, args: string[], di
 
 /** Start nginx in the foreground with the example snippet in a plain and a TLS server block. */
 export async function startNginx(o: ProxyOptions): Promise<ProxyProcess> {
+  const snippet = (o.blocks ?? ['xmpp-websocket']).map((b) => exampleSnippet('nginx.conf', o.upstreamPort, b)).join('\n');
+  return startNginxWith({ server: snippet, certificate: o.certificate, key: o.key });
+}
+
+/** Start nginx in the foreground with `server` in a plain and a TLS server block, and `http` before them. */
+export async function startNginxWith(o: { readonly http?: string; readonly server: string; readonly certificate: string; readonly key: string }): Promise<ProxyProcess> {
   const nginx = findExecutable('nginx', 'apt-get install nginx');
   const dir = mkdtempSync(join(tmpdir(), 'xs-nginx-'));
   const [http, https] = [await freePort(), await freePort()];
-  const snippet = (o.blocks ?? ['xmpp-websocket']).map((b) => exampleSnippet('nginx.conf', o.upstreamPort, b)).join('\n');
+  const snippet = o.server;
   const config = `
 daemon off;
 master_process on;
@@ -146,7 +152,7 @@ worker_processes 1;
 ${isRoot ? 'user root root;' : ''}
 pid ${dir}/nginx.pid;
 error_log stderr warn;
-events { worker_connections 128; }
+events { worker_connections 512; }
 http {
   access_log off;
   client_body_temp_path ${dir}/client_body;
@@ -154,6 +160,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
+${o.http ?? ''}
   server {
     listen 127.0.0.1:${http};
     server_name _;

@@ -182,7 +182,7 @@ const COMMANDS: Record<string, Command> = {
     help: 'Stop the server gracefully (sessions get system-shutdown)',
     run(server, [reason = 'shutdown requested by the administrator'], log) {
       return {
-        lines: ['Shutting down'],
+        lines: [`Shutting down (process ${process.pid})`], // xmpp-server drain waits for that process
         after: () => { server.control.shutdown(reason).catch((err: unknown) => log.error({ err }, 'shutdown failed')); },
       };
     },

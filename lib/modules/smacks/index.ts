@@ -8,7 +8,7 @@
 import { defineModule, xml, type Element, type NonzaEvent, type StreamFeaturesEvent } from '../../core/api.js';
 import { StreamManager, type SmacksEvent } from './manager.js';
 import { SMACKS_OPTIONS } from './options.js';
-import { persistSessions, restoreSessions } from './restart.js';
+import { claimStored, persistOne, persistSessions, restoreSessions, sweepStored } from './restart.js';
 import { SM_NAMESPACES } from './state.js';
 
 declare module '../../core/api.js' {
@@ -23,6 +23,23 @@ declare module '../../core/api.js' {
     'smacks-ack-delayed': SmacksEvent;
     /** An unacknowledged stanza of an ending session is re-routed (return nothing; observe only). */
     'smacks-stanza-rerouted': SmacksEvent & { readonly stanza: Element };
+    /**
+     * A `<resume/>` names an id this instance does not hold. A cluster returns a promise that
+     * resolves once the node holding it has stored it (smacks-release there), or nobody has;
+     * stream management then takes it from storage.
+     */
+    'smacks-resume-elsewhere': SmacksEvent & { readonly token: string };
+    /**
+     * Store the session holding this resumption id of this account and close it as resumable,
+     * for a `<resume/>` on another node; returns true when this instance held it.
+     */
+    'smacks-release': { readonly username: string; readonly token: string };
+    /**
+     * End stored sessions whose time ran out while no instance held them (their contacts get
+     * unavailable presence, their queues are re-routed); a cluster fires it on one node at a
+     * time. Returns how many ended.
+     */
+    'smacks-sweep': Record<string, never>;
   }
 }
 
@@ -60,6 +77,22 @@ export default defineModule({
 
     module.hook('csi-client-inactive', ({ session }) => { manager.setInactive(session, true); });
     module.hook('csi-client-active', ({ session }) => { manager.setInactive(session, false); });
+
+    // A resumption id held by another instance sharing the storage (a cluster's node, or one
+    // stored by a restart or drain): asked for (smacks-resume-elsewhere), then taken from storage.
+    manager.fetchElsewhere = async (session, token) => {
+      const asked = module.fire('smacks-resume-elsewhere', { session, token });
+      if (asked instanceof Promise) await asked;
+      if (manager.holder(token) !== undefined || session.username === undefined) return;
+      claimStored(module, manager, session.username, token);
+    };
+    module.hook('smacks-release', ({ username, token }) => {
+      const holder = manager.holder(token);
+      if (holder === undefined || holder.username !== username || holder.closed) return undefined;
+      return persistOne(module, manager, holder, 'This session is resumed elsewhere (XEP-0198)', 'conflict') || undefined;
+    });
+
+    module.hook('smacks-sweep', () => sweepStored(module, manager));
 
     // Beyond Prosody: a graceful restart keeps every resumable session (before c2s and
     // websocket close the rest), and the next start brings them back.

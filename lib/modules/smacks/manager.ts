@@ -102,6 +102,17 @@ export class StreamManager {
     }));
   }
 
+  /**
+   * Brings a session this instance does not hold here by its resumption id (from storage, or
+   * from the node that holds it); set by the module. `resume` waits for it, then looks again.
+   */
+  fetchElsewhere: ((session: Session, previd: string) => Promise<void>) | undefined;
+
+  /** The live session holding a resumption id on this instance, if any. */
+  holder(token: string): Session | undefined {
+    return this.#tokens.get(token);
+  }
+
   /** `<r/>`: answered with `<a h/>` (XEP-0198 §4) once what it counts is stored. */
   request(session: Session, xmlns: string): void {
     const state = this.#states.get(session);
@@ -137,7 +148,7 @@ export class StreamManager {
   }
 
   /** `<resume previd h/>` on a new connection, after SASL and before binding (XEP-0198 §5). */
-  resume(session: Session, stanza: Element, xmlns: string): void {
+  resume(session: Session, stanza: Element, xmlns: string, fetched = false): void {
     if (!session.authenticated || session.bound || this.#states.has(session)) {
       session.send(failed(xmlns, 'unexpected-request'));
       return;
@@ -145,6 +156,20 @@ export class StreamManager {
     const previd = stanza.attrs.previd as string | undefined;
     const h = parseH(stanza.attrs.h);
     const target = previd === undefined ? undefined : this.#tokens.get(previd);
+    if (target === undefined && previd !== undefined && session.username !== undefined && this.fetchElsewhere !== undefined && !fetched) {
+      // Not held here: another instance sharing the storage may hold it or have stored it
+      // (a restart, a drained or taken-over node). Input waits until it is here or not.
+      const fetch = this.fetchElsewhere;
+      session.holdInput();
+      void fetch(session, previd).catch((err: unknown) => {
+        session.log.error({ err }, 'looking for a session to resume elsewhere failed');
+      }).finally(() => {
+        if (session.closed) return;
+        this.resume(session, stanza, xmlns, true);
+        session.releaseInput();
+      });
+      return;
+    }
     const state = target === undefined ? undefined : this.#states.get(target);
     if (target === undefined || state === undefined || target.username !== session.username || target.closed) {
       // The id names nothing resumable for this account: item-not-found, with the final h if known.
