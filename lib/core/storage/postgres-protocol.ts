@@ -37,7 +37,12 @@ export interface PgWorkerData {
   readonly connection: PostgresConnection;
   readonly poolSize: number;
   readonly queryTimeoutMs: number;
-  /** Int32Array over it: [0] = the id of the last request answered. */
+  /**
+   * Int32Array over it: [0] = the highest request id answered; [1] = the id the main thread
+   * waits for (0 once it gave up). A worker that must not act on a call the main thread gave up
+   * on (`begin`) claims it first: compareExchange [1] from id to -id; the main thread gives up
+   * only by compareExchange [1] from id to 0, so exactly one of the two wins.
+   */
   readonly signal: SharedArrayBuffer;
   readonly port: MessagePort;
 }

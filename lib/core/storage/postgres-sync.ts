@@ -12,6 +12,9 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { PgAnswer, PgOp, PgRequest, PgWorkerData } from './postgres-protocol.js';
 import type { PostgresConnection } from './sql-config.js';
 
+/** Slots of the shared Int32Array (postgres-protocol.ts). */
+const WAITING = 1;
+
 /** A failed call: `message` from PostgreSQL or the worker, or the timeout. */
 export class SyncCallError extends Error {}
 
@@ -39,7 +42,7 @@ export class SyncChannel {
    * @throws SyncCallError when it cannot within `startTimeoutMs`.
    */
   constructor(opts: SyncChannelOptions) {
-    const signal = new SharedArrayBuffer(4);
+    const signal = new SharedArrayBuffer(8);
     this.#answered = new Int32Array(signal);
     Atomics.store(this.#answered, 0, -1);
     this.#timeoutMs = opts.queryTimeoutMs;
@@ -75,6 +78,7 @@ export class SyncChannel {
     if (this.#dead !== undefined) throw new SyncCallError(`${this.#dead}; restart the server`);
     const id = this.#nextId++;
     const req: PgRequest = { id, op, args };
+    Atomics.store(this.#answered, WAITING, id);
     this.#port.postMessage(req);
     return this.#wait(id, timeoutMs, op);
   }
@@ -88,9 +92,13 @@ export class SyncChannel {
       const left = deadline - performance.now();
       if (left <= 0 || Atomics.wait(this.#answered, 0, seen, left) === 'timed-out') {
         if (Atomics.load(this.#answered, 0) >= id) break;
-        throw new SyncCallError(`no answer from the database within ${timeoutMs / 1000} s (sql_query_timeout) for ${op}`);
+        // give up, unless the worker has just claimed the call (then its answer is on its way)
+        if (Atomics.compareExchange(this.#answered, WAITING, id, 0) === id) {
+          throw new SyncCallError(`no answer from the database within ${timeoutMs / 1000} s (sql_query_timeout) for ${op}`);
+        }
       }
     }
+    Atomics.store(this.#answered, WAITING, 0);
     for (;;) {
       const got = receiveMessageOnPort(this.#port);
       if (got === undefined) throw new SyncCallError(`the answer to ${op} was lost`);

@@ -20,6 +20,8 @@ import { STATEMENTS, type Run } from './postgres-statements.js';
 
 const { connection, poolSize, queryTimeoutMs, signal, port } = workerData as PgWorkerData;
 const answered = new Int32Array(signal);
+/** The slot holding the id the main thread waits for (postgres-protocol.ts). */
+const WAITING = 1;
 
 function answer(a: PgAnswer): void {
   port.postMessage(a);
@@ -46,6 +48,11 @@ async function execute(req: PgRequest): Promise<unknown> {
       } catch (err) {
         client.release(err as Error);
         throw err;
+      }
+      // a transaction the main thread gave up on (timed out) must not take the calls after it
+      if (Atomics.compareExchange(answered, WAITING, req.id, -req.id) !== req.id) {
+        await client.query('ROLLBACK').then(() => { client.release(); }, (err: Error) => { client.release(err); });
+        throw new Error('begin came too late');
       }
       tx = client;
       return null;
