@@ -1,7 +1,7 @@
 /**
  * @module check
  * `xmpp-server check`: validate the config, every host's modules and options, certificate
- * files and listening ports, explaining each problem. Returns the exit code (1 on problems).
+ * files, listening ports and (PostgreSQL) the database, explaining each problem. Returns the exit code (1 on problems).
  */
 import { createServer as createTcpServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -13,6 +13,7 @@ import { defaultConfig } from './default-config.js';
 import type { Server } from '../core/server.js';
 import { isServerError } from '../core/errors.js';
 import { checkCoreOptions, checkGlobalOnly, checkModuleOptions, checkUnknownKeys, type Report } from './check-options.js';
+import { checkStorage } from './check-storage.js';
 
 /** Run every check; print one line per finding to `out`. */
 export async function runCheck(configFile: string | undefined, out: NodeJS.WritableStream): Promise<number> {
@@ -39,6 +40,7 @@ export async function runCheck(configFile: string | undefined, out: NodeJS.Writa
   checkUnknownKeys(server, report);
   checkCertificates(server, report);
   await checkPorts(plans, report);
+  await checkStorage(server, report);
   out.write(problems ? `${problems} problem(s) found\n` : 'no problems found\n');
   return problems ? 1 : 0;
 }

@@ -4,7 +4,7 @@
  * What can change live does: the log level, session options (for sessions that start from now
  * on), modules enabled or disabled, and modules whose options changed (reloaded with the new
  * ones). What cannot is reported and keeps its running value until a restart: data_path,
- * storage, plugin_paths, scram_iterations, archive_commit_*, certificates, VirtualHosts and components added or
+ * storage, sql*, plugin_paths, scram_iterations, archive_commit_*, certificates, VirtualHosts and components added or
  * removed, and the options of modules that carry client connections (ports, interfaces...).
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -14,7 +14,7 @@ import { SESSION_OPTIONS } from './session-options.js';
 import type { Server } from './server.js';
 
 /** Core options read once at start. */
-const RESTART_CORE = ['data_path', 'storage', 'plugin_paths', 'scram_iterations', 'archive_commit_interval', 'archive_commit_max_rows'] as const;
+const RESTART_CORE = ['data_path', 'storage', 'sql', 'sql_pool_size', 'sql_query_timeout', 'plugin_paths', 'scram_iterations', 'archive_commit_interval', 'archive_commit_max_rows'] as const;
 /** Per-host core options read once at start. */
 const RESTART_HOST = ['certificate', 'key'] as const;
 

@@ -10,6 +10,7 @@ import { ServerError, describeValue } from './errors.js';
 import { INVALID, option, type OptionSpec, type OptionSpecs, type OptionValues } from './options.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { LOG_OPTION } from './log-sinks.js';
+import { SQL_OPTION } from './storage/sql-config.js';
 
 /** A config object as written by the operator. */
 export interface RawConfig {
@@ -43,7 +44,16 @@ export const DEFAULT_MODULES = Object.freeze([
 /** Options the core itself reads (module options are declared by their modules). */
 export const CORE_OPTIONS = {
   data_path: option.string({ default: './data', scope: 'global', doc: 'Folder for the SQLite file and other data.' }),
-  storage: option.oneOf(['sqlite', 'memory'], { default: 'sqlite', scope: 'global', doc: 'Storage driver; memory loses everything at stop.' }),
+  storage: option.oneOf(['sqlite', 'sql', 'memory'], { default: 'sqlite', scope: 'global', doc: 'Storage driver: "sqlite" (a file under data_path), "sql" (PostgreSQL or SQLite3 as the `sql` option says, as in Prosody) or "memory" (loses everything at stop).' }),
+  sql: SQL_OPTION,
+  sql_pool_size: option.integer({
+    default: 10, min: 1, max: 1000, scope: 'global',
+    doc: 'PostgreSQL: the most connections storage calls use at once (the archive writer has one more of its own).',
+  }),
+  sql_query_timeout: option.number({
+    default: 5, min: 0.1, max: 600, scope: 'global',
+    doc: 'PostgreSQL: seconds one storage call may take (connecting included) before it fails with XS_ERR_STORAGE; the event loop waits at most this long.',
+  }),
   log_level: option.oneOf(LOG_LEVELS as readonly LogLevel[], { default: 'info' as LogLevel, scope: 'global', doc: 'Least severe level logged (by the console, or by the `log` sinks that name no levels).' }),
   log: LOG_OPTION,
   plugin_paths: option.array(option.string({ default: '' }), { default: [], scope: 'global', doc: 'Folders searched for third-party modules.' }),
@@ -54,7 +64,7 @@ export const CORE_OPTIONS = {
   name: option.string<string | undefined>({ default: undefined, doc: 'A component\'s name, shown in the server\'s disco#items (Prosody\'s `name`).' }),
   archive_commit_interval: option.number({
     default: 0.05, min: 0, max: 10, scope: 'global',
-    doc: 'Seconds between commits of archived messages (SQLite, written by a worker thread) while messages keep coming; an idle server commits at once. Longer gathers more rows per commit (cheaper per message, much so with many users); stream management acks and archive queries wait for the commit. 0 = every event-loop turn.',
+    doc: 'Seconds between commits of archived messages (SQLite or PostgreSQL, written by a worker thread) while messages keep coming; an idle server commits at once. Longer gathers more rows per commit (cheaper per message, much so with many users); stream management acks and archive queries wait for the commit. 0 = every event-loop turn.',
   }),
   archive_commit_max_rows: option.integer({
     default: 20000, min: 1, max: 1_000_000, scope: 'global',

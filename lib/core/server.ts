@@ -156,7 +156,9 @@ export class Server implements ServerApi {
 
   /** The storage driver, opened on first use (sqlite under data_path by default), timed into `stats.storage`. */
   get storage(): StorageDriver {
-    this.#storage ??= new TimedStorage(openStorage(this.core.storage, { dataPath: this.dataPath }), this.stats);
+    this.#storage ??= new TimedStorage(openStorage(this.core.storage, {
+      dataPath: this.dataPath, sql: this.core.sql, poolSize: this.core.sql_pool_size, queryTimeoutMs: this.core.sql_query_timeout * 1000,
+    }), this.stats);
     return this.#storage;
   }
 

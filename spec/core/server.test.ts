@@ -37,7 +37,7 @@ describe('Server', () => {
 
   it('validates the core options at construction', () => {
     assert.throws(() => new Server({ storage: 'postgres' }, { logger: silent() }), (err: ServerError) =>
-      err.code === 'XS_ERR_OPTION_INVALID' && err.message.includes(`Option 'storage' (module 'core', host '*') must be one of "sqlite", "memory", got "postgres"`));
+      err.code === 'XS_ERR_OPTION_INVALID' && err.message.includes(`Option 'storage' (module 'core', host '*') must be one of "sqlite", "sql", "memory", got "postgres"`));
   });
 
   it('resolves data_path against the config file folder and opens SQLite there', async () => {

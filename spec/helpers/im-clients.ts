@@ -71,9 +71,17 @@ interface XmppJsClient {
 
 /** Connect with @xmpp/client over TCP (xmpp://127.0.0.1:port) and bind `resource`. */
 export async function xmppJsClient(port: number, username: string, password: string, resource?: string): Promise<ImClient> {
+  return xmppJsClientAt(`xmpp://127.0.0.1:${port}`, username, password, resource);
+}
+
+/**
+ * Connect with @xmpp/client to `service` (`xmpp://…` over TCP, or `ws://…/xmpp-websocket` over
+ * WebSocket once a global WebSocket is installed: ws-clients.ts installWebSocketGlobal) and bind `resource`.
+ */
+export async function xmppJsClientAt(service: string, username: string, password: string, resource?: string): Promise<ImClient> {
   const specifier = '@xmpp/client';
   const lib = (await import(specifier)) as { client(o: Record<string, unknown>): XmppJsClient };
-  const c = lib.client({ service: `xmpp://127.0.0.1:${port}`, domain: 'localhost', username, password, resource });
+  const c = lib.client({ service, domain: 'localhost', username, password, resource });
   c.reconnect.stop();
   const inbox = new Inbox();
   c.on('stanza', (el) => inbox.push(el));
