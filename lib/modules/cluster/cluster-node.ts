@@ -167,10 +167,60 @@ export class ClusterNode implements RemoteLink {
     }
     const message: NodeMessage = { op: 'send', to: full, xml: serialize(el) };
     this.link.cmd.publish(this.keys.channel(node), JSON.stringify(message)).then(
-      (receivers) => { if (receivers === 0) this.#bounce(el); },
+      (receivers) => { if (receivers === 0) this.#unreachable(node, el); },
       () => { this.#bounce(el); },
     );
     return true;
+  }
+
+  /** Nodes whose sessions this node forgot because nothing listened on their channel. */
+  readonly suspects = new Set<string>();
+
+  /**
+   * Nothing listens on `node`'s channel: it died (its heartbeat has not run out yet) or lost
+   * Redis. Its sessions are forgotten here until its heartbeat shows it alive (reloadNode),
+   * so routing stops choosing them; a message meant for one is handled as for a resource that
+   * is gone (RFC 6121 §8.5.3.2.1: another resource or offline storage). It keeps the stanza-id
+   * it was archived with, so it is not archived twice.
+   */
+  #unreachable(node: string, el: Element): void {
+    if (this.directory.dropNode(node).length > 0) {
+      this.suspects.add(node);
+      this.log.warn({ node }, 'nothing listens on a cluster node\'s channel: its sessions are set aside until its heartbeat is seen');
+    }
+    if (el.name === 'message' && el.attrs.type !== 'error') this.#module.server.route(el);
+    else this.#bounce(el);
+  }
+
+  /**
+   * A node stopped cleanly (a drain): its resumable sessions are in the shared storage (stream
+   * management stored them before it left). One surviving node takes them over at once, as
+   * hibernating sessions (`smacks-adopt`), so that stanzas for them queue there and their
+   * presence stays; a client's `<resume/>` on any node then finds them (XEP-0198 §5).
+   */
+  async #adoptFrom(node: string): Promise<void> {
+    try {
+      if (await this.link.cmd.set(this.keys.adoptLock(node), this.name, 'PX', this.timeoutMs, 'NX') !== 'OK') return;
+    } catch {
+      return; // Redis is away: a resume still takes them from storage, and the sweep ends the rest
+    }
+    for (const host of this.#module.server.hostNames) {
+      if (!this.#module.server.moduleEnabled('smacks', host)) continue;
+      try {
+        const n = this.#module.server.hostEvents(host)?.fire('smacks-adopt', {});
+        if (typeof n === 'number' && n > 0) this.log.info({ node, host, sessions: n }, 'took over the resumable sessions of a stopped cluster node');
+      } catch (err) {
+        this.log.error({ err, host }, 'smacks-adopt failed');
+      }
+    }
+  }
+
+  /** Read one node's sessions from Redis again (a suspect whose heartbeat is seen). */
+  async reloadNode(node: string): Promise<void> {
+    this.suspects.delete(node);
+    const hash = await this.link.cmd.hgetall(this.keys.sessions(node));
+    const records = Object.values(hash).map((text) => parseMessage<SessionRecord>(text)).filter((r): r is SessionRecord => r !== undefined);
+    this.directory.replaceNode(node, records);
   }
 
   /** RemoteLink: ask the node to close its session (a bind of the same JID here replaced it). */
@@ -204,7 +254,10 @@ export class ClusterNode implements RemoteLink {
       if (m.op === 'set') this.directory.set(m.node, m.record);
       else if (m.op === 'del') this.directory.delete(m.node, m.full);
       else if (m.op === 'sync') this.directory.replaceNode(m.node, m.records);
-      else if (m.op === 'gone') this.directory.dropNode(m.node);
+      else if (m.op === 'gone') {
+        this.directory.dropNode(m.node);
+        void this.#adoptFrom(m.node);
+      }
       else if (m.op === 'release') this.resumption.requested(m);
       else if (m.op === 'changed') this.#changedElsewhere(m.host, m.store, m.user);
       return;

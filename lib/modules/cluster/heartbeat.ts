@@ -47,12 +47,13 @@ export class Heartbeat {
       // not listed (Redis lost its data, or others took this node for dead): publish everything again
       if (await node.link.cmd.sadd(node.keys.nodes, node.name) === 1) await node.sync();
       node.local.sweep();
-      const known = new Set([...await node.link.cmd.smembers(node.keys.nodes), ...node.directory.nodes()]);
+      const known = new Set([...await node.link.cmd.smembers(node.keys.nodes), ...node.directory.nodes(), ...node.suspects]);
       known.delete(node.name);
       const now = Date.now();
       for (const other of known) {
         if (await node.link.cmd.exists(node.keys.alive(other)) === 1) {
           this.#lastSeen.set(other, now);
+          if (node.suspects.has(other)) await node.reloadNode(other); // alive after all
           continue;
         }
         const seen = this.#lastSeen.get(other);
@@ -89,6 +90,7 @@ export class Heartbeat {
   async #dead(other: string): Promise<void> {
     const node = this.#node;
     this.#lastSeen.delete(other);
+    node.suspects.delete(other);
     const lost = node.directory.dropNode(other);
     const locked = await node.link.cmd.set(node.keys.reapLock(other), node.name, 'PX', node.timeoutMs * 3, 'NX');
     if (locked !== 'OK') return; // another node speaks for the dead one

@@ -71,6 +71,8 @@ export class ClusterKeys {
   get sweepLock(): string { return `${this.#prefix}smacks-sweep`; }
   /** Held by the one node that cleans up after a dead node. */
   reapLock(node: string): string { return `${this.#prefix}reap:${node}`; }
+  /** Held by the one node that takes over the stream management sessions a stopped node stored. */
+  adoptLock(node: string): string { return `${this.#prefix}adopt:${node}`; }
 }
 
 /** The record of a local bound session; `shared` names the data keys other nodes need. */

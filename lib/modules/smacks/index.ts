@@ -40,6 +40,12 @@ declare module '../../core/api.js' {
      * time. Returns how many ended.
      */
     'smacks-sweep': Record<string, never>;
+    /**
+     * Take over every session stored in storage (a cluster node that stopped cleanly stored
+     * them), as hibernating sessions; those whose time ran out end at once. A cluster fires
+     * it on one surviving node. Returns how many were taken over.
+     */
+    'smacks-adopt': Record<string, never>;
   }
 }
 
@@ -93,6 +99,7 @@ export default defineModule({
     });
 
     module.hook('smacks-sweep', () => sweepStored(module, manager));
+    module.hook('smacks-adopt', () => restoreSessions(module, manager));
 
     // Beyond Prosody: a graceful restart keeps every resumable session (before c2s and
     // websocket close the rest), and the next start brings them back.

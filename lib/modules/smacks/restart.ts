@@ -146,7 +146,12 @@ function adoptRecord(module: ModuleApi<SmacksOptions>, manager: StreamManager, u
   }
 }
 
-/** Bring back the sessions stored at the last shutdown, as hibernating sessions. */
+/**
+ * Bring back every stored session as a hibernating one: at start (the last shutdown stored
+ * them), or on a cluster node taking over those a stopped node stored (`smacks-adopt`). One
+ * whose time ran out comes back for a moment and ends as a hibernating session ends, so its
+ * contacts get its unavailable presence and its queue is re-routed.
+ */
 export function restoreSessions(module: ModuleApi<SmacksOptions>, manager: StreamManager): number {
   const store: KeyValueStore<Record<string, StoredSession>> = module.openStore(STORE);
   const now = Date.now();
@@ -154,7 +159,9 @@ export function restoreSessions(module: ModuleApi<SmacksOptions>, manager: Strea
   for (const user of store.users()) {
     const records = store.get(user) ?? {};
     store.set(user, undefined);
-    for (const r of Object.values(records)) if (adoptRecord(module, manager, user, r, now) !== undefined) count++;
+    for (const r of Object.values(records)) {
+      if (adoptRecord(module, manager, user, r.expires <= now ? { ...r, expires: now + 1 } : r, now) !== undefined) count++;
+    }
   }
   if (count > 0) module.log.info({ sessions: count }, 'stream management sessions restored; clients may resume them');
   return count;
