@@ -54,7 +54,7 @@ export { parseJid, makeJid, bareJid } from './jid.js';
 export type { Jid } from './jid.js';
 export type { Session, SessionState, SendFilter, ReceiveObserver } from './session-view.js';
 export type { SessionRegistry } from './sessions.js';
-export type { RemoteDirectory, SessionLostEvent, StoredDataChangedEvent } from './remote-sessions.js';
+export type { RemoteDirectory, SessionLostEvent, StoredDataChangedEvent, AddressOwnedEvent } from './remote-sessions.js';
 export { ServerStats, LatencyHistogram, LATENCY_BUCKETS, countStanza } from './stats.js';
 export type { StanzaCounts, BackPressureEvent, BackPressureCounts } from './stats.js';
 export type { SessionSettings } from './session-options.js';
@@ -63,7 +63,7 @@ export type { UndeliverableEvent } from './reroute.js';
 export { errorReply } from './router.js';
 export { iqResult, replyTo, answerIq } from './iq-reply.js';
 export type { ReplyRoute } from './iq-reply.js';
-export type { Router, RouteKind, StanzaErrorType } from './router.js';
+export type { Router, RouteGate, RouteKind, StanzaErrorType } from './router.js';
 export type {
   CloseReason, StreamFeaturesEvent, SessionEvent, SessionCloseEvent, AuthSuccessEvent, AuthFailureEvent,
   StanzaEvent, NonzaEvent,

@@ -12,7 +12,7 @@ export const CORE_EVENTS: readonly string[] = Object.freeze([
   'server-started', 'server-stopping', 'server-stopped', 'listeners',
   // sessions
   'session-created', 'stream-features', 'c2s-read-timeout', 'pre-session-close', 'c2s-closed',
-  'resource-bind', 'pre-resource-unbind', 'resource-unbind', 'stanza-undeliverable', 'session-lost', 'stored-data-changed',
+  'resource-bind', 'pre-resource-unbind', 'resource-unbind', 'stanza-undeliverable', 'session-lost', 'stored-data-changed', 'address-owned',
   'authentication-success', 'authentication-failure',
   // nonzas and unauthenticated requests: stanza/<ns>:<name>, stanza/iq/<ns>:<name>
   'stanza/*',

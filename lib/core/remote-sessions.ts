@@ -49,8 +49,21 @@ export interface StoredDataChangedEvent {
   readonly remote: boolean;
 }
 
+/**
+ * `address-owned` (the host bus of a component whose addresses a cluster hands to one node
+ * at a time, see `ServerApi.setRouteGate`): this node has just taken over `address` (a room's
+ * bare JID, or the component's own name); its stanzas are handled here from now on. Another
+ * node may have handled it meanwhile, so what a module kept in memory for it is stale: drop
+ * it and read the shared storage again (the muc module forgets a live room, pubsub reloads).
+ * Fired before the first stanza for it is routed here.
+ */
+export interface AddressOwnedEvent {
+  readonly address: string;
+}
+
 declare module './api.js' {
   interface Events {
+    'address-owned': AddressOwnedEvent;
     'session-lost': SessionLostEvent;
     'stored-data-changed': StoredDataChangedEvent;
   }

@@ -4,6 +4,12 @@
  * `pre-<name>/<kind>` on the origin's host, then (iq get/set only) `iq-request/<kind>` and
  * `iq-<type>/<kind>/<ns>:<child>`, and `<name>/<kind>` on the destination's host, then the default (deliver to a full JID, or
  * bounce). Behind the Router interface so a cluster can replace it.
+ *
+ * A host may have a gate (`setGate`): a cluster module's say over which node handles the
+ * stanzas to that host's addresses (one owner node per room, say). The gate runs after
+ * `pre-*` (the sender's node did that) and before any event on the destination's bus; a
+ * stanza it takes is no longer this router's business. `routeHere` routes a stanza another
+ * node already gated for this one: no `pre-*`, no gate. Without gates the cost is one size check.
  */
 import { parseJid } from './jid.js';
 import type { EventBus } from './events.js';
@@ -18,6 +24,12 @@ export type RouteKind = 'host' | 'bare' | 'full' | 'self';
 export interface Router {
   route(stanza: Element, origin?: Session): void;
 }
+
+/**
+ * Takes (returns true) or leaves (false: routed here as usual) a stanza to the gated host.
+ * `address` is the bare JID the stanza is for (the host's own name for the host itself).
+ */
+export type RouteGate = (stanza: Element, address: string) => boolean;
 
 /** What the local router needs from the server. */
 export interface RouterContext {
@@ -62,18 +74,36 @@ for (const name of NAMES) {
 /** The router for one process: local hosts and local sessions; no s2s. */
 export class LocalRouter implements Router {
   readonly #ctx: RouterContext;
+  /** Gates by host name (usually none). */
+  readonly #gates = new Map<string, RouteGate>();
 
   constructor(ctx: RouterContext) {
     this.#ctx = ctx;
   }
 
+  /** Install (or with undefined remove) the gate of stanzas to `host`. */
+  setGate(host: string, gate: RouteGate | undefined): void {
+    if (gate === undefined) this.#gates.delete(host);
+    else this.#gates.set(host, gate);
+  }
+
   route(stanza: Element, origin?: Session): void {
+    this.#route(stanza, origin, true);
+  }
+
+  /** Route a stanza that another node gated for this one: the destination's events, no gate. */
+  routeHere(stanza: Element): void {
+    this.#route(stanza, undefined, false);
+  }
+
+  #route(stanza: Element, origin: Session | undefined, gated: boolean): void {
     const name = stanza.name;
     const attrs = stanza.attrs as Record<string, string | undefined>;
     const to = attrs.to;
     let kind: RouteKind;
     let domain: string;
     let full: string | undefined;
+    let address: string;
     if (to === undefined || to === '') {
       // No 'to': the sender's own account (RFC 6120 §10.3).
       if (origin === undefined || origin.host === undefined || origin.bareJid === undefined) {
@@ -82,6 +112,7 @@ export class LocalRouter implements Router {
       }
       kind = name === 'message' ? 'bare' : 'self';
       domain = origin.host;
+      address = origin.bareJid;
     } else {
       const jid = parseJid(to);
       if (jid === undefined) {
@@ -89,6 +120,7 @@ export class LocalRouter implements Router {
         return;
       }
       domain = jid.domain;
+      address = jid.bare;
       if (jid.local === undefined) kind = 'host';
       else if (jid.resource !== undefined) { kind = 'full'; full = jid.full; }
       else kind = name !== 'message' && origin !== undefined && jid.bare === origin.bareJid ? 'self' : 'bare';
@@ -104,6 +136,10 @@ export class LocalRouter implements Router {
       // No server-to-server here (RFC 6120 §8.3.3.16).
       this.#bounce(stanza, 'cancel', 'remote-server-not-found');
       return;
+    }
+    if (gated && this.#gates.size !== 0) {
+      const gate = this.#gates.get(domain);
+      if (gate !== undefined && gate(stanza, address)) return;
     }
     const type = attrs.type;
     if (name === 'iq' && (type === 'get' || type === 'set')) {

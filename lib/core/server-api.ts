@@ -11,6 +11,7 @@ import type { Accounts } from './storage/accounts.js';
 import type { Config } from './config.js';
 import type { Element } from './xml.js';
 import type { Session } from './session-view.js';
+import type { RouteGate } from './router.js';
 import type { SessionRegistry } from './sessions.js';
 import type { Certificates } from './certificates.js';
 import type { ServerControl } from './admin-api.js';
@@ -78,6 +79,19 @@ export interface ServerApi {
    * <name>/<kind>, then delivers to a full JID or bounces.
    */
   route(stanza: Element, origin?: Session): void;
+  /**
+   * Route a stanza that arrives from another node of a cluster, already gated for this one
+   * (see `setRouteGate`): the destination's events as for `route` without an origin, no
+   * `pre-*` (the sender's node ran them), and no gate (it would send it on again).
+   */
+  routeHere(stanza: Element): void;
+  /**
+   * Give `host` (a VirtualHost or component) a gate, or remove it with undefined: every stanza
+   * routed to the host passes it after `pre-*` and before the host's events; the gate takes it
+   * (returns true: it handles or forwards it) or leaves it here (false). For a cluster module
+   * that hands a room's stanzas to the one node owning the room. One gate per host.
+   */
+  setRouteGate(host: string, gate: RouteGate | undefined): void;
   /**
    * Whether module `name` runs on `host` by the configuration (autoload, modules_enabled,
    * modules_disabled; '*' asks about the global list, Prosody's rule for host-agnostic routes).

@@ -15,7 +15,7 @@ import { resolveSinkFiles } from './log-sinks.js';
 import type { ModuleDefinition } from './module-api.js';
 import { ModuleManager } from './module-manager.js';
 import type { ServerApi } from './server-api.js';
-import { LocalRouter, type Router } from './router.js';
+import { LocalRouter, type RouteGate, type Router } from './router.js';
 import type { Session } from './session-view.js';
 import { LocalSessionRegistry } from './sessions.js';
 import type { Element } from './xml.js';
@@ -49,6 +49,7 @@ export class Server implements ServerApi {
   readonly sessions: LocalSessionRegistry;
   /** The stanza router (replaceable for a cluster). */
   readonly router: Router;
+  readonly #router: LocalRouter;
   /** Each VirtualHost's certificate and key, read on first use (see ServerApi.certificates). */
   readonly certificates: CertificateStore;
   /** Batched storage writes (see ServerApi.deferWrite). */
@@ -81,7 +82,7 @@ export class Server implements ServerApi {
     this.certificates = new CertificateStore(this.config);
     for (const name of this.config.servedNames()) this.#hosts.set(name, new Host(name));
     this.sessions = new LocalSessionRegistry(this);
-    this.router = new LocalRouter({
+    this.router = this.#router = new LocalRouter({
       log: this.log,
       isLocalHost: (name) => this.#hosts.has(name), // VirtualHosts and components
       hostEvents: (name) => this.#hosts.get(name)?.events,
@@ -186,6 +187,16 @@ export class Server implements ServerApi {
   /** Route a stanza (see ServerApi.route). */
   route(stanza: Element, origin?: Session): void {
     this.router.route(stanza, origin);
+  }
+
+  /** Route a stanza another node gated for this one (see ServerApi.routeHere). */
+  routeHere(stanza: Element): void {
+    this.#router.routeHere(stanza);
+  }
+
+  /** Install or remove a host's route gate (see ServerApi.setRouteGate). */
+  setRouteGate(host: string, gate: RouteGate | undefined): void {
+    this.#router.setGate(host, gate);
   }
 
   get accounts(): Accounts {
