@@ -5,7 +5,8 @@
  * join (locked until configured), persistent ones kept in the `muc_rooms` store; occupants,
  * groupchat, subject, private messages, history, owner configuration and destruction,
  * discovery, self-ping and occupant ids (XEP-0421). Other modules on the component see rooms
- * through the `muc` service and the `muc-*` events (xmpp-server-core/muc).
+ * through the `muc` service and the `muc-*` events (xmpp-server-core/muc). On several nodes
+ * the cluster module hands each room to one node at a time (`address-owned`, `session-lost`).
  */
 import {
   defineModule, errorReply, iqResult, parseJid, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING,
@@ -14,7 +15,7 @@ import {
 import { NS_MUC_OWNER, type MucService, type StoredRoom } from '../../core/muc-api.js';
 import type { MucContext } from './context.js';
 import { roomInfo, roomItems, serviceItems, SERVICE_FEATURES } from './disco.js';
-import { handleOccupantPresence } from './join.js';
+import { handleOccupantPresence, handleSessionLost } from './join.js';
 import { handleOccupantMessage, handleRoomMessage } from './messages.js';
 import { occupantIds } from './occupant-id.js';
 import { OccupantIq } from './occupant-iq.js';
@@ -120,6 +121,13 @@ export default defineModule({
       if (type !== 'get' && type !== 'set') return;
       ctx.send(errorReply(stanza, 'cancel', rooms.get(to.bare) ? 'service-unavailable' : 'item-not-found'));
     }), -10);
+
+    // Several nodes (the cluster module): a room taken over from another node is read from
+    // storage again; occupants whose node died leave the rooms held here
+    module.hook('address-owned', ({ address }) => { rooms.forget(address); });
+    module.hook('session-lost', ({ session, reason }) => {
+      if (session.fullJid !== undefined) handleSessionLost(rooms, session.fullJid, reason);
+    });
 
     // XEP-0045 §6.3: the public rooms
     module.hook(`iq-get/host/${NS_DISCO_ITEMS}:query`, withEnds((stanza) => {

@@ -200,6 +200,18 @@ function moveSession(room: Room, occ: Occupant, holder: Occupant | undefined, ni
 }
 
 /** XEP-0045 §7.14: leaving (one session of a multi-session nick only updates the others). */
+/**
+ * A session of a cluster node that died (`session-lost`): it leaves every room it was in here
+ * as with an unavailable presence (XEP-0045 §7.14), the reason as its status; its own node
+ * can no longer send that presence.
+ */
+export function handleSessionLost(rooms: RoomRegistry, session: string, reason: string): void {
+  for (const room of [...rooms.live()]) {
+    const occ = room.occupantOf(session);
+    if (occ) leave(room, occ, session, xml('presence', { type: 'unavailable' }, xml('status', {}, reason)));
+  }
+}
+
 function leave(room: Room, occ: Occupant, session: string, stanza: Element): void {
   if (occ.sessions.size > 1) {
     broadcastPresence(room, occ, { unavailable: true, base: stanza, selfSessions: [session], selfOnly: true });

@@ -72,6 +72,23 @@ export class RoomRegistry implements RoomOwner {
     return room;
   }
 
+  /**
+   * Forget what is in memory of `jid` without a word to anyone: another cluster node handled
+   * it meanwhile (`address-owned`), so the stored room is the truth. The component's own name
+   * forgets the public rooms' listing.
+   */
+  forget(jid: string): void {
+    if (jid === this.ctx.host) {
+      this.#public = undefined;
+      return;
+    }
+    const room = this.#live.get(jid);
+    if (!room) return;
+    room.lockTimer?.cancel();
+    this.#live.delete(jid);
+    this.#idle.delete(room);
+  }
+
   emptied(room: Room): void {
     if (!room.config.persistent || room.locked) {
       room.destroy();

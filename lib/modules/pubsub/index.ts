@@ -3,7 +3,8 @@
  * A publish-subscribe service (XEP-0060) as a component, Prosody's mod_pubsub:
  * `"Component": { "pubsub.example.org": { "module": "pubsub" } }`. Nodes and items persist in
  * storage; local users (or admins, by pubsub_node_creators) create nodes; the component's
- * `admins` own every node. Discovered as pubsub/service with its nodes (§5).
+ * `admins` own every node. Discovered as pubsub/service with its nodes (§5). On several nodes
+ * the cluster module hands the whole service to one node at a time (`address-owned`).
  */
 import {
   defineModule, errorReply, parseJid, xml, NS_DISCO_ITEMS,
@@ -37,7 +38,7 @@ export default defineModule({
     const o = module.options;
     const rawAdmins = server.config.raw(host, 'admins');
     const admins = new Set(Array.isArray(rawAdmins) ? rawAdmins.filter((a): a is string => typeof a === 'string') : []);
-    const service = new PubsubService({
+    const makeService = (): PubsubService => new PubsubService({
       jid: host,
       affiliationOf: (bare) => (admins.has(bare) ? 'owner' : undefined),
       canCreate: (bare) => {
@@ -57,6 +58,10 @@ export default defineModule({
       maxSubscriptions: o.pubsub_max_subscriptions,
       exposePublisher: o.expose_publisher,
     }, driverStorage(server.storage, host, 'pubsub', SERVICE_USER));
+    let service = makeService();
+    // Several nodes (the cluster module): the service is one address, handled by one node at
+    // a time; a node that takes it over reads the nodes and items from storage again
+    module.hook('address-owned', ({ address }) => { if (address === host) service = makeService(); });
 
     module.provides('identity', { category: 'pubsub', type: 'service', name: typeof server.config.raw(host, 'name') === 'string' ? server.config.raw(host, 'name') as string : undefined });
     module.provides('feature', NS_PUBSUB);
