@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { errorReply, parseElement, serialize, type CloseReason, type Element, type ModuleApi, type Session } from '../../core/api.js';
 import { ClusterDirectory } from './directory.js';
 import { LocalSessions } from './local-sessions.js';
+import { OwnedAddresses } from './owned-addresses.js';
 import { ClusterKeys, parseMessage, type NodeMessage, type RegistryMessage, type SessionRecord } from './records.js';
 import { RedisLink } from './redis-link.js';
 import { RemoteSession, type RemoteLink } from './remote-session.js';
@@ -30,6 +31,8 @@ export class ClusterNode implements RemoteLink {
   readonly link: RedisLink;
   /** XEP-0198 resumption of sessions other nodes hold. */
   readonly resumption: Resumption;
+  /** Rooms and services one node handles at a time (leases in Redis). */
+  readonly owned: OwnedAddresses;
   readonly log: ModuleApi['log'];
   readonly timeoutMs: number;
   readonly #module: ModuleApi;
@@ -55,6 +58,7 @@ export class ClusterNode implements RemoteLink {
       resubscribed: () => { void this.loadOthers(); },
     });
     this.resumption = new Resumption(name, this.keys, this.link, module, this.timeoutMs);
+    this.owned = new OwnedAddresses(this, module);
   }
 
   /**
@@ -162,19 +166,33 @@ export class ClusterNode implements RemoteLink {
   /** RemoteLink: hand a stanza to the node holding `full`; bounced when that cannot happen now. */
   forward(node: string, full: string, el: Element): boolean {
     if (!this.link.ready) {
-      this.#bounce(el);
+      this.bounce(el);
       return false;
     }
     const message: NodeMessage = { op: 'send', to: full, xml: serialize(el) };
     this.link.cmd.publish(this.keys.channel(node), JSON.stringify(message)).then(
       (receivers) => { if (receivers === 0) this.#unreachable(node, el); },
-      () => { this.#bounce(el); },
+      () => { this.bounce(el); },
     );
     return true;
   }
 
   /** Nodes whose sessions this node forgot because nothing listened on their channel. */
   readonly suspects = new Set<string>();
+  /** The sessions of each suspect, kept so that they can be reported lost if it turns out dead. */
+  readonly #setAside = new Map<string, RemoteSession[]>();
+
+  /**
+   * `node` is dead: forget its sessions (and the ones set aside) and return them all, once.
+   * The owned components here hear of them (`session-lost`: their rooms let them leave).
+   */
+  lostNode(node: string): RemoteSession[] {
+    const lost = [...this.directory.dropNode(node), ...this.#setAside.get(node) ?? []];
+    this.#setAside.delete(node);
+    this.suspects.delete(node);
+    this.owned.nodeLost(node, lost);
+    return lost;
+  }
 
   /**
    * Nothing listens on `node`'s channel: it died (its heartbeat has not run out yet) or lost
@@ -184,12 +202,15 @@ export class ClusterNode implements RemoteLink {
    * it was archived with, so it is not archived twice.
    */
   #unreachable(node: string, el: Element): void {
-    if (this.directory.dropNode(node).length > 0) {
+    this.owned.forgetNode(node);
+    const dropped = this.directory.dropNode(node);
+    if (dropped.length > 0) {
       this.suspects.add(node);
+      this.#setAside.set(node, [...this.#setAside.get(node) ?? [], ...dropped]);
       this.log.warn({ node }, 'nothing listens on a cluster node\'s channel: its sessions are set aside until its heartbeat is seen');
     }
     if (el.name === 'message' && el.attrs.type !== 'error') this.#module.server.route(el);
-    else this.#bounce(el);
+    else this.bounce(el);
   }
 
   /**
@@ -218,6 +239,7 @@ export class ClusterNode implements RemoteLink {
   /** Read one node's sessions from Redis again (a suspect whose heartbeat is seen). */
   async reloadNode(node: string): Promise<void> {
     this.suspects.delete(node);
+    this.#setAside.delete(node);
     const hash = await this.link.cmd.hgetall(this.keys.sessions(node));
     const records = Object.values(hash).map((text) => parseMessage<SessionRecord>(text)).filter((r): r is SessionRecord => r !== undefined);
     this.directory.replaceNode(node, records);
@@ -238,7 +260,7 @@ export class ClusterNode implements RemoteLink {
    * (RFC 6120 §8.3.3.16 remote-server-timeout, type wait: try again later), never dropped in
    * silence. Errors, iq results and presence are not answered (RFC 6120 §8.3.1, RFC 6121 §8.5.3.2.2).
    */
-  #bounce(el: Element): void {
+  bounce(el: Element): void {
     const type = el.attrs.type as string | undefined;
     if (type === 'error' || el.name === 'presence' || (el.name === 'iq' && type !== 'get' && type !== 'set') || !el.attrs.from) {
       this.log.debug({ name: el.name, to: el.attrs.to }, 'stanza for an unreachable cluster node not delivered');
@@ -255,7 +277,12 @@ export class ClusterNode implements RemoteLink {
       else if (m.op === 'del') this.directory.delete(m.node, m.full);
       else if (m.op === 'sync') this.directory.replaceNode(m.node, m.records);
       else if (m.op === 'gone') {
-        this.directory.dropNode(m.node);
+        // reaped as dead: its sessions are lost here too (another node saw it first)
+        if (m.dead === true) this.lostNode(m.node);
+        else {
+          this.directory.dropNode(m.node);
+          this.owned.forgetNode(m.node);
+        }
         void this.#adoptFrom(m.node);
       }
       else if (m.op === 'release') this.resumption.requested(m);
@@ -266,6 +293,10 @@ export class ClusterNode implements RemoteLink {
     if (m === undefined) return;
     if (m.op === 'released') {
       this.resumption.answered(m);
+      return;
+    }
+    if (m.op === 'route') {
+      this.owned.routed(m);
       return;
     }
     const session = this.#sessions.get(m.to);
@@ -294,6 +325,7 @@ export class ClusterNode implements RemoteLink {
     this.resumption.clear();
     if (this.link.ready) {
       try {
+        await this.owned.release();
         await this.link.cmd.multi()
           .del(this.keys.sessions(this.name))
           .srem(this.keys.nodes, this.name)

@@ -7,7 +7,9 @@
  * sessions, and the one that takes the node's reap lock in Redis (SET NX) also removes its
  * records there and tells each session's contacts it is unavailable (`session-lost`, which
  * the presence module answers as for a session that ends, RFC 6121 §4.5.2). The node holding
- * a second lock for a while also sweeps expired stored stream management sessions.
+ * a second lock for a while also sweeps expired stored stream management sessions. Each beat
+ * also renews the leases of the addresses this node owns (owned-addresses.ts), and every node
+ * tells its owned components that a dead node's sessions are lost (their rooms drop them).
  */
 import type { ModuleApi } from '../../core/api.js';
 import type { ClusterNode } from './cluster-node.js';
@@ -47,6 +49,7 @@ export class Heartbeat {
       // not listed (Redis lost its data, or others took this node for dead): publish everything again
       if (await node.link.cmd.sadd(node.keys.nodes, node.name) === 1) await node.sync();
       node.local.sweep();
+      await node.owned.renew();
       const known = new Set([...await node.link.cmd.smembers(node.keys.nodes), ...node.directory.nodes(), ...node.suspects]);
       known.delete(node.name);
       const now = Date.now();
@@ -90,8 +93,7 @@ export class Heartbeat {
   async #dead(other: string): Promise<void> {
     const node = this.#node;
     this.#lastSeen.delete(other);
-    node.suspects.delete(other);
-    const lost = node.directory.dropNode(other);
+    const lost = node.lostNode(other);
     const locked = await node.link.cmd.set(node.keys.reapLock(other), node.name, 'PX', node.timeoutMs * 3, 'NX');
     if (locked !== 'OK') return; // another node speaks for the dead one
     node.log.warn({ node: other, sessions: lost.length }, 'cluster node missed its heartbeat: its sessions are gone');
@@ -109,7 +111,7 @@ export class Heartbeat {
     await node.link.cmd.multi()
       .del(node.keys.sessions(other))
       .srem(node.keys.nodes, other)
-      .publish(node.keys.registry, JSON.stringify({ node: other, op: 'gone' } satisfies RegistryMessage))
+      .publish(node.keys.registry, JSON.stringify({ node: other, op: 'gone', dead: true } satisfies RegistryMessage))
       .exec();
     for (const session of lost) {
       try {

@@ -7,7 +7,12 @@
  * `RemoteSession`s, so routing and modules reach every resource of an account on any node.
  * Stanzas are processed where they are routed and handed to the holding node for writing
  * (cluster-node.ts). Heartbeats find dead nodes (heartbeat.ts); after a Redis restart each
- * node publishes its sessions again. Options: options.ts.
+ * node publishes its sessions again. Rooms and pubsub services are handled by one node at a
+ * time (owned-addresses.ts: leases in Redis, stanzas forwarded to the owner). Options: options.ts.
+ *
+ * Components do not load global modules, so the cluster reaches them from here: a route gate
+ * on each component host whose module is in cluster_owned_components (ServerApi.setRouteGate),
+ * installed at load for the components the configuration names.
  */
 import { defineModule, ServerError, type Session } from '../../core/api.js';
 import { ClusterNode } from './cluster-node.js';
@@ -43,6 +48,7 @@ export default defineModule({
     const heartbeat = new Heartbeat(node, module);
     node.link.cmd.on('ready', () => { heartbeat.forgive(); });
     heartbeat.start();
+    node.owned.install(o.cluster_owned_components);
     module.server.sessions.setRemoteDirectory(node.directory);
     module.log.info({ node: name, redis: o.cluster_redis_url.replace(/\/\/[^@/]*@/, '//***@') }, 'cluster node started');
     return { node };
@@ -59,6 +65,7 @@ export default defineModule({
   async unload(module, state: ClusterState | undefined) {
     if (state === undefined) return; // load() failed: nothing started
     module.server.sessions.setRemoteDirectory(undefined);
+    state.node.owned.uninstall();
     await state.node.stop();
   },
 });

@@ -32,6 +32,10 @@ export const CLUSTER_OPTIONS = {
     default: new Set(['carbons', 'lastactivity.idleSince', 'blocklist.interested']), scope: 'global',
     doc: "The session.data keys of local sessions that other nodes read (Message Carbons' flag, XEP-0319 idle time, XEP-0191 block-list pushes); published with the session's presence and priority.",
   }),
+  cluster_owned_components: option.set({
+    default: new Set(['muc', 'pubsub']), scope: 'global',
+    doc: "Components (by module) whose addresses one node handles at a time: each room of a muc component (room@host and its occupants room@host/nick), and the component's own name (the whole service of a pubsub component), is handled by the node holding its lease in Redis; other nodes forward its stanzas there. When the owner dies, the next stanza takes the lease after cluster_node_timeout and the room is loaded from storage.",
+  }),
 };
 
 export type ClusterOptions = OptionValues<typeof CLUSTER_OPTIONS>;

@@ -33,8 +33,8 @@ export type RegistryMessage =
   | { readonly node: string; readonly op: 'del'; readonly full: string }
   /** The node's complete list now (after a reconnection): replaces what others held of it. */
   | { readonly node: string; readonly op: 'sync'; readonly records: readonly SessionRecord[] }
-  /** The node is gone (stopped cleanly, or reaped as dead): drop its sessions. */
-  | { readonly node: string; readonly op: 'gone' }
+  /** The node is gone (stopped cleanly, or reaped as `dead`): drop its sessions. */
+  | { readonly node: string; readonly op: 'gone'; readonly dead?: boolean }
   /** A user's stored data changed on `node` (stored-data-changed): caches elsewhere drop their copy. */
   | { readonly node: string; readonly op: 'changed'; readonly host: string; readonly store: string; readonly user: string }
   /** A `<resume/>` on `node` names a token it does not hold: whoever holds it stores it (XEP-0198 §5). */
@@ -47,7 +47,12 @@ export type NodeMessage =
   /** Close the local session `to` (a bind of the same full JID elsewhere won: conflict). */
   | { readonly op: 'close'; readonly to: string; readonly condition?: string; readonly text?: string }
   /** The answer to a release request: whether this node held the session (and stored it). */
-  | { readonly op: 'released'; readonly id: string; readonly held: boolean };
+  | { readonly op: 'released'; readonly id: string; readonly held: boolean }
+  /**
+   * Route this stanza here as arriving (owned-addresses.ts): `address` on component `host` is
+   * this node's; `hops` counts the nodes it went through because an owner had changed.
+   */
+  | { readonly op: 'route'; readonly host: string; readonly address: string; readonly xml: string; readonly hops: number };
 
 /** Redis key and channel names under one prefix. */
 export class ClusterKeys {
@@ -71,6 +76,8 @@ export class ClusterKeys {
   get sweepLock(): string { return `${this.#prefix}smacks-sweep`; }
   /** Held by the one node that cleans up after a dead node. */
   reapLock(node: string): string { return `${this.#prefix}reap:${node}`; }
+  /** The lease of an owned address (a room's bare JID): the owning node's name, expiring after cluster_node_timeout. */
+  owner(address: string): string { return `${this.#prefix}owner:${address}`; }
   /** Held by the one node that takes over the stream management sessions a stopped node stored. */
   adoptLock(node: string): string { return `${this.#prefix}adopt:${node}`; }
 }
