@@ -130,4 +130,44 @@ describe('router', () => {
     assert.equal(reply.attrs.type, 'error');
     assert.equal(reply.getChild('error')?.getChildText('text'), 'no');
   });
+  describe('route gates (setRouteGate, routeHere)', () => {
+    it('a gate sees each stanza to its host after pre-*, with the bare JID as its address, before any event there', () => {
+      const seen: string[] = [];
+      server.setRouteGate('other.example', (stanza, address) => {
+        seen.push(`${stanza.name} ${address} after ${fired.join(',')}`);
+        return true;
+      });
+      server.route(xml('message', { to: 'room@other.example/nick', from: juliet.s.fullJid }), juliet.s);
+      server.route(xml('iq', { type: 'get', id: 'g', to: 'other.example', from: juliet.s.fullJid }, xml('query', { xmlns: 'urn:x' })), juliet.s);
+      assert.deepEqual(seen, [
+        'message room@other.example after localhost pre-message/full',
+        'iq other.example after localhost pre-message/full,localhost pre-iq/host',
+      ]);
+      assert.deepEqual(fired, ['localhost pre-message/full', 'localhost pre-iq/host'], 'nothing fired on the gated host');
+      assert.equal(juliet.t.sent.length, 0, 'a taken stanza is not bounced');
+    });
+
+    it('a gate that leaves a stanza lets it route as usual; other hosts have no gate', () => {
+      let calls = 0;
+      server.setRouteGate('other.example', () => { calls++; return false; });
+      server.route(xml('message', { to: 'romeo@other.example/garden', from: juliet.s.fullJid, type: 'chat' }), juliet.s);
+      server.route(xml('message', { to: 'juliet@localhost/balcony', from: romeo.s.fullJid, type: 'chat' }), romeo.s);
+      assert.equal(calls, 1);
+      assert.equal(romeo.t.sent.filter((x) => x.startsWith('<message')).length, 1);
+      assert.equal(juliet.t.sent.filter((x) => x.startsWith('<message')).length, 1);
+    });
+
+    it('routeHere skips pre-* and the gate; removing the gate restores plain routing', () => {
+      let calls = 0;
+      server.setRouteGate('other.example', () => { calls++; return true; });
+      server.routeHere(xml('message', { to: 'romeo@other.example/garden', from: juliet.s.fullJid, type: 'chat' }));
+      assert.equal(calls, 0);
+      assert.deepEqual(fired.slice(0, 1), ['other.example message/full']);
+      assert.equal(romeo.t.sent.filter((x) => x.startsWith('<message')).length, 1);
+      server.setRouteGate('other.example', undefined);
+      server.route(xml('message', { to: 'romeo@other.example/garden', from: juliet.s.fullJid, type: 'chat' }), juliet.s);
+      assert.equal(calls, 0);
+      assert.equal(romeo.t.sent.filter((x) => x.startsWith('<message')).length, 2);
+    });
+  });
 });
