@@ -17,6 +17,8 @@ export class RoomRegistry implements RoomOwner {
   readonly #idle = new Set<Room>();
   /** Public rooms' names by JID, built on first listing. */
   #public: Map<string, string> | undefined;
+  /** Rooms live on other cluster nodes too (the component's own address was handed here): the listing is read from storage each time. */
+  #shared = false;
 
   constructor(readonly ctx: MucContext) {}
 
@@ -75,11 +77,12 @@ export class RoomRegistry implements RoomOwner {
   /**
    * Forget what is in memory of `jid` without a word to anyone: another cluster node handled
    * it meanwhile (`address-owned`), so the stored room is the truth. The component's own name
-   * forgets the public rooms' listing.
+   * means rooms live on several nodes: the public rooms' listing is read from storage each time.
    */
   forget(jid: string): void {
     if (jid === this.ctx.host) {
       this.#public = undefined;
+      this.#shared = true;
       return;
     }
     const room = this.#live.get(jid);
@@ -118,7 +121,7 @@ export class RoomRegistry implements RoomOwner {
 
   /** Public rooms (XEP-0045 §6.3), live and stored, with their names. */
   publicRooms(): { jid: string; name: string }[] {
-    if (!this.#public) {
+    if (!this.#public || this.#shared) {
       const found = new Map<string, string>();
       for (const local of this.ctx.store.users()) {
         const jid = `${local}@${this.ctx.host}`;

@@ -96,14 +96,34 @@ describe('cluster: rooms and pubsub services owned by one node at a time', { ski
     assert.equal(await owner(room), 'n1', 'still one owner');
   });
 
+  it('lists the public rooms of every node in the service\'s disco#items (XEP-0045 §6.3)', async () => {
+    const c = await n3.raw('carol', 'list');
+    const list = async (): Promise<string[]> => {
+      const r = await c.iq(xml('iq', { type: 'get', to: MUC_SERVICE }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#items' })));
+      return r.getChild('query')?.getChildren('item').map((i) => i.attrs.jid as string) ?? [];
+    };
+    assert.deepEqual(await list(), []);
+    assert.equal(await owner(MUC_SERVICE), 'n3', 'the service address has its owner too');
+    const a = await n1.raw('alice', 'list');
+    const room = `agora@${MUC_SERVICE}`;
+    await joinRoom(a, room, 'alice');
+    assert.equal((await a.iq(configureIq(room, { 'muc#roomconfig_publicroom': '1' }))).attrs.type, 'result');
+    assert.deepEqual(await list(), [room]);
+  });
+
   it('hands rooms over at once when their node stops cleanly', async () => {
     const n4 = await cluster.node('n4', COMPONENTS);
     const room = `clean@${MUC_SERVICE}`;
     const e = await n4.raw('erin');
     await joinRoom(e, room, 'erin');
     assert.equal(await owner(room), 'n4');
+    const b = await n1.raw('bob', 'clean');
+    await joinRoom(b, room, 'bob');
     await n4.stop();
     assert.equal(await owner(room), null, 'the lease is gone with the node');
+    // XEP-0045 §9 (status 332): the occupants elsewhere are told the room's service went away
+    const out = await b.next(left(room, 'bob'), "bob's removal");
+    assert.ok(codes(out).includes('332'), out.toString());
     const d = await n2.raw('dave');
     const started = Date.now();
     const { self } = await joinRoom(d, room, 'dave');
