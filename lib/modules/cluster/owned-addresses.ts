@@ -35,6 +35,8 @@ const RELEASE = "for _, k in ipairs(KEYS) do if redis.call('get', k) == ARGV[1] 
 
 /** Most times a stanza is passed on because its address changed owner on the way. */
 const MAX_HOPS = 3;
+/** Most owners cached (the oldest entry goes first beyond it; it is looked up again when needed). */
+const MAX_CACHED = 100_000;
 
 export class OwnedAddresses {
   readonly #node: ClusterNode;
@@ -47,6 +49,12 @@ export class OwnedAddresses {
   readonly #mine = new Map<string, string>();
   /** Stanzas waiting, in arrival order, while their address's owner is looked up. */
   readonly #pending = new Map<string, { host: string; stanzas: { el: Element; hops: number }[] }>();
+  /**
+   * When this node's leases were last renewed. Once a whole timeout has passed without a
+   * renewal (Redis unreachable), another node may hold them: this node's own addresses are
+   * looked up again before it handles one more stanza for them (no two owners of a room).
+   */
+  #renewedAt = Date.now();
 
   constructor(node: ClusterNode, module: ModuleApi) {
     this.#node = node;
@@ -83,8 +91,12 @@ export class OwnedAddresses {
       pending.stanzas.push({ el, hops });
       return true;
     }
-    const owner = this.#owners.get(address);
-    if (owner === this.#node.name) return false;
+    let owner = this.#owners.get(address);
+    if (owner === this.#node.name) {
+      if (Date.now() - this.#renewedAt < this.#node.timeoutMs) return false;
+      this.#owners.delete(address); // not renewed for a timeout: ask Redis again
+      owner = undefined;
+    }
     if (owner !== undefined) {
       this.#forward(owner, host, address, el, hops);
       return true;
@@ -113,13 +125,21 @@ export class OwnedAddresses {
       for (const { el } of held) node.bounce(el);
       return;
     }
-    this.#owners.set(address, owner);
+    this.#cache(address, owner);
     if (owner === node.name) {
       this.#own(host, address);
       for (const { el } of held) this.#module.server.routeHere(el);
     } else {
+      // another node took it while this one could not renew: it is that node's now
+      if (this.#mine.delete(address)) node.log.warn({ address, owner }, 'another cluster node took over an address this node owned');
       for (const { el, hops } of held) this.#forward(owner, host, address, el, hops);
     }
+  }
+
+  #cache(address: string, owner: string): void {
+    this.#owners.delete(address);
+    this.#owners.set(address, owner);
+    if (this.#owners.size > MAX_CACHED) this.#owners.delete(this.#owners.keys().next().value!);
   }
 
   /** This node holds the lease now: the component drops what it kept for the address. */
@@ -192,7 +212,11 @@ export class OwnedAddresses {
 
   /** Heartbeat: renew every lease this node holds, in one round trip; drop the ones lost. */
   async renew(): Promise<void> {
-    if (this.#mine.size === 0) return;
+    const started = Date.now();
+    if (this.#mine.size === 0) {
+      this.#renewedAt = started;
+      return;
+    }
     const node = this.#node;
     const addresses = [...this.#mine.keys()];
     const kept = await node.link.cmd.eval(RENEW, addresses.length, ...addresses.map((a) => node.keys.owner(a)), node.name, node.timeoutMs) as number[];
@@ -202,6 +226,7 @@ export class OwnedAddresses {
       this.#mine.delete(address);
       this.#owners.delete(address);
     });
+    this.#renewedAt = started;
   }
 
   /** A clean stop: every lease this node holds goes at once (others take them without waiting). */
