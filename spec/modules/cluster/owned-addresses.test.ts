@@ -85,6 +85,23 @@ describe('cluster: owned addresses (leases, order, failures)', { skip }, () => {
     assert.equal(await redis.get(key(room)), 'n2');
   });
 
+  it('keeps its rooms as they were across a Redis restart (the leases are taken back)', async () => {
+    const room = `survivor@${MUC_SERVICE}`;
+    const a = await n1.raw('alice', 'survivor');
+    const d = await n3.raw('dave', 'survivor');
+    await joinRoom(a, room, 'alice');
+    await joinRoom(d, room, 'dave');
+    await cluster.redis.restart();
+    redis.disconnect();
+    redis = new Redis(cluster.redis.url);
+    const end = Date.now() + 5000;
+    while (await redis.get(key(room)).catch(() => null) !== 'n1' && Date.now() < end) await sleep(50);
+    assert.equal(await redis.get(key(room)), 'n1');
+    await d.send(groupchat(room, 'still here'));
+    await a.next(isBody('still here'), 'the groupchat after the restart');
+    assert.equal(d.has((el) => el.attrs.type === 'error'), false);
+  });
+
   it('answers remote-server-timeout when the lease holder does not listen', async () => {
     const room = `haunted@${MUC_SERVICE}`;
     await redis.set(key(room), 'ghost', 'PX', 60_000);
