@@ -7,8 +7,6 @@ import { parseArgs } from 'node:util';
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
 export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'growth', 'logins', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
-/** Left out unless named in --scenarios: cluster needs redis-server and adds two more measurements (about 40 s). */
-const OPT_IN: readonly ScenarioName[] = ['cluster'];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
 /** Every knob of a benchmark run. */
@@ -112,7 +110,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --quick              small and short (about two minutes with every scenario)
   --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
                        mam-query,growth,logins,cluster
-                       (default: all but cluster); muc and muc-burst run on the XMPP servers (not the relay):
+                       (default: all); muc and muc-burst run on the XMPP servers (not the relay):
                          muc          R rooms x N occupants (XEP-0045), groupchat messages in
                                       turn, W in flight per room (in flight until all N have
                                       it): copies received/s, p99, server CPU per copy
@@ -139,7 +137,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        on the XMPP servers offering SCRAM-SHA-256 (ours):
                          logins       sustained logins at --login-rate for --duration s, each
                                       <open/> + SCRAM-SHA-256 + bind + presence, then <close/>
-                       only when named (--scenarios cluster; needs redis-server):
+                       on our server, skipped with a message without redis-server (about 30 s):
                          cluster      the messages workload on two of our server processes with
                                       the cluster module, one private redis-server and shared
                                       storage, every pair split across the nodes; and on one
@@ -253,7 +251,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const q = values.quick === true;
-  const scenarios = new Set((values.scenarios ?? SCENARIOS.filter((s) => !OPT_IN.includes(s)).join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+  const scenarios = new Set((values.scenarios ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
   for (const s of scenarios) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`unknown scenario ${s}`);
   if (values['no-sm']) for (const s of SM_SCENARIOS) scenarios.delete(s);
   const targets = new Set((values.targets ?? 'relay,ours').split(',').map((s) => s.trim()).filter(Boolean));

@@ -1,6 +1,6 @@
 /**
  * @module bench/cluster
- * The cluster scenario (`--scenarios cluster`): the closed-loop messages workload on one node
+ * The cluster scenario (in the default run; alone: `--scenarios cluster`): the closed-loop messages workload on one node
  * (our server, no cluster module: target 'ours') and then on two nodes with the cluster module
  * (target 'cluster', bench/targets/cluster.ts), every pair split across the nodes, in the same
  * run. Both measurements are labelled 'cluster'; the cluster one carries both nodes' and
