@@ -17,7 +17,7 @@ import {
 } from '../../core/pubsub-api.js';
 import { CapsCache, capsQuery, type DiscoQuery } from './caps.js';
 import { PEP_OPTIONS } from './options.js';
-import { PepServices } from './services.js';
+import { PEP_STORE, PepServices } from './services.js';
 
 /** The features an account advertises for PEP (XEP-0163 §6, XEP-0060 §10): what is implemented. */
 export const PEP_FEATURES = [
@@ -124,6 +124,8 @@ export default defineModule({
             ? pubsubFailure('wait', 'resource-constraint', undefined, `At most ${o.pep_max_nodes} nodes per account`) : undefined,
         };
         out = handlePubsubIq(req);
+        // a change to the account's service: other nodes of a cluster drop their cached copy
+        if (stanza.attrs.type === 'set' && out.attrs.type === 'result') module.fire('stored-data-changed', { store: PEP_STORE, user, remote: false });
       }
       if (origin) origin.send(out);
       else server.route(out);
@@ -206,6 +208,8 @@ export default defineModule({
       if (session.fullJid) forget(session.fullJid);
     });
     module.hook('user-deleted', ({ username }) => { services.forget(username); });
+    // changed on another node of a cluster: read from the shared storage again
+    module.hook('stored-data-changed', ({ store, user, remote }) => { if (remote && store === PEP_STORE) services.forget(user); });
 
     // The `pep` service for other modules (pubsub-api.ts: PepService)
     const own = (user: string): string => `${user}@${host}`;

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { xml, type Element } from '../../../lib/core/xml.js';
+import { Element, xml } from '../../../lib/core/xml.js';
 import { redisAvailable } from '../../helpers/engines.js';
 import { CLUSTER_MODULES, startCluster, until, type ClusterNodeHandle, type TestCluster } from '../../helpers/cluster.js';
 import { is } from '../../helpers/im-clients.js';
@@ -23,7 +23,7 @@ describe('cluster: rosters and block lists changed on another node', { skip }, (
   let cluster: TestCluster;
   let n1: ClusterNodeHandle;
   let n2: ClusterNodeHandle;
-  const modules = { modules_enabled: [...CLUSTER_MODULES, 'blocklist'] };
+  const modules = { modules_enabled: [...CLUSTER_MODULES, 'blocklist', 'pep'] };
 
   before(async () => {
     cluster = await startCluster();
@@ -88,5 +88,22 @@ describe('cluster: rosters and block lists changed on another node', { skip }, (
     assert.equal(c1.has((el) => el.getChildText('body') === 'after') || c2.has((el) => el.getChildText('body') === 'after'), false, 'blocked on n2');
     assert.equal(bob.has((el) => el.getChildText('body') === 'out'), false);
     for (const c of [c1, c2, bob]) await c.stop();
+  });
+
+  it('a PEP item published on one node is read on another that had the service cached (XEP-0163)', async () => {
+    const NS_PUBSUB = 'http://jabber.org/protocol/pubsub';
+    const items = () => xml('iq', { type: 'get' }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: 'urn:example:mood' })));
+    const a1 = await n1.raw('alice', 'one');
+    const a2 = await n2.raw('alice', 'two');
+    // n2 loads alice's service and caches it: the node does not exist yet
+    const before = await a2.iq(items()).catch((err: unknown) => err);
+    assert.ok(!(before instanceof Element) || before.attrs.type === 'error', 'no such node yet');
+    await a1.iq(xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_PUBSUB },
+      xml('publish', { node: 'urn:example:mood' }, xml('item', { id: 'i1' }, xml('mood', { xmlns: 'urn:example:mood' }, 'happy'))))));
+    await new Promise((r) => setTimeout(r, 100)); // the relayed change reaches n2
+    const after = await a2.iq(items());
+    const got = after.getChild('pubsub', NS_PUBSUB)?.getChild('items')?.getChildren('item').map((i) => i.attrs.id);
+    assert.deepEqual(got, ['i1'], 'n2 reads the service again from the shared storage');
+    for (const c of [a1, a2]) await c.stop();
   });
 });
