@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 
 /** Every scenario, in run order; the -sm ones and hibernate run on our server only. */
-export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'growth', 'logins'] as const;
+export const SCENARIOS = ['connect', 'messages', 'messages-sm', 'messages-im', 'muc', 'muc-burst', 'idle', 'idle-sm', 'hibernate', 'mam-query', 'growth', 'logins', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 const SM_SCENARIOS: readonly ScenarioName[] = ['messages-sm', 'idle-sm', 'hibernate'];
 
@@ -95,6 +95,8 @@ export interface BenchOptions {
   growthQuick: boolean;
   /** Load generator processes a scenario is split across (bench/workers.ts). */
   workers: number;
+  /** cluster: the two nodes' shared storage, one SQLite file or a private PostgreSQL. */
+  clusterStorage: 'sqlite' | 'postgres';
 }
 
 /** The rows of the growth scenario (bench/growth.ts), in run order. */
@@ -107,7 +109,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
   --prosody-storage S  sql (SQLite, the same kind as ours; default) or internal (Prosody's files)
   --quick              small and short (about two minutes with every scenario)
   --scenarios LIST     connect,messages,messages-sm,messages-im,muc,muc-burst,idle,idle-sm,hibernate,
-                       mam-query,growth,logins
+                       mam-query,growth,logins,cluster
                        (default: all); muc and muc-burst run on the XMPP servers (not the relay):
                          muc          R rooms x N occupants (XEP-0045), groupchat messages in
                                       turn, W in flight per room (in flight until all N have
@@ -135,6 +137,15 @@ export const USAGE = `Usage: npm run bench -- [flags]
                        on the XMPP servers offering SCRAM-SHA-256 (ours):
                          logins       sustained logins at --login-rate for --duration s, each
                                       <open/> + SCRAM-SHA-256 + bind + presence, then <close/>
+                       on our server, skipped with a message without redis-server (about 30 s):
+                         cluster      the messages workload on two of our server processes with
+                                      the cluster module, one private redis-server and shared
+                                      storage, every pair split across the nodes; and on one
+                                      node (ours, no cluster module) in the same run: msg/s,
+                                      p50/p99, CPU µs per message of both nodes and of Redis,
+                                      Redis commands per message
+  --cluster-storage S  cluster: sqlite (one file both nodes open; default) or postgres (a
+                       private PostgreSQL made with initdb, run as the postgres user)
   --no-sm              leave out messages-sm, idle-sm and hibernate
   --targets LIST       relay,ours (default: both; Prosody, ejabberd come with --with-*)
   --sessions N         connect: sessions (default 2000)
@@ -234,7 +245,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
       json: { type: 'boolean' }, markdown: { type: 'boolean' }, report: { type: 'string' }, out: { type: 'string' }, profile: { type: 'boolean' }, keep: { type: 'boolean' }, settle: { type: 'string' },
       'login-rate': { type: 'string' }, 'login-accounts': { type: 'string' }, 'login-max-in-flight': { type: 'string' }, 'no-health': { type: 'boolean' },
       'server-flags': { type: 'string' }, 'server-config': { type: 'string' }, workers: { type: 'string' },
-      growth: { type: 'string' }, 'growth-steps': { type: 'string' }, 'growth-work': { type: 'string' }, 'growth-rate': { type: 'string' },
+      growth: { type: 'string' }, 'growth-steps': { type: 'string' }, 'growth-work': { type: 'string' }, 'growth-rate': { type: 'string' }, 'cluster-storage': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -247,6 +258,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
   for (const t of targets) if (t !== 'relay' && t !== 'ours') throw new Error(`unknown target ${t} (prosody, ejabberd: use --with-prosody, --with-ejabberd)`);
   const prosodyStorage = values['prosody-storage'] ?? 'sql';
   if (prosodyStorage !== 'sql' && prosodyStorage !== 'internal') throw new Error(`--prosody-storage must be sql or internal, got ${prosodyStorage}`);
+  const clusterStorage = values['cluster-storage'] ?? 'sqlite';
+  if (clusterStorage !== 'sqlite' && clusterStorage !== 'postgres') throw new Error(`--cluster-storage must be sqlite or postgres, got ${clusterStorage}`);
   const options: BenchOptions = {
     withProsody: values['with-prosody'] === true,
     withEjabberd: values['with-ejabberd'] === true,
@@ -295,6 +308,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
     loginMaxInFlight: positive('login-max-in-flight', values['login-max-in-flight'], 5000),
     health: values['no-health'] !== true,
     workers: Math.floor(positive('workers', values.workers, 1)),
+    clusterStorage,
   };
   if (scenarios.has('hibernate') && options.hibernationTime <= options.hold) {
     throw new Error(`--hibernation-time (${options.hibernationTime} s) must leave time after the --hold (${options.hold} s) to queue messages and resume`);

@@ -106,6 +106,11 @@ async function sampleHold(pid: number, seconds: number, onRss: (kib: number) => 
   return { rssKiB: rss, cpuSeconds: lastCpu - cpu0, busySeconds: (busyUntil - start) / 1000 };
 }
 
+/** end - start of every counter read at both edges. */
+function intervalCounters(start: Readonly<Record<string, number>>, end: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.keys(end).map((k) => [k, end[k]! - (start[k] ?? Number.NaN)]));
+}
+
 /** One measurement: fresh server process, baseline memory, the load, memory and CPU after. */
 export async function measure(target: Target, scenario: Measurement['scenario'], repeat: number, request: (common: CommonParams) => ScenarioRequest, opts: MeasureOptions): Promise<Measurement> {
   const running = await target.start(opts.config);
@@ -126,6 +131,8 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
     let held: number | undefined;
     let perSession: number | undefined;
     const phases: Record<string, PhaseSample> = {};
+    // the target's own counters at the edges of the measured interval (the cluster's nodes and Redis)
+    const counters: Partial<Record<'start' | 'end', Readonly<Record<string, number>>>> = {};
     const common: CommonParams = {
       target: running.info,
       userPrefix: PREFIX,
@@ -137,7 +144,11 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
       serverPid: pid,
     };
     const { result, cpu } = await runWorkers(request(common), opts.workers ?? 1, runLoad, {
-      onWindow: (edge) => (edge === 'start' ? health?.windowStart() : health?.windowEnd()),
+      onWindow: async (edge) => {
+        const reading = running.counters?.();
+        await (edge === 'start' ? health?.windowStart() : health?.windowEnd());
+        if (reading !== undefined) counters[edge] = await reading;
+      },
       onHeld: async (sessions, phase, seconds = opts.hold) => {
         // sample through the hold; the last sample is the held figure (GC has had time to settle)
         const s = await sampleHold(pid, seconds, (kib) => { peak = Math.max(peak, kib); });
@@ -180,6 +191,7 @@ export async function measure(target: Target, scenario: Measurement['scenario'],
         ...(Object.keys(phases).length ? { phases } : {}),
       },
       loadCpuSeconds: cpu,
+      ...(counters.start && counters.end ? { interval: intervalCounters(counters.start, counters.end) } : {}),
       ...(healthFigures === undefined ? {} : { health: healthFigures }),
     };
   } finally {

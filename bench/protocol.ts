@@ -14,6 +14,12 @@ export interface TargetInfo {
   readonly mode: 'xmpp' | 'relay';
   readonly url: string;
   readonly domain: string;
+  /**
+   * Several nodes of one service (the cluster scenario): every node's URL, `url` being the first.
+   * Session s (0-based account s + 1) connects to node (s + ⌊s/2⌋) mod n: with two nodes, pair k's
+   * sessions 2k and 2k+1 are on different nodes, the first of them on A for even k, on B for odd k.
+   */
+  readonly urls?: readonly string[];
 }
 
 /** Parameters every scenario gets. */

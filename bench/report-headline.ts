@@ -3,11 +3,13 @@
  * The figure that ranks servers when the load generator, not the server, limits msg/s: the
  * server process's CPU (/proc, over the measured interval only: warm-up, logins and joins
  * excluded) per delivered unit, for every target of the same run, with ours / other ratios
- * and the issue's targets for it (PASS/MISS). The first rows of the report and the Markdown.
+ * and the issue's targets for it (PASS/MISS); with the cluster scenario, its rows (report-cluster.ts).
+ * The first rows of the report and the Markdown.
  */
 import type { ConnectResult, CpuInterval, MessagesResult, MucResult } from './protocol.js';
 import type { Measurement } from './report.js';
 import { fmt, med, ratio, table } from './report-util.js';
+import { clusterCpuPerMessage, clusterHeadlineRows } from './report-cluster.js';
 
 type Scenario = Measurement['scenario'];
 
@@ -46,6 +48,7 @@ export function perUnit(m: Measurement): number {
       const r = m.result as MucResult;
       return r.deliveredInWindow > 0 ? (r.serverCpuSeconds * 1e6) / r.deliveredInWindow : Number.NaN;
     }
+    case 'cluster': return clusterCpuPerMessage(m);
     case 'idle': case 'idle-sm': return m.server.perSessionKiB ?? Number.NaN;
     default: return Number.NaN;
   }
@@ -102,14 +105,17 @@ function sameLoadNote(ms: readonly Measurement[], targets: readonly string[]): s
 
 /** The plain-text headline: first in the report. */
 export function renderHeadline(ms: readonly Measurement[], targets: readonly string[]): string[] {
-  const { rows, others } = present(ms, targets);
-  if (rows.length === 0) return [];
+  const { rows, others } = present(ms, targets.filter((t) => t !== 'cluster'));
+  const cluster = clusterHeadlineRows(ms);
+  if (rows.length === 0 && cluster.length === 0) return [];
   const headers = ['headline (server process, measured interval)', 'unit', 'ours', ...others, ...others.map((t) => `ours/${t}`)];
   const body = rows.map((row) => {
     const ours = med(ms, row.scenario, 'ours', perUnit);
     return [row.scenario, row.unit, fmt(ours, digitsFor(ours)), ...others.map((t) => cell(ms, row, t)),
       ...others.map((t) => ratio(ours, figure(ms, row.scenario, row.fallback, t).value))];
   });
+  // the cluster scenario: two nodes of ours (both processes, and Redis) and one node, same run
+  for (const [name, unit, value] of cluster) body.push([name, unit, value, ...others.map(() => '-'), ...others.map(() => '')]);
   const out = ['', table(headers, body)];
   if (body.some((r) => r.some((c) => c.endsWith('*')))) {
     out.push('  * that target does not run this scenario: its figure for the scenario without SM / the default modules (messages, idle)');

@@ -13,6 +13,7 @@ import { renderHealth } from './report-health.js';
 import type { HealthFigures } from './loop-health.js';
 import { headlineMarkdownRows, renderHeadline } from './report-headline.js';
 import { ejabberdChecks } from './report-ejabberd.js';
+import { clusterMarkdownRows, renderCluster } from './report-cluster.js';
 
 export { med };
 
@@ -35,7 +36,7 @@ export interface Measurement {
    * 'same-load' is the messages scenario at one fixed offered rate for every target;
    * 'messages-sm' and 'idle-sm' are those scenarios with stream management on every session.
    */
-  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'growth' | 'logins';
+  readonly scenario: 'connect' | 'messages' | 'messages-sm' | 'messages-im' | 'same-load' | 'muc' | 'muc-burst' | 'idle' | 'idle-sm' | 'hibernate' | 'growth' | 'logins' | 'cluster';
   readonly target: string;
   readonly version: string;
   readonly repeat: number;
@@ -59,6 +60,8 @@ export interface Measurement {
   readonly loadCpuSeconds: number;
   /** Another user's ping and the server's event-loop delay over the measured interval (bench/loop-health.ts). */
   readonly health?: HealthFigures;
+  /** The target's counters (RunningTarget.counters) over the measured interval: end - start. */
+  readonly interval?: Readonly<Record<string, number>>;
 }
 
 /** The machine, for the report and the JSON lines. */
@@ -138,6 +141,7 @@ export function renderReport(ms: readonly Measurement[], targets: readonly strin
   out.push(...renderSm(ms, params));
   out.push(...renderIm(ms));
   out.push(...renderMuc(ms, targets, params));
+  out.push(...renderCluster(ms, params));
   out.push(...renderHealth(ms, targets, params));
   out.push('', ...targetChecks(ms, params));
   return out.join('\n');
@@ -237,6 +241,8 @@ export function renderMarkdown(ms: readonly Measurement[], params: Record<string
     row('idle: sessions held / failed / dropped', (t) => `${f(med(ms, 'idle', t, (m) => idle(m).ok))} / ${f(sum(ms, 'idle', t, (m) => idle(m).failed))} / ${f(sum(ms, 'idle', t, (m) => idle(m).dropped))}`);
   }
   for (const [name, cell, r] of mucMarkdownRows(ms, params)) row(name, cell, r);
+  // the cluster: two nodes vs one node of ours, in the ours column
+  for (const [name, cell] of clusterMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
   // stream management: our server only
   for (const [name, cell] of smMarkdownRows(ms, params)) row(name, (t) => (t === 'ours' ? cell : '-'));
   const headers = ['', ...targets.map((t) => label[t]!), ...(targets.includes('prosody') ? ['ours / Prosody'] : []), ...(targets.includes('ejabberd') ? ['ours / ejabberd'] : []), ...(targets.includes('relay') ? ['ours / relay'] : [])];

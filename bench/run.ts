@@ -15,6 +15,7 @@ import { jsonLines, machine, med, renderMarkdown, renderReport, type Machine, ty
 import { oursTarget } from './targets/ours.js';
 import { MUC_DOMAIN, prosodyInstalled, prosodyTarget } from './targets/prosody.js';
 import { runMamQuery } from './mam-query.js';
+import { runCluster } from './cluster.js';
 import { runGrowth, type GrowthRow } from './growth.js';
 import { renderGrowth, renderGrowthMarkdown } from './report-growth.js';
 import { DEFAULT_MODULES } from '../lib/core/config.js';
@@ -106,7 +107,7 @@ interface Step {
 /** Accounts the selected scenarios use (the hibernate scenario's sender is one more). */
 function accountsNeeded(opts: BenchOptions): number {
   const has = (s: ScenarioName): boolean => opts.scenarios.has(s);
-  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-im') ? opts.pairs * 2 : 0,
+  return Math.max(has('connect') ? opts.sessions : 0, has('messages') || has('messages-sm') || has('messages-im') || has('cluster') ? opts.pairs * 2 : 0,
     has('idle') || has('idle-sm') ? opts.idle : 0, has('hibernate') ? opts.hibernate + 1 : 0,
     has('muc') ? opts.rooms * opts.occupants : 0, has('muc-burst') ? opts.burstOccupants : 0, has('logins') ? opts.loginAccounts : 0);
 }
@@ -200,6 +201,10 @@ async function runScenarios(opts: BenchOptions, targets: readonly Target[], tmp:
       hibernationS: opts.hibernationTime, ackEvery: opts.smAckEvery, holdS: opts.hold, drainMs: 10_000,
     }),
   }]));
+  if (has('cluster')) {
+    const ours = targets.find((t) => t.name === 'ours');
+    ms.push(...await runCluster(opts, ours, accounts, tmp, { ...opts, cacheDir, ...(opts.health ? { probeAccount } : {}) }));
+  }
   return ms;
 }
 

@@ -25,7 +25,7 @@ export function connectionFor(p: CommonParams, local: number, localPeer?: number
   const index = local + offset;
   const peer = localPeer === undefined ? undefined : localPeer + offset;
   return new BenchConnection({
-    url: p.target.url,
+    url: nodeUrl(p.target, index - 1),
     mode: p.target.mode,
     domain: p.target.domain,
     user: `${p.userPrefix}${index}`,
@@ -37,6 +37,12 @@ export function connectionFor(p: CommonParams, local: number, localPeer?: number
     timeoutMs: p.timeoutMs,
     ...(sm === undefined ? {} : { sm: sm instanceof SmClient ? sm : new SmClient(sm) }),
   });
+}
+
+/** The URL session `s` (0-based account) connects to: its node's when the target has several (TargetInfo.urls). */
+export function nodeUrl(target: CommonParams['target'], s: number): string {
+  const urls = target.urls;
+  return urls?.length ? urls[(s + Math.floor(s / 2)) % urls.length]! : target.url;
 }
 
 /** What opening a batch of connections gave. */

@@ -20,7 +20,7 @@ const DOMAIN = 'localhost';
 const METRICS_MODULE = 'http_openmetrics';
 
 /** The config with http_openmetrics in its global modules_enabled (an override may replace the list). */
-function withMetrics(config: Record<string, unknown>): Record<string, unknown> {
+export function withMetrics(config: Record<string, unknown>): Record<string, unknown> {
   const modules = config.modules_enabled;
   if (!Array.isArray(modules) || modules.includes(METRICS_MODULE)) return config;
   return { ...config, modules_enabled: [...(modules as unknown[]), METRICS_MODULE] };
@@ -51,6 +51,29 @@ export function oursConfig(dataPath: string): Record<string, unknown> {
   };
 }
 
+/** One `node build/lib/cli/main.js start` of `configFile` (cwd `dir`, output to `logName` there), once it listens. */
+export async function spawnOurs(configFile: string, dir: string, nodeFlags: readonly string[], logName: string): Promise<RunningTarget> {
+  const child = spawn(process.execPath, [...nodeFlags, join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', configFile], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(dir, logName), { flags: 'a' });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  try {
+    const m = await waitForOutput(child, /http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
+    return {
+      info: { name: 'ours', mode: 'xmpp', url: `ws://127.0.0.1:${m[1]}/xmpp-websocket`, domain: DOMAIN },
+      pid: child.pid!,
+      metricsUrl: `http://127.0.0.1:${m[1]}/metrics`,
+      stop: () => stopChild(child),
+    };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
 /** Our server, run from build/ with a config in `dirs.dir`. */
 export function oursTarget(dirs: TargetDirs): Target {
   mkdirSync(dirs.dir, { recursive: true });
@@ -76,25 +99,7 @@ export function oursTarget(dirs: TargetDirs): Target {
         file = join(dirs.dir, `config-${++variants}.json`);
         writeFileSync(file, JSON.stringify(withMetrics({ ...config, ...overrides }), null, 2));
       }
-      const child = spawn(process.execPath, [...(dirs.nodeFlags ?? []), join(ROOT, 'build/lib/cli/main.js'), 'start', '--config', file], {
-        cwd: dirs.dir,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const log = createWriteStream(join(dirs.dir, 'server.log'), { flags: 'a' });
-      child.stdout.pipe(log, { end: false });
-      child.stderr.pipe(log, { end: false });
-      try {
-        const m = await waitForOutput(child, /http:\/\/127\.0\.0\.1:(\d+)/, 30_000);
-        return {
-          info: { name: 'ours', mode: 'xmpp', url: `ws://127.0.0.1:${m[1]}/xmpp-websocket`, domain: DOMAIN },
-          pid: child.pid!,
-          metricsUrl: `http://127.0.0.1:${m[1]}/metrics`,
-          stop: () => stopChild(child),
-        };
-      } catch (err) {
-        await stopChild(child);
-        throw err;
-      }
+      return spawnOurs(file, dirs.dir, dirs.nodeFlags ?? [], 'server.log');
     },
   };
 }

@@ -12,6 +12,11 @@ export interface RunningTarget {
   readonly pid: number;
   /** Its metrics endpoint (Prometheus text with nodejs_eventloop_lag_*_seconds), if it has one. */
   readonly metricsUrl?: string;
+  /**
+   * Cumulative counters beside `pid` (the cluster: each node's and redis-server's CPU seconds,
+   * Redis commands), read at both edges of the measured interval; the measurement keeps the differences.
+   */
+  counters?(): Promise<Readonly<Record<string, number>>>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +36,8 @@ export interface Target {
   prepare(count: number, prefix: string, password: string): Promise<void>;
   /** A fresh process; `config`: options for this start only (ours: merged into its config). */
   start(config?: Readonly<Record<string, unknown>>): Promise<RunningTarget>;
+  /** Stop what lives for the whole run (the cluster's PostgreSQL), at its end. */
+  dispose?(): Promise<void>;
 }
 
 /** Where a target keeps its files for this benchmark run. */

@@ -83,6 +83,8 @@ export async function xmppJsClientAt(service: string, username: string, password
   const lib = (await import(specifier)) as { client(o: Record<string, unknown>): XmppJsClient };
   const c = lib.client({ service, domain: 'localhost', username, password, resource });
   c.reconnect.stop();
+  // @xmpp/connection gives each step (open, starttls) 2 s by default: too short on a loaded CI machine
+  (c as unknown as { timeout: number }).timeout = 10_000;
   const inbox = new Inbox();
   c.on('stanza', (el) => inbox.push(el));
   c.on('error', () => undefined); // failures surface through start(), iq() and next()

@@ -100,6 +100,7 @@ export async function xmppjsClient(url: string, username: string, password: stri
   const lib = (await import(specifier)) as XmppJsLib;
   const c = lib.client({ service: url, domain, username, password, resource });
   c.reconnect.stop();
+  (c as unknown as { timeout: number }).timeout = 10_000; // each step's 2 s default is short on a loaded machine
   const seer = new Seer();
   c.on('error', () => undefined);
   c.on('stanza', (el) => {
