@@ -182,8 +182,8 @@ export class OwnedAddresses {
       this.#module.server.routeHere(el);
       return;
     }
-    // the sender's idea of the owner was stale: this node's idea (or Redis) decides
-    if (this.#owners.get(m.address) === this.#node.name) this.#owners.delete(m.address);
+    // the sender took this node for the owner: one of the two caches is stale, so Redis decides
+    this.#owners.delete(m.address);
     if (!this.#take(m.host, m.address, el, m.hops)) this.#module.server.routeHere(el);
   }
 

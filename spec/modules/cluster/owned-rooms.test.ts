@@ -193,7 +193,7 @@ describe('cluster: rooms and pubsub services owned by one node at a time', { ski
     });
   });
 
-  it('pubsub: one node serves the whole service; notifications and items reach every node', async () => {
+  it('pubsub: one node serves the whole service; notifications and items reach every node, and survive a change of owner', async () => {
     const a = await n1.raw('alice', 'ps');
     const b = await n2.raw('bob', 'ps');
     const c = await n3.raw('carol', 'ps');
@@ -208,5 +208,16 @@ describe('cluster: rooms and pubsub services owned by one node at a time', { ski
     const items = await c.iq(xml('iq', { type: 'get', to: PUBSUB }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: 'news' }))));
     assert.equal(items.attrs.type, 'result');
     assert.deepEqual(items.getChild('pubsub')?.getChild('items')?.getChildren('item').map((i) => i.attrs.id), ['one']);
+
+    // the service changes owner (as after its node died): the new owner reads nodes, items and subscriptions from storage
+    await redis.set(`xmpp-cluster:owner:${PUBSUB}`, 'n2', 'PX', 60_000);
+    await sleep(TIMEOUT * 1000); // n1's next beat finds the lease taken
+    const again = await c.iq(xml('iq', { type: 'get', to: PUBSUB }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('items', { node: 'news' }))));
+    assert.deepEqual(again.getChild('pubsub')?.getChild('items')?.getChildren('item').map((i) => i.attrs.id), ['one']);
+    assert.equal((await a.iq(ps(xml('publish', { node: 'news' }, xml('item', { id: 'two' }, xml('headline', { xmlns: 'urn:example:news' }, 'Mantua'))))))
+      .attrs.type, 'result');
+    const second = await b.next((el) => el.name === 'message' && el.getChild('event', `${NS_PUBSUB}#event`)?.getChild('items')?.getChild('item')?.attrs.id === 'two', 'the second notification');
+    assert.equal(second.attrs.from, PUBSUB);
+    assert.equal(await owner(PUBSUB), 'n2');
   });
 });
