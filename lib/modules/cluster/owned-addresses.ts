@@ -78,12 +78,6 @@ export class OwnedAddresses {
     this.#hosts.clear();
   }
 
-  /** The components gated here. */
-  get hosts(): ReadonlySet<string> { return this.#hosts; }
-
-  /** The addresses this node owns now. */
-  owned(): string[] { return [...this.#mine.keys()]; }
-
   /** Whether the stanza is taken (held or forwarded); false: handle it here now. */
   #take(host: string, address: string, el: Element, hops: number): boolean {
     const pending = this.#pending.get(address);
