@@ -132,6 +132,32 @@ describe('three nodes on PostgreSQL and Redis behind nginx', () => {
     bob.cut();
   });
 
+  it('users on three nodes share one group chat room (one owner node, XEP-0045)', async () => {
+    const room = 'lounge@conference.localhost';
+    const [n1, n2, n3] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const members: SmClient[] = [];
+    for (const [i, [node, user]] of ([[n1, 'alice'], [n2, 'bob'], [n3, 'erin']] as const).entries()) {
+      const c = await authenticated(i === 1 ? 'tcp' : 'ws', node.ports, user, PW);
+      await bindResource(c, 'muc');
+      c.write(`<presence xmlns='jabber:client' to='${room}/${user}'><x xmlns='http://jabber.org/protocol/muc'/></presence>`);
+      // XEP-0045 §7.2.3: self-presence (status 110) once joined; the creator also gets 201
+      await c.expect(new RegExp(`<presence\\b(?=[^>]*from=["']${esc(room)}/${user}["'])[^>]*>[^]*?<status code=["']110["']`), 10_000);
+      if (i === 0) {
+        // an instant room (XEP-0045 §10.1.2)
+        c.write(`<iq xmlns='jabber:client' type='set' to='${room}' id='inst'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>`);
+        await c.expect(/<iq\b(?=[^>]*id=["']inst["'])(?=[^>]*type=["']result["'])/);
+      }
+      members.push(c);
+    }
+    // everyone sees everyone else join, whichever node they are on
+    for (const c of members) for (const who of ['alice', 'bob', 'erin']) await seen(c, presence(`${room}/${who}`));
+    members[1]!.write(`<message xmlns='jabber:client' to='${room}' type='groupchat'><body>tok-m-1</body></message>`);
+    for (const c of members) await seen(c, /tok-m-1/);
+    await wait(300);
+    for (const c of members) assert.equal(c.text().split('tok-m-1').length - 1, 1, 'each occupant gets the message once');
+    for (const c of members) c.cut();
+  });
+
   it('a client resumes its stream on another node after its node is drained (through nginx)', async () => {
     const third = nodes[2]!;
     const { c: carol, id } = await smLogin('ws', third.ports, 'carol', PW, 'tab');

@@ -51,6 +51,9 @@ export function nodeConfig(i: number, o: { dir: string; sql: unknown; redisUrl: 
     c2s_require_encryption: false, allow_unencrypted_plain_auth: true, consider_websocket_secure: true,
     scram_iterations: 4096,
     VirtualHost: { localhost: {} },
+    // the example's components, on the test's domain (conference.example.org -> conference.localhost)
+    Component: Object.fromEntries(Object.entries((example.Component ?? {}) as Record<string, unknown>)
+      .map(([name, section]) => [name.replace(/example\.org$/, 'localhost'), section])),
     ...o.extra,
   };
 }
