@@ -100,15 +100,26 @@ export function claimStored(module: ModuleApi<SmacksOptions>, manager: StreamMan
  * on one node at a time (the `smacks-sweep` event). Returns how many ended.
  */
 export function sweepStored(module: ModuleApi<SmacksOptions>, manager: StreamManager, now = Date.now()): number {
-  const store = module.openStore<Record<string, StoredSession>>(STORE);
+  return adoptStored(module, manager, now, (r) => r.expires <= now);
+}
+
+/**
+ * Take the stored sessions `which` selects out of storage and bring each back hibernating;
+ * one whose time ran out comes back for a moment and ends as a hibernating session ends
+ * (unavailable presence to its contacts, its queue re-routed). Returns how many came back.
+ */
+function adoptStored(module: ModuleApi<SmacksOptions>, manager: StreamManager, now: number, which: (r: StoredSession) => boolean): number {
+  const store: KeyValueStore<Record<string, StoredSession>> = module.openStore(STORE);
   let count = 0;
   for (const user of store.users()) {
-    const records = store.get(user) ?? {};
-    const expired = Object.values(records).filter((r) => r.expires <= now);
-    if (expired.length === 0) continue;
-    const rest = Object.fromEntries(Object.entries(records).filter(([, r]) => r.expires > now));
-    store.set(user, Object.keys(rest).length > 0 ? rest : undefined);
-    for (const r of expired) if (adoptRecord(module, manager, user, { ...r, expires: now + 1 }, now) !== undefined) count++;
+    const records = Object.entries(store.get(user) ?? {});
+    const taken = records.filter(([, r]) => which(r));
+    if (taken.length === 0) continue;
+    const rest = records.filter(([, r]) => !which(r));
+    store.set(user, rest.length > 0 ? Object.fromEntries(rest) : undefined);
+    for (const [, r] of taken) {
+      if (adoptRecord(module, manager, user, r.expires <= now ? { ...r, expires: now + 1 } : r, now) !== undefined) count++;
+    }
   }
   return count;
 }
@@ -153,16 +164,7 @@ function adoptRecord(module: ModuleApi<SmacksOptions>, manager: StreamManager, u
  * contacts get its unavailable presence and its queue is re-routed.
  */
 export function restoreSessions(module: ModuleApi<SmacksOptions>, manager: StreamManager): number {
-  const store: KeyValueStore<Record<string, StoredSession>> = module.openStore(STORE);
-  const now = Date.now();
-  let count = 0;
-  for (const user of store.users()) {
-    const records = store.get(user) ?? {};
-    store.set(user, undefined);
-    for (const r of Object.values(records)) {
-      if (adoptRecord(module, manager, user, r.expires <= now ? { ...r, expires: now + 1 } : r, now) !== undefined) count++;
-    }
-  }
+  const count = adoptStored(module, manager, Date.now(), () => true);
   if (count > 0) module.log.info({ sessions: count }, 'stream management sessions restored; clients may resume them');
   return count;
 }
