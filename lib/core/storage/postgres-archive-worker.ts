@@ -71,23 +71,27 @@ async function commit(): Promise<void> {
   pending = [];
   waiting = [];
   try {
-    if (batch.length > 0) await insert(batch);
-    retryMs = 0;
-    for (const id of answered) post({ t: 'stored', id });
-  } catch (err) {
-    if (!stopping && isUnreachable(err) && batch.length + pending.length <= MAX_KEPT) {
-      pending = batch.concat(pending); // kept, in order, for the retry; barriers keep waiting
-      waiting = answered.concat(waiting);
-      retryMs = Math.min(2000, Math.max(250, retryMs * 2));
-      post({ t: 'error', message: `archive writer: ${(err as Error).message}; ${pending.length} rows kept, retrying in ${retryMs} ms` });
-    } else {
-      post({ t: 'error', message: (err as Error).message, rows: batch.length });
+    try {
+      if (batch.length > 0) await insert(batch);
+      retryMs = 0;
       for (const id of answered) post({ t: 'stored', id });
+    } catch (err) {
+      if (!stopping && isUnreachable(err) && batch.length + pending.length <= MAX_KEPT) {
+        pending = batch.concat(pending); // kept, in order, for the retry; barriers keep waiting
+        waiting = answered.concat(waiting);
+        retryMs = Math.min(2000, Math.max(250, retryMs * 2));
+        post({ t: 'error', message: `archive writer: ${(err as Error).message}; ${pending.length} rows kept, retrying in ${retryMs} ms` });
+      } else {
+        post({ t: 'error', message: (err as Error).message, rows: batch.length });
+        for (const id of answered) post({ t: 'stored', id });
+      }
     }
+    // purges and the stop queued behind this batch run before anything else counts as done:
+    // a barrier that arrives meanwhile waits for them (busy), not only for the rows
+    while (after.length > 0 && retryMs === 0) await after.shift()!();
   } finally {
     busy = false;
   }
-  while (after.length > 0 && retryMs === 0) await after.shift()!();
   if (pending.length > 0 || waiting.length > 0) schedule();
 }
 
