@@ -70,6 +70,14 @@ export const CORE_OPTIONS = {
     default: 20000, min: 1, max: 1_000_000, scope: 'global',
     doc: 'Archived messages that make a commit at once, before archive_commit_interval has passed (bounds the memory and the length of one commit).',
   }),
+  gc_after_sessions_closed: option.integer({
+    default: 1000, min: 0, max: 100_000_000, scope: 'global',
+    doc: 'After this many sessions closed (and at least as many as are still open), one full garbage collection once the server is quiet (gc_quiet_delay), so that their memory goes back to the system instead of waiting for the next allocation; 0 = never. Takes effect at start.',
+  }),
+  gc_quiet_delay: option.number({
+    default: 2, min: 0.1, max: 3600, scope: 'global',
+    doc: 'Seconds without a session closing, the event loop idle at least half of them, before the collection of gc_after_sessions_closed runs (a busy server waits another delay). Takes effect at start.',
+  }),
   scram_iterations: option.integer({ default: 10000, min: 4096, max: 10_000_000, scope: 'global', doc: 'PBKDF2 iteration count for new SCRAM credentials.' }),
 } satisfies OptionSpecs;
 

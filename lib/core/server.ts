@@ -28,6 +28,7 @@ import { Control } from './server-control.js';
 import type { StorageDriver } from './storage/store.js';
 import { TimedStorage } from './storage/timed.js';
 import { ServerStats } from './stats.js';
+import { MemoryRelease } from './memory-release.js';
 
 export interface ServerOptions {
   /** Module definitions available by name (the built-ins, plus any the caller adds). */
@@ -63,6 +64,8 @@ export class Server implements ServerApi {
   readonly stats = new ServerStats();
   readonly #global: Host;
   readonly #hosts = new Map<string, Host>();
+  /** One collection after many sessions closed (memory-release.ts). */
+  readonly #release: MemoryRelease;
   #storage: StorageDriver | undefined;
   #accounts: Accounts | undefined;
   #state: ServerState = 'new';
@@ -81,7 +84,13 @@ export class Server implements ServerApi {
     this.events = this.#global.events;
     this.certificates = new CertificateStore(this.config);
     for (const name of this.config.servedNames()) this.#hosts.set(name, new Host(name));
-    this.sessions = new LocalSessionRegistry(this);
+    this.#release = new MemoryRelease({
+      threshold: this.core.gc_after_sessions_closed,
+      quietMs: this.core.gc_quiet_delay * 1000,
+      openSessions: () => this.sessions.count,
+      collected: ({ closed, ms }) => this.log.info({ closed, ms: Math.round(ms * 10) / 10 }, 'garbage collected after many sessions closed'),
+    });
+    this.sessions = new LocalSessionRegistry(this, () => this.#release.sessionClosed());
     this.router = this.#router = new LocalRouter({
       log: this.log,
       isLocalHost: (name) => this.#hosts.has(name), // VirtualHosts and components
@@ -258,6 +267,7 @@ export class Server implements ServerApi {
   async stop(reason = 'shutdown'): Promise<void> {
     if (this.#state === 'stopping' || this.#state === 'stopped') return;
     this.#state = 'stopping';
+    this.#release.stop();
     this.log.info({ reason }, 'server stopping');
     this.events.fire('server-stopping', { server: this, reason });
     await this.modules.unloadAll();

@@ -65,7 +65,8 @@ export interface SessionContext {
  */
 export class ClientSession implements TransportSession, OutputOwner, InputOwner {
   readonly id: string = randomBytes(9).toString('base64url');
-  readonly log: Logger;
+  /** Made on first use: most idle sessions never log (about 230 bytes each otherwise). */
+  #log: Logger | undefined;
   readonly data: Record<string, unknown> = {};
   readonly connectedAt = Date.now();
   lastInputAt = this.connectedAt;
@@ -92,7 +93,6 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
   constructor(ctx: SessionContext, transport: Transport) {
     this.#ctx = ctx;
     this.#server = ctx.server;
-    this.log = ctx.server.log.child({ session: this.id });
     this.settings = ctx.settings('*');
     this.#conn = new Connection(this, transport, turnBudget(this.settings));
     const timeout = this.settings.c2s_timeout;
@@ -104,6 +104,7 @@ export class ClientSession implements TransportSession, OutputOwner, InputOwner 
     }
   }
 
+  get log(): Logger { return this.#log ??= this.#server.log.child({ session: this.id }); }
   get transport(): Transport { return this.#conn.transport; }
   get hibernating(): boolean { return this.#state === 'hibernating'; }
   get type(): 'c2s_unauthed' | 'c2s' { return this.#type; }

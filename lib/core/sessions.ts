@@ -75,8 +75,12 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   /** Sessions on other nodes (a cluster); undefined on a single node. */
   #remote: RemoteDirectory | undefined;
 
-  constructor(server: ServerApi) {
+  readonly #onRemoved: (() => void) | undefined;
+
+  /** @param onRemoved told each time a session is gone (the server's memory release) */
+  constructor(server: ServerApi, onRemoved?: () => void) {
     this.server = server;
+    this.#onRemoved = onRemoved;
   }
 
   admit(ip: string): string | undefined {
@@ -204,8 +208,9 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
 
   /** @internal (SessionContext) a session is gone. */
   removed(session: Session): void {
-    this.#all.delete(session);
+    const was = this.#all.delete(session);
     this.#forgetUnauthed(session);
+    if (was) this.#onRemoved?.();
   }
 
   #forgetUnauthed(session: Session): void {

@@ -208,10 +208,23 @@ export function rejectSocket(state: HttpState, socket: Duplex, status: number, m
   socket.once('finish', () => socket.destroy());
 }
 
+/** An upgraded socket knows the set that lists it (shared listeners: no closures per connection). */
+const kUpgraded = Symbol('http-upgraded');
+type UpgradedSocket = Duplex & { [kUpgraded]?: Set<Duplex> };
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+function forgetUpgraded(this: UpgradedSocket): void {
+  this[kUpgraded]?.delete(this);
+  this[kUpgraded] = undefined;
+}
+
 /** The 'upgrade' listener: hand the socket to the app that upgrades this path, or refuse. */
 export function createUpgradeListener(state: HttpState): (raw: IncomingMessage, socket: Duplex, head: Buffer) => void {
   return function httpOnUpgrade(raw, socket, head) {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const p = prepare(state, raw);
     if (!p.ok) {
       state.log.warn({ ip: raw.socket.remoteAddress, status: p.status }, 'bad http upgrade request');
@@ -229,7 +242,8 @@ export function createUpgradeListener(state: HttpState): (raw: IncomingMessage, 
     const { mount, wildcard } = found;
     const request = toRequest(raw, p, mount, wildcard, raw.method ?? 'GET');
     state.upgraded.add(socket);
-    socket.once('close', () => state.upgraded.delete(socket));
+    (socket as UpgradedSocket)[kUpgraded] = state.upgraded;
+    socket.on('close', forgetUpgraded); // a socket closes once: no once() wrapper
     const refuse = (status: number, message?: string, headers: Readonly<Record<string, string>> = {}): void =>
       rejectSocket(state, socket, status, message, headers);
     try {

@@ -203,7 +203,8 @@ export default defineModule({
         }
         session.send(xml('success', { xmlns: NS_SASL }, step.data?.length ? step.data.toString('base64') : undefined));
         session.setAuthenticated(step.username);
-        session.log.info({ ...origin(session), mechanism, username: step.username }, 'authenticated');
+        // The same line as session.log's, without making a session logger for every login.
+        module.server.log.info({ session: session.id, ...origin(session), mechanism, username: step.username }, 'authenticated');
         module.fire('authentication-success', { session, mechanism: mechanism ?? '' });
         return;
       }

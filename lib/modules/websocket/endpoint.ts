@@ -187,7 +187,7 @@ export class Endpoint implements TransportContext {
     }
     const transport = new WebSocketTransport(this, req, config, endpointHost);
     this.transports.add(transport);
-    const verdict = this.#verdict(transport);
+    const verdict = this.#verdict(transport, req);
     if (verdict !== undefined || transport.session.closed) {
       transport.abort();
       const r = verdict ?? { status: 403, message: 'This connection was refused.' };
@@ -212,10 +212,10 @@ export class Endpoint implements TransportContext {
   }
 
   /** Run `websocket-session` (global bus): false or { status, message } refuses. */
-  #verdict(transport: WebSocketTransport): Refusal | undefined {
+  #verdict(transport: WebSocketTransport, req: HttpRequest): Refusal | undefined {
     let result: WebSocketSessionVerdict | unknown;
     try {
-      result = this.#module.fireGlobal('websocket-session', { session: transport.session, request: transport.request });
+      result = this.#module.fireGlobal('websocket-session', { session: transport.session, request: req });
     } catch (err) {
       this.log.error({ err }, 'a websocket-session handler failed');
       return { status: 500, message: 'The server failed to accept this connection.' };

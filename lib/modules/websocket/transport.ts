@@ -7,16 +7,19 @@
  * the endpoint's shared sweep visits through `tick`. ws listeners are module-level
  * functions that find their transport through a symbol (no closures per socket).
  */
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { WebSocket, type RawData } from 'ws';
 import { normalizeIp, serialize, type Element, type Logger, type ServerApi } from '../../core/api.js';
 import type { HttpRequest } from '../../core/http-api.js';
+import type { WebSocketRequest } from '../../core/websocket-api.js';
 import {
   channelBindingData, streamErrorElement, readTimeoutMs, transportSessions,
   type ChannelBindingType, type StreamAttrs, type Transport, type TransportSession,
 } from '../../core/transport-api.js';
 import { closeMessage, decodeMessage, frameText, openMessage, type Inbound } from './framing.js';
 import { originAllowed } from './handshake.js';
+import { KeptRequest } from './kept-request.js';
 import type { Clock, Sweepable } from './keepalive.js';
 import { Liveness, type LivenessLink } from './liveness.js';
 import type { WebSocketOptions } from './options.js';
@@ -87,7 +90,8 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   readonly ip: string;
   /** TLS terminated by this process (wss on our https port): channel binding is possible. */
   readonly encrypted: boolean;
-  readonly request: HttpRequest;
+  /** The upgrade request; once the handshake is done, what is kept of it (kept-request.ts). */
+  request: HttpRequest | WebSocketRequest;
   /** The session this connection drives (another one after a resumption: handOver). */
   session: TransportSession;
   /** The endpoint's VirtualHost, or '*' for the host-agnostic endpoint. */
@@ -98,6 +102,8 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   /** Set before a redirecting close (RFC 7395 §3.6.1). */
   seeOtherUri: string | undefined;
   readonly #ctx: TransportContext;
+  /** The TCP (or TLS) connection under the WebSocket. */
+  readonly #socket: Socket;
   readonly #liveness: Liveness;
   #limit: number;
   #legacy = false;
@@ -114,6 +120,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   constructor(ctx: TransportContext, request: HttpRequest, config: HostConfig, endpointHost: string) {
     this.#ctx = ctx;
     this.request = request;
+    this.#socket = request.raw.socket;
     this.config = config;
     this.endpointHost = endpointHost;
     this.ip = request.ip;
@@ -180,9 +187,19 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     ws.on('pong', wsOnPong);
     ws.on('error', wsOnError);
     ws.on('close', wsOnClose);
-    const socket = this.request.raw.socket as TaggedNetSocket;
+    const socket = this.#socket as TaggedNetSocket;
     socket[kTransport] = this;
     socket.on('drain', socketOnDrain);
+    this.#keepRequest();
+  }
+
+  /** The handshake is done: keep the request's facts, not Node's request object (about 1 KiB). */
+  #keepRequest(): void {
+    const full = this.request;
+    const kept = new KeptRequest(full as HttpRequest);
+    this.request = kept;
+    const data = this.session.data;
+    if (data.request === full) data.request = kept;
   }
 
   /** The socket took what was buffered: the session may write again. */
@@ -199,7 +216,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   }
 
   channelBinding(type: ChannelBindingType): Buffer | undefined {
-    return this.encrypted ? channelBindingData(this.request.raw.socket as TLSSocket, type) : undefined;
+    return this.encrypted ? channelBindingData(this.#socket as TLSSocket, type) : undefined;
   }
 
 
@@ -325,7 +342,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
   /** End of tick: write everything send() queued in this tick at once. */
   uncork(): void {
     this.#corked = false;
-    this.request.raw.socket.uncork();
+    this.#socket.uncork();
   }
 
   /** A pong (the answer to our ping) or other proof of life. */
@@ -348,7 +365,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     this.#flushHeld(true);
     this.#held = NOTHING_HELD;
     this.#ended = true;
-    const socket = this.request.raw.socket as TaggedNetSocket;
+    const socket = this.#socket as TaggedNetSocket;
     socket.off('drain', socketOnDrain);
     socket[kTransport] = undefined;
     this.#ctx.released(this);
@@ -400,7 +417,7 @@ export class WebSocketTransport implements Transport, Sweepable, LivenessLink {
     if (this.#ended || ws === undefined || ws.readyState !== WebSocket.OPEN) return;
     if (!this.#corked) {
       this.#corked = true;
-      this.request.raw.socket.cork();
+      this.#socket.cork();
       setImmediate(uncorkTransport, this);
     }
     // Back-pressure is judged by the session over time (session-output.ts), never per write.

@@ -9,6 +9,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineModule, xml, type Session } from '../../../lib/core/api.js';
 import type { HttpRequest } from '../../../lib/core/http-api.js';
+import type { WebSocketRequest } from '../../../lib/core/websocket-api.js';
+import { fullCollector } from '../../../lib/core/memory-release.js';
 import { request, selfSignedCertificate } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { WsProbe, errorCondition, errorText, wsLogin } from '../../helpers/ws-probe.js';
@@ -17,7 +19,7 @@ const FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 
 describe('hooks', () => {
   const calls: { host: string | undefined; request: HttpRequest; same: boolean; state: string }[] = [];
-  const opened: { host: string | undefined; bus: string; session: Session }[] = [];
+  const opened: { host: string | undefined; bus: string; session: Session; request: WebSocketRequest }[] = [];
   const shared = xml('message', { type: 'headline', from: 'localhost' }, xml('body', {}, 'shared'));
   const gate = defineModule({
     name: 'gate',
@@ -36,7 +38,7 @@ describe('hooks', () => {
       });
     },
     addHost(module) {
-      module.hook('websocket-session-opened', ({ session }) => { opened.push({ host: session.host, bus: module.host, session }); });
+      module.hook('websocket-session-opened', ({ session, request }) => { opened.push({ host: session.host, bus: module.host, session, request }); });
       module.hook('resource-bind', ({ session }) => { session.send(shared); }, -10);
     },
   });
@@ -84,6 +86,36 @@ describe('hooks', () => {
   it('lets a handler annotate the session', async () => {
     const { probe, jid } = await wsLogin(port, 'juliet', 'pw', { request: { path: '/xmpp-websocket?gate=tag&tag=blue' } });
     assert.equal(t.server.sessions.get(jid)?.data.tag, 'blue');
+    probe.destroy();
+  });
+
+  it('keeps the request without Node\'s request object once the handshake is done; the opened event gets the same', async () => {
+    calls.length = 0;
+    opened.length = 0;
+    const { probe, jid } = await wsLogin(port, 'juliet', 'pw', { request: { path: '/xmpp-websocket?gate=ok&x=%C3%A9' } });
+    const session = t.server.sessions.get(jid)!;
+    const raw = new WeakRef(calls[0]!.request.raw);
+    calls.length = 0; // the test's own reference to the upgrade request
+    const kept = session.data.request as WebSocketRequest & { raw?: unknown };
+    assert.equal(kept.raw, undefined, 'no raw request');
+    assert.equal(kept.url.searchParams.get('x'), '\u00e9', 'the URL with its query');
+    assert.equal(kept.url.protocol, 'http:', 'the scheme of the request (plain HTTP here)');
+    assert.equal(kept.path, '/xmpp-websocket');
+    assert.equal(kept.headers['sec-websocket-protocol'], 'xmpp', 'the headers');
+    assert.equal(kept.ip, '127.0.0.1');
+    assert.equal(kept.secure, false, 'the request\'s own secure (the session is secure by consider_websocket_secure)');
+    assert.equal(session.secure, true);
+    assert.equal(kept.app, 'websocket');
+    assert.equal(kept.host, '*');
+    assert.equal(kept.vhost, 'localhost');
+    assert.equal(typeof kept.remotePort, 'number');
+    const event = opened.find((o) => o.session === session);
+    assert.equal(event?.request, kept, 'websocket-session-opened carries what the session keeps');
+    // Nothing else holds the IncomingMessage: it is collected while the session lives on.
+    await new Promise((resolve) => setImmediate(resolve));
+    fullCollector()();
+    assert.equal(raw.deref(), undefined, 'the IncomingMessage was collected');
+    assert.equal(session.closed, false);
     probe.destroy();
   });
 
