@@ -6,30 +6,33 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryRelease, fullCollector, type MemoryReleaseOptions } from '../../lib/core/memory-release.js';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { MemoryRelease, collectors, type MemoryReleaseOptions } from '../../lib/core/memory-release.js';
 import { captureLog } from '../helpers/log.js';
 import { startTestServer } from '../helpers/server.js';
 import { wsLogin } from '../helpers/ws-probe.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function harness(options: Partial<MemoryReleaseOptions> = {}): { release: MemoryRelease; collections: number[]; open: { n: number } } {
+function harness(options: Partial<MemoryReleaseOptions> = {}): { release: MemoryRelease; collections: number[]; calls: string[]; open: { n: number } } {
   const collections: number[] = [];
+  const calls: string[] = [];
   const open = { n: 0 };
   const release = new MemoryRelease({
     threshold: 3,
     quietMs: 40,
+    youngDelayMs: 40,
     openSessions: () => open.n,
     collected: ({ closed }) => { collections.push(closed); },
-    collect: () => { /* counted by collected */ },
+    collect: { full: () => { calls.push('full'); }, young: () => { calls.push('young'); } },
     ...options,
   });
-  return { release, collections, open };
+  return { release, collections, calls, open };
 }
 
 describe('MemoryRelease', () => {
-  it('collects once, after the threshold and a quiet delay, with the number of closes', async () => {
-    const { release, collections } = harness();
+  it('collects once, after the threshold and a quiet delay, with the number of closes; the young generation after another delay', async () => {
+    const { release, collections, calls } = harness();
     release.sessionClosed();
     release.sessionClosed();
     await sleep(80);
@@ -41,6 +44,17 @@ describe('MemoryRelease', () => {
     assert.equal(release.pending, 0);
     await sleep(80);
     assert.deepEqual(collections, [3], 'once');
+    assert.deepEqual(calls, ['full', 'young']);
+  });
+
+  it('leaves the young generation alone when sessions close again meanwhile', async () => {
+    const { release, calls } = harness({ youngDelayMs: 100 });
+    for (let i = 0; i < 3; i++) release.sessionClosed();
+    await sleep(70);
+    assert.deepEqual(calls, ['full']);
+    release.sessionClosed();
+    await sleep(150);
+    assert.deepEqual(calls, ['full']);
   });
 
   it('waits while sessions keep closing (each close pushes it back)', async () => {
@@ -89,8 +103,8 @@ describe('MemoryRelease', () => {
     assert.deepEqual([...never.collections, ...stopped.collections], []);
   });
 
-  it('gets V8\'s collector without exposing gc to the process', async () => {
-    const gc = fullCollector();
+  it('gets V8\'s collectors without exposing gc to the process', async () => {
+    const gc = collectors().full;
     assert.equal(typeof gc, 'function');
     assert.equal((globalThis as { gc?: unknown }).gc, undefined);
     let ref: WeakRef<object> | undefined;
@@ -98,13 +112,13 @@ describe('MemoryRelease', () => {
     await new Promise((resolve) => setImmediate(resolve)); // a WeakRef's target lives through its job
     gc();
     assert.equal(ref!.deref(), undefined, 'it collected');
-    assert.equal(fullCollector(), gc, 'made once');
+    assert.equal(collectors().full, gc, 'made once');
   });
 
   it('compacts: a heap whose survivors are spread over many pages shrinks', async () => {
-    const gc = fullCollector();
+    const gc = collectors().full;
     const live: object[] = [];
-    let dead: object[] = [];
+    const dead: object[] = [];
     for (let i = 0; i < 200_000; i++) {
       const o = { a: [String(i), `x${i}`], b: { x: `y${i}`, m: new Map([[i, i]]) } };
       (i % 10 === 0 ? live : dead).push(o);
@@ -112,12 +126,28 @@ describe('MemoryRelease', () => {
     }
     const before = process.memoryUsage().heapTotal;
     assert.equal(dead.length, 180_000);
-    dead = [];
+    dead.length = 0;
     gc(); // one survivor in ten on each page
     const after = process.memoryUsage().heapTotal;
     assert.equal(live.length, 20_000);
     // Without compaction the heap keeps about 80% of its pages (each holds a survivor).
     assert.ok(after < before * 0.6, `heap ${before >> 20} MiB -> ${after >> 20} MiB (used ${process.memoryUsage().heapUsed >> 20})`);
+  });
+
+  it('shrinks the young generation after a quiet while', async () => {
+    const young = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+    const keep: object[] = [];
+    for (let i = 0; i < 400_000; i++) {
+      keep.push({ a: [String(i)], i }); // survives scavenges: the young generation grows
+      if (i % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(keep.length, 400_000);
+    keep.length = 0;
+    const grown = young();
+    collectors().full();
+    await sleep(6000);
+    collectors().young();
+    assert.ok(young() < grown / 2, `young generation ${grown >> 20} MiB -> ${young() >> 20} MiB`);
   });
 });
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { defineModule, xml, type Session } from '../../../lib/core/api.js';
 import type { HttpRequest } from '../../../lib/core/http-api.js';
 import type { WebSocketRequest } from '../../../lib/core/websocket-api.js';
-import { fullCollector } from '../../../lib/core/memory-release.js';
+import { collectors } from '../../../lib/core/memory-release.js';
 import { request, selfSignedCertificate } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { WsProbe, errorCondition, errorText, wsLogin } from '../../helpers/ws-probe.js';
@@ -113,7 +113,7 @@ describe('hooks', () => {
     assert.equal(event?.request, kept, 'websocket-session-opened carries what the session keeps');
     // Nothing else holds the IncomingMessage: it is collected while the session lives on.
     await new Promise((resolve) => setImmediate(resolve));
-    fullCollector()();
+    collectors().full();
     assert.equal(raw.deref(), undefined, 'the IncomingMessage was collected');
     assert.equal(session.closed, false);
     probe.destroy();
