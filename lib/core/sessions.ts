@@ -67,7 +67,8 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   readonly server: ServerApi;
   readonly #all = new Set<Session>();
   readonly #byFull = new Map<string, Session>();
-  readonly #byBare = new Map<string, Map<string, Session>>();
+  /** Bound sessions by host, then username, then resource (no key built per look-up). */
+  readonly #byUser = new Map<string, Map<string, Map<string, Session>>>();
   readonly #settings = new Map<string, SessionSettings>();
   /** Unauthenticated sessions, in all and per IP. */
   readonly #unauthed = new Set<Session>();
@@ -122,7 +123,7 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   ofUser(host: string, username: string): Session[] {
-    const map = this.#byBare.get(`${username}@${host}`);
+    const map = this.#byUser.get(host)?.get(username);
     const local = map ? [...map.values()] : [];
     if (this.#remote === undefined) return local;
     const remote = this.#remote.ofUser(host, username);
@@ -130,7 +131,7 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   countOf(host: string, username: string): number {
-    const local = this.#byBare.get(`${username}@${host}`)?.size ?? 0;
+    const local = this.#byUser.get(host)?.get(username)?.size ?? 0;
     return this.#remote === undefined ? local : local + this.#remote.ofUser(host, username).length;
   }
 
@@ -180,8 +181,10 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   bound(session: Session): void {
     const jid = session.jid!;
     this.#byFull.set(jid.full, session);
-    let map = this.#byBare.get(jid.bare);
-    if (map === undefined) this.#byBare.set(jid.bare, (map = new Map()));
+    let users = this.#byUser.get(jid.domain);
+    if (users === undefined) this.#byUser.set(jid.domain, (users = new Map()));
+    let map = users.get(jid.local!);
+    if (map === undefined) users.set(jid.local!, (map = new Map()));
     map.delete(jid.resource!); // re-insert: bind order
     map.set(jid.resource!, session);
   }
@@ -190,10 +193,14 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   unbound(session: Session): void {
     const jid = session.jid!;
     if (this.#byFull.get(jid.full) === session) this.#byFull.delete(jid.full);
-    const map = this.#byBare.get(jid.bare);
+    const users = this.#byUser.get(jid.domain);
+    const map = users?.get(jid.local!);
     if (map !== undefined && map.get(jid.resource!) === session) {
       map.delete(jid.resource!);
-      if (map.size === 0) this.#byBare.delete(jid.bare);
+      if (map.size === 0) {
+        users!.delete(jid.local!);
+        if (users!.size === 0) this.#byUser.delete(jid.domain);
+      }
     }
   }
 
