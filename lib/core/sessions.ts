@@ -62,6 +62,9 @@ export interface TransportSessionRegistry extends SessionRegistry {
   restore(host: string, username: string, resource: string, ip?: string): TransportSession;
 }
 
+/** RFC 6121 §8.5.2.1.1: a resource that gets messages to the bare JID (available, non-negative priority). */
+const isAvailable = (s: Session): boolean => s.presence !== undefined && s.priority >= 0;
+
 /** The registry for one process. */
 export class LocalSessionRegistry implements TransportSessionRegistry, SessionContext {
   readonly server: ServerApi;
@@ -145,7 +148,12 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   available(host: string, username: string): Session[] {
-    return this.ofUser(host, username).filter((s) => s.presence !== undefined && s.priority >= 0);
+    if (this.#remote !== undefined) return this.ofUser(host, username).filter(isAvailable);
+    // once per message to a bare JID: one array, not a copy and then a filtered copy
+    const out: Session[] = [];
+    const map = this.#byUser.get(host)?.get(username);
+    if (map !== undefined) for (const s of map.values()) if (isAvailable(s)) out.push(s);
+    return out;
   }
 
   all(): Iterable<Session> {
