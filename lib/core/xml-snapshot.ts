@@ -39,12 +39,10 @@ export class Snapshot {
    * attribute value or child: its text could change without any change the check would see).
    */
   take(el: Node, count: number): boolean {
-    const items = this.#items;
-    const length = record(el, count, items, 0, 0);
-    this.#length = length === -1 ? 0 : length;
-    // what a much larger element left behind is not kept alive
-    if (items.length > 2 * this.#length + 256) items.length = this.#length;
-    return length !== -1;
+    this.#length = record(el, count, this.#items, 0, 0);
+    if (this.#length !== -1) return true;
+    this.#length = 0;
+    return false;
   }
 
   /** Whether `el` (its attributes and first `count` children) still matches what was recorded. */
