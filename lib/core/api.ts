@@ -74,7 +74,7 @@ export { normalizeUsername } from './storage/accounts.js';
 export { normalizeIp, parseAddressRange, AddressList } from './ip.js';
 export type { AddressRange } from './ip.js';
 export {
-  Element, xml, serialize, serializeRemembered, serializeWithAttr, withNamespace, withAttrs, withDelay, cloneElement, escapeAttr, escapeText, elementToJson, elementFromJson,
+  Element, xml, serialize, serializeWithAttr, withNamespace, withAttrs, withDelay, cloneElement, escapeAttr, escapeText, elementToJson, elementFromJson,
   NS_CLIENT, NS_STREAMS, NS_FRAMING, NS_XMPP_STREAMS, NS_STANZAS, NS_SASL, NS_TLS, NS_BIND, NS_SESSION,
   NS_ROSTER, NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_REGISTER, NS_XRD, NS_DELAY, NS_XML,
 } from './xml.js';

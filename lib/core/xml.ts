@@ -2,7 +2,6 @@
 // `@xmpp/xml` (ltx). Re-exports the Element class and builder, defines the XMPP
 // namespace constants, a fast escaping serializer and `withNamespace`.
 import ltxXml, { Element } from '@xmpp/xml';
-import { Snapshot } from './xml-snapshot.js';
 
 export { Element };
 
@@ -87,7 +86,6 @@ export function escapeAttr(s: string): string {
 }
 
 /** What {@link escapeText} replaces: the markup characters, CR, and the C0 controls other than TAB and LF. */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
 /**
@@ -178,41 +176,7 @@ export function serializeWithAttr(el: Element, name: string, value: string): str
   return serializeTop(el, ' ' + name + '="' + escapeAttr(value) + '"');
 }
 
-/**
- * `el` serialised, and remembered: serialising the same element again reuses the text for as
- * long as everything the text came from is unchanged (xml-snapshot.ts); children appended
- * since (a stanza-id, say) are serialised and added. For a stanza serialised for storage and
- * delivered at once (an archived message). One element is remembered at a time (the last).
- */
-export function serializeRemembered(el: Element): string {
-  const text = serializeTop(el, '');
-  const count = el.children.length;
-  if (snapshot.take(el, count)) {
-    remembered = el;
-    rememberedText = text;
-    rememberedCount = count;
-  } else {
-    remembered = undefined;
-  }
-  return text;
-}
-
-/** The element {@link serializeRemembered} serialised last, its text, and of how many children. */
-let remembered: Element | undefined;
-let rememberedText = '';
-let rememberedCount = 0;
-const snapshot = new Snapshot();
-
 function serializeTop(el: Element, extra: string): string {
-  if (el === remembered && extra === '' && snapshot.matches(el, rememberedCount)) {
-    const count = rememberedCount;
-    const text = rememberedText;
-    if (el.children.length === count) return text;
-    const close = '</' + el.name + '>';
-    // the remembered text without its end (self-closed when it had no children), then the new children
-    const head = count === 0 ? text.slice(0, -2) + '>' : text.slice(0, text.length - close.length);
-    return head + serializeFrom(el.children, count) + close;
-  }
   const shared = (el as MaybeShared)[SHARED_CONTENT];
   if (shared !== undefined && sameChildren(el.children, shared.children)) {
     // A broadcast copy: only the start tag is its own.
@@ -233,16 +197,11 @@ function sameChildren(a: readonly unknown[], b: readonly unknown[]): boolean {
 
 /** The markup of `children` (an element's content, without its own tags). */
 export function serializeChildren(children: readonly unknown[]): string {
-  return serializeFrom(children, 0);
-}
-
-/** The markup of `children` from index `start` on. */
-function serializeFrom(children: readonly unknown[], start: number): string {
   // Iterative (explicit stack) so that application-built deep trees cannot overflow the call stack.
   let out = '';
   const lists: (readonly unknown[])[] = [children];
   const names: string[] = [''];
-  const next: number[] = [start];
+  const next: number[] = [0];
   let top = 0;
   while (top >= 0) {
     const list = lists[top]!;

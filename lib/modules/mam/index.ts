@@ -7,7 +7,7 @@
  * transaction per turn of the event loop, flushed before any stream management ack.
  */
 import {
-  defineModule, errorReply, parseJid, serializeRemembered, xml, type Element, type Session, type StanzaEvent,
+  defineModule, errorReply, parseJid, serialize, xml, type Element, type Session, type StanzaEvent,
 } from '../../core/api.js';
 import { archivable } from './eligibility.js';
 import { MAM_OPTIONS } from './options.js';
@@ -75,8 +75,7 @@ export default defineModule({
       const to = parseJid(stanza.attrs.to as string | undefined) ?? origin!.jid;
       if (to === undefined || to.local === undefined) return undefined; // to a server: no conversation
       if (!wants(user, to.bare)) return undefined;
-      // remembered on the stanza: its delivery (the same text and a stanza-id) serialises only what was added
-      const value = serializeRemembered(stanza);
+      const value = serialize(stanza);
       const rec = archive.append(user, { with: to.bare, withResource: to.resource, value });
       lastStanza = stanza;
       lastValue = value;
@@ -116,7 +115,7 @@ export default defineModule({
       if (!wants(user, contact)) return undefined;
       // the same stanza the sender's archive took (routed on at once, unchanged): its text and position
       const prior = lastStanza === stanza ? lastRecord : undefined;
-      const value = prior !== undefined ? lastValue : serializeRemembered(stanza);
+      const value = prior !== undefined ? lastValue : serialize(stanza);
       lastStanza = undefined;
       lastValue = '';
       lastRecord = undefined;
