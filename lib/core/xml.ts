@@ -86,6 +86,7 @@ export function escapeAttr(s: string): string {
 }
 
 /** What {@link escapeText} replaces: the markup characters, CR, and the C0 controls other than TAB and LF. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]/;
 
 /**
