@@ -25,21 +25,42 @@ export const MAX_JID_BYTES = 3071;
 const CACHE_MAX_CHARS = 1 << 20;
 let cache = new Map<string, Jid | null>();
 let cacheChars = 0;
+/**
+ * The last two texts looked up, in front of the cache: one stanza's `to` and `from` are parsed
+ * by several handlers in turn, and an identity compare is cheaper than hashing them again.
+ */
+let lastText: string | undefined;
+let lastJid: Jid | undefined;
+let prevText: string | undefined;
+let prevJid: Jid | undefined;
 
 /** Parse and normalise a JID; undefined when it is not a valid JID (RFC 7622 §3). */
 export function parseJid(text: string | undefined | null): Jid | undefined {
   if (!text) return undefined;
   // Over-long input is refused before any work or caching (each UTF-16 unit is at least a byte).
   if (text.length > MAX_JID_BYTES) return undefined;
-  const hit = cache.get(text);
-  if (hit !== undefined) return hit ?? undefined;
-  const jid = parseUncached(text);
-  if (cacheChars + text.length > CACHE_MAX_CHARS) {
-    cache = new Map();
-    cacheChars = 0;
+  if (text === lastText) return lastJid;
+  let jid: Jid | undefined;
+  if (text === prevText) {
+    jid = prevJid;
+  } else {
+    const hit = cache.get(text);
+    if (hit !== undefined) {
+      jid = hit ?? undefined;
+    } else {
+      jid = parseUncached(text);
+      if (cacheChars + text.length > CACHE_MAX_CHARS) {
+        cache = new Map();
+        cacheChars = 0;
+      }
+      cache.set(text, jid ?? null);
+      cacheChars += text.length;
+    }
   }
-  cache.set(text, jid ?? null);
-  cacheChars += text.length;
+  prevText = lastText;
+  prevJid = lastJid;
+  lastText = text;
+  lastJid = jid;
   return jid;
 }
 

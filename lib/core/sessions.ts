@@ -62,12 +62,16 @@ export interface TransportSessionRegistry extends SessionRegistry {
   restore(host: string, username: string, resource: string, ip?: string): TransportSession;
 }
 
+/** RFC 6121 §8.5.2.1.1: a resource that gets messages to the bare JID (available, non-negative priority). */
+const isAvailable = (s: Session): boolean => s.presence !== undefined && s.priority >= 0;
+
 /** The registry for one process. */
 export class LocalSessionRegistry implements TransportSessionRegistry, SessionContext {
   readonly server: ServerApi;
   readonly #all = new Set<Session>();
   readonly #byFull = new Map<string, Session>();
-  readonly #byBare = new Map<string, Map<string, Session>>();
+  /** Bound sessions by host, then username, then resource (no key built per look-up). */
+  readonly #byUser = new Map<string, Map<string, Map<string, Session>>>();
   readonly #settings = new Map<string, SessionSettings>();
   /** Unauthenticated sessions, in all and per IP. */
   readonly #unauthed = new Set<Session>();
@@ -126,7 +130,7 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   ofUser(host: string, username: string): Session[] {
-    const map = this.#byBare.get(`${username}@${host}`);
+    const map = this.#byUser.get(host)?.get(username);
     const local = map ? [...map.values()] : [];
     if (this.#remote === undefined) return local;
     const remote = this.#remote.ofUser(host, username);
@@ -134,7 +138,7 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   countOf(host: string, username: string): number {
-    const local = this.#byBare.get(`${username}@${host}`)?.size ?? 0;
+    const local = this.#byUser.get(host)?.get(username)?.size ?? 0;
     return this.#remote === undefined ? local : local + this.#remote.ofUser(host, username).length;
   }
 
@@ -148,7 +152,12 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   }
 
   available(host: string, username: string): Session[] {
-    return this.ofUser(host, username).filter((s) => s.presence !== undefined && s.priority >= 0);
+    if (this.#remote !== undefined) return this.ofUser(host, username).filter(isAvailable);
+    // once per message to a bare JID: one array, not a copy and then a filtered copy
+    const out: Session[] = [];
+    const map = this.#byUser.get(host)?.get(username);
+    if (map !== undefined) for (const s of map.values()) if (isAvailable(s)) out.push(s);
+    return out;
   }
 
   all(): Iterable<Session> {
@@ -184,8 +193,10 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   bound(session: Session): void {
     const jid = session.jid!;
     this.#byFull.set(jid.full, session);
-    let map = this.#byBare.get(jid.bare);
-    if (map === undefined) this.#byBare.set(jid.bare, (map = new Map()));
+    let users = this.#byUser.get(jid.domain);
+    if (users === undefined) this.#byUser.set(jid.domain, (users = new Map()));
+    let map = users.get(jid.local!);
+    if (map === undefined) users.set(jid.local!, (map = new Map()));
     map.delete(jid.resource!); // re-insert: bind order
     map.set(jid.resource!, session);
   }
@@ -194,10 +205,14 @@ export class LocalSessionRegistry implements TransportSessionRegistry, SessionCo
   unbound(session: Session): void {
     const jid = session.jid!;
     if (this.#byFull.get(jid.full) === session) this.#byFull.delete(jid.full);
-    const map = this.#byBare.get(jid.bare);
+    const users = this.#byUser.get(jid.domain);
+    const map = users?.get(jid.local!);
     if (map !== undefined && map.get(jid.resource!) === session) {
       map.delete(jid.resource!);
-      if (map.size === 0) this.#byBare.delete(jid.bare);
+      if (map.size === 0) {
+        users!.delete(jid.local!);
+        if (users!.size === 0) this.#byUser.delete(jid.domain);
+      }
     }
   }
 

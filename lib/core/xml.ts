@@ -85,12 +85,18 @@ export function escapeAttr(s: string): string {
   return last === 0 ? s : out + s.slice(last);
 }
 
+/** What {@link escapeText} replaces: the markup characters, CR, and the C0 controls other than TAB and LF. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const TEXT_SPECIAL = /[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
 /**
  * Escape character data (element text). `>` is escaped too (so `]]>` can never
  * appear) and CR becomes `&#13;` so end-of-line normalisation (XML 1.0 §2.11)
  * preserves it; C0 controls that XML 1.0 forbids become U+FFFD.
  */
 export function escapeText(s: string): string {
+  // Most text needs nothing: one regular-expression scan says so faster than a loop over it.
+  if (!TEXT_SPECIAL.test(s)) return s;
   let out = '';
   let last = 0;
   const n = s.length;

@@ -6,13 +6,17 @@
  * `stanza-id` elements whose `by` is its own entity or one of its users').
  */
 import { parseJid } from '../jid.js';
-import { xml, type Element } from '../xml.js';
+import { Element } from '../xml.js';
 
 export const NS_SID = 'urn:xmpp:sid:0';
 
 /** Add `<stanza-id/>` for `by` (a bare JID). */
 export function addStanzaId(stanza: Element, by: string, id: string): void {
-  stanza.append(xml('stanza-id', { xmlns: NS_SID, by, id }));
+  // once per archived message: built directly (the xml() builder copies and re-checks its attributes)
+  const el = new Element('stanza-id');
+  el.attrs = { xmlns: NS_SID, by, id };
+  el.parent = stanza;
+  stanza.children.push(el);
 }
 
 /** Remove every `<stanza-id/>` whose `by` is on one of our hosts. Returns how many went. */

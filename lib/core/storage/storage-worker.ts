@@ -3,8 +3,8 @@
  * The SQLite worker thread (started by SqliteDriver.startBackgroundWork), with its own
  * connection to the server's database file. It does the storage work the event loop must not:
  * - archive rows: the server hands over what it archived each turn of the event loop; they are
- *   written here in one transaction per batch, grouped by archive (a B-tree takes one owner's
- *   rows after another far faster than interleaved ones). A commit writes every page its rows
+ *   written here in one transaction per batch (SqliteArchive.appendRows: grouped by archive, a
+ *   message's text once for both archives that hold it). A commit writes every page its rows
  *   touch, so while rows keep coming it waits `commitMs` (archive_commit_interval) after the
  *   last one to gather more: measured on this schema, 200 rows per commit cost about 3× per row
  *   what 5,000 do. A barrier is answered by the commit that takes everything before it (stream
@@ -36,19 +36,6 @@ let waiting: number[] = [];
 let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
 let lastCommit = 0;
 
-const byOwner = (a: WorkerRow, b: WorkerRow): number => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.store < b.store ? -1 : a.store > b.store ? 1
-  : a.user < b.user ? -1 : a.user > b.user ? 1 : a.entry.sort - b.entry.sort);
-
-const write = db.transaction((batch: WorkerRow[]) => {
-  for (let i = 0; i < batch.length;) {
-    const { host, store, user } = batch[i]!;
-    let j = i + 1;
-    while (j < batch.length && batch[j]!.user === user && batch[j]!.store === store && batch[j]!.host === host) j++;
-    archive.append(host, store, user, batch.slice(i, j).map((r) => r.entry));
-    i = j;
-  }
-});
-
 /**
  * Commit what is pending, then answer the barriers that waited for it. A commit writes every
  * page its rows touched, so rows per commit decide the cost per row: at most one commit per
@@ -62,10 +49,10 @@ function commit(): void {
   }
   lastCommit = Date.now();
   if (pending.length > 0) {
-    const batch = pending.sort(byOwner);
+    const batch = pending;
     pending = [];
     try {
-      write(batch);
+      archive.appendRows(batch); // one transaction; texts shared by consecutive rows
     } catch (err) {
       post({ t: 'error', message: (err as Error).message, rows: batch.length });
     }

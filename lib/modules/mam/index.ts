@@ -22,7 +22,9 @@ import { parsePrefs, prefsElement, shouldArchive, type Prefs } from './prefs.js'
  * is synchronous, so a local recipient's archive sees the same stanza next and reuses them (one
  * serialisation and one id per message). One slot, shared by every host's instance.
  */
-let lastArchived: { readonly stanza: Element; readonly value: string; readonly id: string; readonly sort: number } | undefined;
+let lastStanza: Element | undefined;
+let lastValue = '';
+let lastRecord: { readonly id: string; readonly sort: number } | undefined;
 
 /** Most JIDs in one always or never list. */
 const MAX_PREF_JIDS = 1000;
@@ -75,7 +77,9 @@ export default defineModule({
       if (!wants(user, to.bare)) return undefined;
       const value = serialize(stanza);
       const rec = archive.append(user, { with: to.bare, withResource: to.resource, value });
-      lastArchived = { stanza, value, id: rec.id, sort: rec.sort };
+      lastStanza = stanza;
+      lastValue = value;
+      lastRecord = rec;
       // the id travels with the message so the sender's other resources (carbons) learn it
       if (to.bare === origin!.bareJid || server.sessions.countOf(host, user) > 1) addStanzaId(stanza, origin!.bareJid!, rec.id);
       return undefined;
@@ -110,9 +114,12 @@ export default defineModule({
       if (server.sessions.countOf(host, user) === 0 && !server.accounts.exists(host, user)) return undefined;
       if (!wants(user, contact)) return undefined;
       // the same stanza the sender's archive took (routed on at once, unchanged): its text and position
-      const prior = lastArchived?.stanza === stanza ? lastArchived : undefined;
-      lastArchived = undefined;
-      const rec = archive.append(user, { with: contact, withResource: from?.resource, value: prior?.value ?? serialize(stanza) }, prior);
+      const prior = lastStanza === stanza ? lastRecord : undefined;
+      const value = prior !== undefined ? lastValue : serialize(stanza);
+      lastStanza = undefined;
+      lastValue = '';
+      lastRecord = undefined;
+      const rec = archive.append(user, { with: contact, withResource: from?.resource, value }, prior);
       addStanzaId(stanza, to!.bare, rec.id);
       return undefined;
     };
